@@ -1,0 +1,48 @@
+"""One base error and small named subclasses; grpc_api maps each to one status code."""
+
+from __future__ import annotations
+
+
+class RiloError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class ValidationError(RiloError):
+    """Bad input. `field` names the offending field (dotted path, e.g. ``items[0].category``)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+        self.message = message
+
+
+class PolicyError(ValidationError):
+    """A sharing policy that is unknown, malformed or names an unknown node."""
+
+
+class TopologyError(RiloError):
+    """A topology file that cannot be used; the message names the line and the reason."""
+
+
+class ConfigError(RiloError):
+    """A node config file that cannot be used."""
+
+
+class SignatureError(RiloError):
+    """A signed record whose signature, key or hashes do not verify."""
+
+
+class NotEntitledError(RiloError):
+    """A record offered to, or requested by, a node that its policy does not entitle."""
+
+
+class AlreadyExistsError(RiloError):
+    """A record id reused with other content; a correction must be an explicit update."""
+
+
+class NotFoundError(RiloError):
+    """No such record."""
+
+
+class PermissionDeniedError(RiloError):
+    """The caller's certificate does not allow this call."""

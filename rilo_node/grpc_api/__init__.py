@@ -1,0 +1,1 @@
+"""Thin gRPC servicers, converters and the one error-to-status map."""

@@ -1,0 +1,166 @@
+"""Converters between the JSON shapes of INTERFACES.md and protobuf messages.
+
+Enum values are written in JSON without their buf-style prefix (`DRUGS`, not
+`SECTION_DRUGS`); the prefix is the enum's name in UPPER_SNAKE_CASE.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from functools import lru_cache
+
+from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
+from google.protobuf.message import Message
+
+from rilo_node.errors import ValidationError
+from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2, seizure_pb2
+from rilo_node.policy import Policy, ScopeSpec, policy_from_dict_trusted, policy_to_dict
+
+
+@lru_cache(maxsize=None)
+def enum_prefix(enum: EnumDescriptor) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", enum.name).upper() + "_"
+
+
+def enum_to_str(enum: EnumDescriptor, number: int) -> str:
+    value = enum.values_by_number.get(number)
+    if value is None:
+        return str(number)
+    return value.name[len(enum_prefix(enum)):]
+
+
+def enum_from_str(enum: EnumDescriptor, name: str, field: str) -> int:
+    if isinstance(name, int) and not isinstance(name, bool):
+        name = str(name)  # evaluation information may be written 2 as well as "2"
+    value = enum.values_by_name.get(enum_prefix(enum) + str(name)) if isinstance(name, str) else None
+    if value is None or value.number == 0:
+        allowed = ", ".join(v.name[len(enum_prefix(enum)):] for v in enum.values if v.number != 0)
+        raise ValidationError(field, f"{name!r} is not one of {allowed}")
+    return value.number
+
+
+def pb_to_dict(msg: Message) -> dict:
+    """Set fields only, JSON names as in INTERFACES.md (bytes as base64)."""
+    out = {}
+    for fd, value in msg.ListFields():
+        if fd.is_repeated:
+            out[fd.name] = [_value_to_json(fd, v) for v in value]
+        else:
+            out[fd.name] = _value_to_json(fd, value)
+    return out
+
+
+def _value_to_json(fd: FieldDescriptor, value):
+    if fd.type == FieldDescriptor.TYPE_MESSAGE:
+        return pb_to_dict(value)
+    if fd.type == FieldDescriptor.TYPE_ENUM:
+        return enum_to_str(fd.enum_type, value)
+    if fd.type == FieldDescriptor.TYPE_BYTES:
+        return base64.b64encode(value).decode()
+    return value
+
+
+def dict_to_pb(data: dict, msg: Message, path: str = "") -> Message:
+    """Fill msg from a (validated) JSON-shaped dict; unknown keys and values raise ValidationError."""
+    desc: Descriptor = msg.DESCRIPTOR
+    if not isinstance(data, dict):
+        raise ValidationError(path, "must be an object")
+    for key, value in data.items():
+        field = f"{path}.{key}" if path else key
+        fd = desc.fields_by_name.get(key)
+        if fd is None:
+            raise ValidationError(field, "unknown field")
+        if value is None:
+            continue
+        if fd.is_repeated:
+            if not isinstance(value, list):
+                raise ValidationError(field, "must be a list")
+            target = getattr(msg, key)
+            for i, v in enumerate(value):
+                sub = f"{field}[{i}]"
+                if fd.type == FieldDescriptor.TYPE_MESSAGE:
+                    dict_to_pb(v, target.add(), sub)
+                elif fd.type == FieldDescriptor.TYPE_ENUM:
+                    target.append(enum_from_str(fd.enum_type, v, sub))
+                else:
+                    target.append(v)
+        elif fd.type == FieldDescriptor.TYPE_MESSAGE:
+            dict_to_pb(value, getattr(msg, key), field)
+            getattr(msg, key).SetInParent()
+        elif fd.type == FieldDescriptor.TYPE_ENUM:
+            setattr(msg, key, enum_from_str(fd.enum_type, value, field))
+        else:
+            try:
+                setattr(msg, key, value)
+            except (TypeError, ValueError) as exc:
+                raise ValidationError(field, f"wrong type: {exc}") from None
+    return msg
+
+
+# -- seizures ---------------------------------------------------------------------
+
+def seizure_to_pb(body: dict) -> seizure_pb2.SeizureCase:
+    return dict_to_pb(body, seizure_pb2.SeizureCase())
+
+
+def seizure_from_bytes(body: bytes) -> dict:
+    msg = seizure_pb2.SeizureCase()
+    msg.ParseFromString(body)
+    return pb_to_dict(msg)
+
+
+def annex_to_pb(annex: dict) -> seizure_pb2.SeizureAnnex:
+    return dict_to_pb(annex, seizure_pb2.SeizureAnnex())
+
+
+def annex_from_bytes(annex: bytes) -> dict:
+    msg = seizure_pb2.SeizureAnnex()
+    msg.ParseFromString(annex)
+    return pb_to_dict(msg)
+
+
+# -- policy -----------------------------------------------------------------------
+
+def _spec_to_pb(spec: ScopeSpec) -> policy_pb2.ScopeSpec:
+    return policy_pb2.ScopeSpec(
+        scope=policy_pb2.Scope.Value("SCOPE_" + spec.scope), nodes=list(spec.nodes), exclude=list(spec.exclude)
+    )
+
+
+def policy_to_pb(policy: Policy) -> policy_pb2.SharingPolicy:
+    """An explicit policy (every scope resolved) as it goes into a signed header."""
+    msg = policy_pb2.SharingPolicy(
+        share=_spec_to_pb(policy.share),
+        discover=_spec_to_pb(policy.discover),
+        annex=_spec_to_pb(policy.annex),
+        handling=policy_pb2.Handling.Value("HANDLING_" + policy.handling),
+        handling_note=policy.handling_note,
+    )
+    if policy.tlp:
+        msg.tlp = policy_pb2.Tlp.Value("TLP_" + policy.tlp)
+    return msg
+
+
+def policy_from_pb(msg: policy_pb2.SharingPolicy) -> Policy:
+    """A policy from a verified header (its node ids need not be in this node's directory)."""
+    return policy_from_dict_trusted(pb_to_dict(msg))
+
+
+def policy_pb_to_input(msg: policy_pb2.SharingPolicy) -> dict:
+    """A submitted (possibly partial) policy message as the JSON dict parse_policy takes."""
+    return pb_to_dict(msg)
+
+
+def policy_json(policy: Policy) -> dict:
+    return policy_to_dict(policy)
+
+
+# -- records ----------------------------------------------------------------------
+
+def key_to_pb(origin: str, record_id: str, version: int) -> record_pb2.RecordKey:
+    return record_pb2.RecordKey(origin=origin, record_id=record_id, version=version)
+
+
+def kind_name(kind: int) -> str:
+    return enum_to_str(record_pb2.RecordKind.DESCRIPTOR, kind)

@@ -1,0 +1,134 @@
+"""Named schema steps, applied once each, in order, inside one transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = []
+
+
+def migration(fn: Callable[[sqlite_utils.Database], None]):
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+@migration
+def m0001_records(db: sqlite_utils.Database) -> None:
+    # The signed bytes are the truth; everything else in this file is derived from
+    # them or is local bookkeeping. Only the newest version of a record is kept: a new
+    # version replaces the row and takes a new local sequence number.
+    db.execute(
+        """
+        CREATE TABLE records (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            origin TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            kind INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            header BLOB NOT NULL,
+            body BLOB,
+            annex BLOB,
+            signature BLOB NOT NULL,
+            withdrawn INTEGER NOT NULL DEFAULT 0,
+            retracted INTEGER NOT NULL DEFAULT 0,
+            received_at TEXT NOT NULL,
+            received_from TEXT,
+            UNIQUE (origin, record_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX records_origin_seq ON records (origin, seq)")
+    # Own submissions by record id and version: a retry with the same content finds its key.
+    db["submissions"].create(
+        {"record_id": str, "version": int, "submit_hash": bytes}, pk=("record_id", "version")
+    )
+    db["audit"].create(
+        {"id": int, "at": str, "actor": str, "action": str, "query_id": str, "detail": str, "keys": str},
+        pk="id",
+    )
+    db["security_events"].create(
+        {"id": int, "at": str, "kind": str, "peer": str, "origin": str, "record_id": str, "detail": str},
+        pk="id",
+    )
+    db["checkpoints"].create({"peer": str, "seq": int, "updated_at": str}, pk="peer")
+    db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+@migration
+def m0002_seizure_projection(db: sqlite_utils.Database) -> None:
+    # Search projections of SEIZURE bodies; `scripts`/`rilo-node reindex` rebuilds them.
+    db.execute(
+        """
+        CREATE TABLE seizures (
+            origin TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            seizure_date TEXT,
+            month TEXT,
+            country TEXT,
+            location_type TEXT,
+            direction TEXT,
+            detection TEXT,
+            conveyance TEXT,
+            concealment TEXT,
+            departure_country TEXT,
+            destination_country TEXT,
+            route_countries TEXT,
+            ecommerce INTEGER,
+            sections TEXT,
+            categories TEXT,
+            items INTEGER,
+            description TEXT,
+            commodities TEXT,
+            PRIMARY KEY (origin, record_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX seizures_date ON seizures (seizure_date)")
+    db.execute("CREATE INDEX seizures_country ON seizures (country)")
+    db["seizure_items"].create(
+        {
+            "origin": str, "record_id": str, "idx": int, "section": str, "category": str,
+            "commodity": str, "quantity": float, "unit": str, "currency": str, "value_usd": float,
+        },
+        pk=("origin", "record_id", "idx"),
+    )
+    db.execute("CREATE INDEX seizure_items_section ON seizure_items (section, category)")
+    db["seizures"].enable_fts(["description", "commodities"], fts_version="FTS5", create_triggers=True)
+
+
+def applied(db: sqlite_utils.Database) -> list[str]:
+    if "_migrations" not in db.table_names():
+        return []
+    return [row["name"] for row in db.query("SELECT name FROM _migrations ORDER BY rowid")]
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply every migration not yet applied; return the names applied now."""
+    db = sqlite_utils.Database(conn)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if "_migrations" not in db.table_names():
+            conn.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        done = set(applied(db))
+        now = []
+        for name, fn in MIGRATIONS:
+            if name in done:
+                continue
+            fn(db)
+            conn.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                (name, datetime.now(timezone.utc).isoformat()),
+            )
+            now.append(name)
+        conn.execute("COMMIT")
+        return now
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

@@ -1,0 +1,256 @@
+"""This node's own records: validate, sign and store seizures, corrections and retractions; local reads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass
+
+from rilo_node import store as st
+from rilo_node.clock import Clock, new_ulid, rfc3339
+from rilo_node.errors import AlreadyExistsError, NotFoundError, RiloError, ValidationError
+from rilo_node.grpc_api.convert import annex_to_pb, policy_to_pb, seizure_from_bytes, seizure_to_pb
+from rilo_node.pb.rilo.v1 import record_pb2
+from rilo_node.policy import Policy, PolicyDefaults, parse_policy, policy_to_dict
+from rilo_node.seizure import validate_seizure
+from rilo_node.signing import SigningKey, make_record
+from rilo_node.topology import Directory
+
+logger = logging.getLogger(__name__)
+
+SEIZURE = record_pb2.RECORD_KIND_SEIZURE
+
+
+class ConflictError(RiloError):
+    """The record changed under a correction, or is retracted."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    origin: str
+    record_id: str
+    version: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class PreparedSeizure:
+    """A validated, signed seizure ready for one write transaction."""
+
+    record_id: str
+    version: int
+    body: dict
+    policy: Policy
+    record: record_pb2.SignedRecord
+    submit_hash: bytes
+    created_at: str
+
+
+def submission_hash(body: dict, policy: Policy, annex: dict | None) -> bytes:
+    """What makes two submissions 'the same content' (record id aside)."""
+    canon = json.dumps({"seizure": body, "policy": policy_to_dict(policy), "annex": annex},
+                       sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canon.encode()).digest()
+
+
+def seizure_projection(origin: str, record_id: str, version: int, body: dict) -> tuple[dict, list[dict]]:
+    """Search rows for one seizure body (rebuildable from the signed bytes)."""
+    items = body.get("items", [])
+    route = [body.get("departure_country"), *body.get("transit_countries", []), body.get("destination_country")]
+    row = {
+        "origin": origin,
+        "record_id": record_id,
+        "version": version,
+        "seizure_date": body.get("seizure_date"),
+        "month": (body.get("seizure_date") or "")[:7] or None,
+        "country": body.get("country"),
+        "location_type": body.get("location_type"),
+        "direction": body.get("direction"),
+        "detection": body.get("detection"),
+        "conveyance": body.get("conveyance"),
+        "concealment": body.get("concealment"),
+        "departure_country": body.get("departure_country"),
+        "destination_country": body.get("destination_country"),
+        # Padded with spaces so that LIKE '% XX %' matches whole codes only.
+        "route_countries": " " + " ".join(c for c in route if c) + " ",
+        "ecommerce": None if "ecommerce" not in body else int(bool(body["ecommerce"])),
+        "sections": " " + " ".join(sorted({i["section"] for i in items})) + " ",
+        "categories": " " + " ".join(sorted({i["category"] for i in items})) + " ",
+        "items": len(items),
+        "description": body.get("description", ""),
+        "commodities": " ".join(i.get("commodity", "") for i in items if i.get("commodity")),
+    }
+    rows = [{"idx": n, **item} for n, item in enumerate(items)]
+    return row, rows
+
+
+def record_row(rec: record_pb2.SignedRecord, *, origin: str, record_id: str, version: int, kind: int,
+               created_at: str, withdrawn: bool = False, retracted: bool = False) -> dict:
+    return {
+        "origin": origin, "record_id": record_id, "version": version, "kind": kind, "created_at": created_at,
+        "key_id": rec.key_id, "header": rec.header, "body": None if withdrawn else rec.body,
+        "annex": (rec.annex or None) if not withdrawn else None, "signature": rec.signature,
+        "withdrawn": withdrawn, "retracted": retracted,
+    }
+
+
+class RecordBook:
+    """Writes this node's own records; every write is one transaction on the store's writer."""
+
+    def __init__(self, store: st.Store, key: SigningKey, directory: Directory, clock: Clock, *,
+                 defaults: PolicyDefaults = PolicyDefaults(), node_country: str | None = None):
+        self.store = store
+        self.key = key
+        self.node_id = key.node_id
+        self.directory = directory
+        self.clock = clock
+        self.defaults = defaults
+        self.node_country = node_country
+
+    # -- preparing (CPU only, runs on the caller's thread) -----------------------------
+
+    def prepare(self, data: dict, *, record_id: str | None = None, version: int = 1) -> PreparedSeizure:
+        if not isinstance(data, dict):
+            raise ValidationError("", "a seizure must be a JSON object")
+        body = validate_seizure(data, node_country=self.node_country, today=self.clock.now().date())
+        rid = record_id or body.pop("record_id", None) or new_ulid(self.clock)
+        body.pop("record_id", None)
+        policy_in = body.pop("policy", None)
+        annex = body.pop("annex", None) or None
+        policy = parse_policy(policy_in, self.directory, self.defaults)
+        created_at = rfc3339(self.clock.now())
+        body_bytes = seizure_to_pb(body).SerializeToString(deterministic=True)
+        annex_bytes = annex_to_pb(annex).SerializeToString(deterministic=True) if annex else None
+        rec = make_record(
+            self.key, record_id=rid, version=version, kind=SEIZURE, created_at=created_at,
+            policy=policy_to_pb(policy), body=body_bytes, annex=annex_bytes,
+        )
+        return PreparedSeizure(rid, version, body, policy, rec, submission_hash(body, policy, annex), created_at)
+
+    # -- writing -------------------------------------------------------------------
+
+    def _store_new_txn(self, prep: PreparedSeizure, conn: sqlite3.Connection) -> Outcome:
+        previous = conn.execute(
+            "SELECT version, submit_hash FROM submissions WHERE record_id = ?", (prep.record_id,)
+        ).fetchall()
+        if previous:
+            for version, submit_hash in previous:
+                if submit_hash == prep.submit_hash:
+                    return Outcome(self.node_id, prep.record_id, version, created=False)
+            raise AlreadyExistsError(
+                f"record_id {prep.record_id!r} already exists with other content; "
+                "send a correction with `seizure update` (UpdateSeizure)"
+            )
+        self._put_txn(conn, prep)
+        return Outcome(self.node_id, prep.record_id, prep.version, created=True)
+
+    def _put_txn(self, conn: sqlite3.Connection, prep: PreparedSeizure) -> None:
+        now = rfc3339(self.clock.now())
+        st.upsert_record_txn(
+            conn,
+            record_row(prep.record, origin=self.node_id, record_id=prep.record_id, version=prep.version,
+                       kind=SEIZURE, created_at=prep.created_at),
+            None, now,
+        )
+        st.add_submission_txn(conn, prep.record_id, prep.version, prep.submit_hash)
+        row, items = seizure_projection(self.node_id, prep.record_id, prep.version, prep.body)
+        st.put_projection_txn(conn, row, items)
+
+    def submit_seizure(self, data: dict) -> Outcome:
+        prep = self.prepare(data)
+        return self.store.write(lambda conn: self._store_new_txn(prep, conn))
+
+    def submit_prepared(self, prep: PreparedSeizure):
+        """Queue one prepared seizure; returns a future of its Outcome (group commit)."""
+        return self.store.submit(lambda conn: self._store_new_txn(prep, conn))
+
+    def update_seizure(self, record_id: str, data: dict) -> Outcome:
+        """A correction: the next version of an own record, signed again."""
+        if isinstance(data, dict) and data.get("record_id") not in (None, "", record_id):
+            raise ValidationError("record_id", f"the file names {data['record_id']!r}, the command {record_id!r}")
+        for _ in range(3):
+            held = self.store.get_record(self.node_id, record_id)
+            if held is None:
+                raise NotFoundError(f"no own record {record_id!r}")
+            if held.retracted:
+                raise ConflictError(f"record {record_id!r} is retracted; it cannot be corrected")
+            prep = self.prepare(data, record_id=record_id, version=held.version + 1)
+
+            def txn(conn, prep=prep, held_version=held.version):
+                current = st.held_version_txn(conn, self.node_id, record_id)
+                if current is None or current[0] != held_version:
+                    return None
+                last = conn.execute(
+                    "SELECT submit_hash FROM submissions WHERE record_id = ? ORDER BY version DESC LIMIT 1",
+                    (record_id,),
+                ).fetchone()
+                if last and last[0] == prep.submit_hash:
+                    return Outcome(self.node_id, record_id, held_version, created=False)
+                self._put_txn(conn, prep)
+                return Outcome(self.node_id, record_id, prep.version, created=True)
+
+            outcome = self.store.write(txn)
+            if outcome is not None:
+                return outcome
+        raise ConflictError(f"record {record_id!r} changed during the correction; try again")
+
+    def retract(self, record_id: str, actor: str = "") -> Outcome:
+        """A signed tombstone version: empty body, no annex, the policy of the version it replaces."""
+        for _ in range(3):
+            held = self.store.get_record(self.node_id, record_id)
+            if held is None:
+                raise NotFoundError(f"no own record {record_id!r}")
+            if held.retracted:
+                return Outcome(self.node_id, record_id, held.version, created=False)
+            old = record_pb2.RecordHeader()
+            old.ParseFromString(held.header)
+            created_at = rfc3339(self.clock.now())
+            rec = make_record(
+                self.key, record_id=record_id, version=held.version + 1, kind=held.kind,
+                created_at=created_at, policy=old.policy, body=b"", retracted=True,
+            )
+
+            def txn(conn, rec=rec, held=held, created_at=created_at):
+                current = st.held_version_txn(conn, self.node_id, record_id)
+                if current is None or current[0] != held.version:
+                    return None
+                now = rfc3339(self.clock.now())
+                st.upsert_record_txn(
+                    conn,
+                    record_row(rec, origin=self.node_id, record_id=record_id, version=held.version + 1,
+                               kind=held.kind, created_at=created_at, retracted=True),
+                    None, now,
+                )
+                st.delete_projection_txn(conn, self.node_id, record_id)
+                st.audit_txn(conn, at=now, actor=actor or self.node_id, action="retract",
+                             keys=[[self.node_id, record_id, held.version + 1]])
+                return Outcome(self.node_id, record_id, held.version + 1, created=True)
+
+            outcome = self.store.write(txn)
+            if outcome is not None:
+                return outcome
+        raise ConflictError(f"record {record_id!r} changed during the retraction; try again")
+
+    # -- reading -------------------------------------------------------------------
+
+    def body_of(self, rec: st.StoredRecord) -> dict | None:
+        if rec.withdrawn or rec.retracted or not rec.body:
+            return None
+        return seizure_from_bytes(rec.body)
+
+    def reindex(self) -> int:
+        """Rebuild the search projections from the signed bytes; returns the seizures indexed."""
+        records = [r for r in self.store.iter_records() if r.kind == SEIZURE and r.body and not r.withdrawn]
+
+        def txn(conn):
+            conn.execute("DELETE FROM seizures")
+            conn.execute("DELETE FROM seizure_items")
+            for r in records:
+                row, items = seizure_projection(r.origin, r.record_id, r.version, seizure_from_bytes(r.body))
+                st.put_projection_txn(conn, row, items)
+            conn.execute("INSERT INTO seizures_fts(seizures_fts) VALUES ('rebuild')")
+            return len(records)
+
+        return self.store.write(txn)
