@@ -8,7 +8,6 @@ import io
 import json
 import logging
 import os
-import shutil
 import signal
 import sys
 import threading
@@ -170,9 +169,8 @@ def rpc_error(exc: grpc.RpcError) -> CliError:
 # -- commands: node ------------------------------------------------------------------
 
 def cmd_init(args) -> int:
-    from rilo_node.config import render_config
-    from rilo_node.pki import CertificateAuthority, write_pem
-    from rilo_node.signing import SigningKey
+    from rilo_node.pki import CertificateAuthority
+    from rilo_node.provision import init_node_dir
     from rilo_node.topology import default_topology_path, load_topology
 
     topo_path = Path(args.topology) if args.topology else default_topology_path()
@@ -184,38 +182,22 @@ def cmd_init(args) -> int:
         raise CliError(f"{node_dir}/node.toml exists; pass --force to replace the node's keys and certificates")
     if args.insecure and not args.listen.startswith("127.0.0.1:"):
         raise CliError("--insecure serves plaintext and so binds 127.0.0.1 only", EXIT_BAD_INPUT)
-    node_dir.mkdir(parents=True, exist_ok=True)
-    if args.ca_cert and args.ca_key:
-        ca = CertificateAuthority.load(Path(args.ca_cert), Path(args.ca_key))
-    elif args.ca_cert or args.ca_key:
+    if bool(args.ca_cert) != bool(args.ca_key):
         raise CliError("--ca-cert and --ca-key go together", EXIT_BAD_INPUT)
-    else:
-        ca = CertificateAuthority.create(f"RILO Net development CA ({args.id})")
-        write_pem(node_dir / "tls" / "ca.key", ca.key_pem, private=True)
-    write_pem(node_dir / "tls" / "ca.pem", ca.cert_pem)
-    cert, key = ca.issue_node(args.id)
-    write_pem(node_dir / "tls" / "node.pem", cert)
-    write_pem(node_dir / "tls" / "node.key", key, private=True)
-    cert, key = ca.issue_client(args.id, args.client_name)
-    write_pem(node_dir / "tls" / "client.pem", cert)
-    write_pem(node_dir / "tls" / "client.key", key, private=True)
-    signing = SigningKey.generate(args.id)
-    write_pem(node_dir / "keys" / "signing.key", signing.to_pem(), private=True)
-    (node_dir / "keys" / "signing.pub").write_text(signing.public_b64 + "\n")
-    if topo_path.resolve() != (node_dir / "topology.toml").resolve():
-        shutil.copyfile(topo_path, node_dir / "topology.toml")
-    (node_dir / "data").mkdir(exist_ok=True)
-    (node_dir / "node.toml").write_text(render_config(node_id=args.id, listen=args.listen, insecure=args.insecure))
-    info = {"node": args.id, "dir": str(node_dir), "config": str(node_dir / "node.toml"),
+    ca = CertificateAuthority.load(Path(args.ca_cert), Path(args.ca_key)) if args.ca_cert else None
+    folder = init_node_dir(node_dir, args.id, topo_path, listen=args.listen, ca=ca, insecure=args.insecure,
+                           client_name=args.client_name)
+    signing = folder.signing_key
+    info = {"node": args.id, "dir": str(node_dir), "config": str(folder.config),
             "signing_key_id": signing.key_id, "signing_public_key": signing.public_b64}
     if args.json:
         print_json(info)
     else:
         print(f"initialised node {args.id} in {node_dir}")
-        print(f"  config:       {node_dir / 'node.toml'}")
+        print(f"  config:       {folder.config}")
         print(f"  signing key:  {signing.key_id} (public {signing.public_b64})")
-        print(f"  client cert:  {node_dir / 'tls' / 'client.pem'} (for your national system)")
-        print(f"next: rilo-node serve --config {node_dir / 'node.toml'}")
+        print(f"  client cert:  {folder.client_cert} (for your national system)")
+        print(f"next: rilo-node serve --config {folder.config}")
     return EXIT_OK
 
 
@@ -306,6 +288,31 @@ def cmd_seizure_update(args) -> int:
     return EXIT_OK
 
 
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def stable_record_id(data: dict) -> str:
+    """A ULID for a line without a record_id: its time is the seizure date, its random part a hash of
+    the content. Re-running an interrupted import therefore never stores a seizure twice."""
+    import datetime
+    import hashlib
+
+    try:
+        day = datetime.date.fromisoformat(str(data.get("seizure_date")))
+        ms = int(datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc).timestamp() * 1000)
+    except ValueError:
+        ms = 0
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).digest()
+    value = (max(ms, 0) << 80) | int.from_bytes(digest[:10], "big")
+    return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(26)))
+
+
+def with_record_id(data):
+    if isinstance(data, dict) and not data.get("record_id"):
+        return {**data, "record_id": stable_record_id(data)}
+    return data
+
+
 def iter_import_lines(path: str, fmt: str) -> Iterator[tuple[int, object]]:
     """(line number, SeizureSubmission or ValidationError) for each record of a JSONL or CSV file."""
     if fmt == "csv":
@@ -317,7 +324,7 @@ def iter_import_lines(path: str, fmt: str) -> Iterator[tuple[int, object]]:
         for row in reader:
             line = reader.line_num
             try:
-                yield line, submission_from_dict(csv_row_to_seizure(row))
+                yield line, submission_from_dict(with_record_id(csv_row_to_seizure(row)))
             except ValidationError as exc:
                 yield line, exc
         return
@@ -332,7 +339,7 @@ def iter_import_lines(path: str, fmt: str) -> Iterator[tuple[int, object]]:
                 yield n, ValidationError("", f"not JSON: {exc.msg} (column {exc.colno})")
                 continue
             try:
-                yield n, submission_from_dict(data)
+                yield n, submission_from_dict(with_record_id(data))
             except ValidationError as exc:
                 yield n, exc
     finally:
@@ -435,6 +442,7 @@ def cmd_seizure_import(args) -> int:
         progress.close()
         if acked_log:
             acked_log.close()
+    refused.sort(key=lambda e: e["line"])
     if args.json:
         print_json({**stats, "errors": refused})
     else:

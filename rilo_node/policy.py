@@ -1,4 +1,4 @@
-"""The sharing policy of INTERFACES.md "Sharing policy": parsing, and who may hold, discover and hold the annex (pure)."""
+"""Sharing policy (INTERFACES.md "Sharing policy"): parse it; who may hold, discover, hold the annex. Pure."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from math import exp
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -57,10 +58,21 @@ class _Table:
             cum.append(total)
         if not values:
             raise ValueError("a table needs at least one positive weight")
-        self.values, self.cum, self.total = tuple(values), cum, total
+        # Normalised, with the last edge exactly 1.0 so that random() < 1.0 always lands.
+        self.values, self.total = tuple(values), total
+        self.cum = [c / total for c in cum[:-1]] + [1.0]
 
     def pick(self, rng: random.Random) -> Any:
-        return self.values[bisect_right(self.cum, rng.random() * self.total)]
+        return self.values[bisect_right(self.cum, rng.random())]
+
+    def share(self, value: Any) -> float:
+        """The probability of `value` (0 if absent)."""
+        prev = 0.0
+        for v, c in zip(self.values, self.cum):
+            if v == value:
+                return c - prev
+            prev = c
+        return 0.0
 
 
 def _t(spec: dict[Any, float]) -> _Table:
@@ -462,10 +474,7 @@ def _region_ecom_factor() -> dict[str, float]:
     # Scale the section shares so each region's overall e-commerce share matches §6.2.
     out = {}
     for region, table in _REGION_SECTION.items():
-        prev, expected = 0.0, 0.0
-        for section, cum in zip(table.values, table.cum):
-            expected += (cum - prev) / table.total * _SECTION_ECOM[section]
-            prev = cum
+        expected = sum(table.share(section) * _SECTION_ECOM[section] for section in table.values)
         out[region] = _REGION_ECOM[region] / expected
     return out
 
@@ -721,61 +730,83 @@ _NATIONALITY_POOL = _countries(
 
 # --- text (free-text searchable descriptions, offices) ---------------------------
 
-_CITIES: dict[str, tuple[str, ...]] = {
-    "DE": ("Frankfurt", "Hamburg", "Munich", "Leipzig", "Cologne", "Berlin"),
-    "DK": ("Copenhagen", "Aarhus", "Padborg", "Billund"),
-    "FR": ("Paris-Charles de Gaulle", "Le Havre", "Marseille", "Lyon", "Roissy"),
-    "GB": ("London Heathrow", "Felixstowe", "Dover", "Manchester", "Coventry"),
-    "NL": ("Amsterdam Schiphol", "Rotterdam", "Venlo", "Eindhoven"),
-    "ES": ("Madrid-Barajas", "Algeciras", "Valencia", "Barcelona", "Malaga"),
-    "BE": ("Antwerp", "Brussels", "Liege", "Zeebrugge"),
-    "IT": ("Rome Fiumicino", "Gioia Tauro", "Milan Malpensa", "Genoa"),
-    "PL": ("Warsaw", "Gdansk", "Terespol", "Medyka"),
-    "AT": ("Vienna", "Nickelsdorf", "Linz"),
-    "SE": ("Stockholm Arlanda", "Gothenburg", "Malmo"),
-    "CH": ("Zurich", "Geneva", "Basel", "Chiasso"),
-    "IE": ("Dublin", "Rosslare", "Cork"),
-    "PT": ("Lisbon", "Sines", "Porto"),
-    "GR": ("Piraeus", "Athens", "Thessaloniki", "Evzoni"),
-    "TR": ("Istanbul", "Mersin", "Kapikule", "Ankara"),
-    "RU": ("Moscow Sheremetyevo", "Saint Petersburg", "Novorossiysk"),
-    "UA": ("Kyiv", "Odesa", "Chop"),
-    "FI": ("Helsinki", "Vaalimaa", "Kotka"),
-    "NO": ("Oslo", "Svinesund", "Bergen"),
-    "LT": ("Vilnius", "Klaipeda", "Medininkai"),
-    "CZ": ("Prague",),
-    "US": ("JFK New York", "Los Angeles", "Miami", "Chicago", "Louisville", "San Ysidro", "Houston", "Newark"),
-    "CA": ("Toronto Pearson", "Vancouver", "Montreal"),
-    "MX": ("Mexico City", "Manzanillo", "Lazaro Cardenas", "Tijuana"),
-    "BR": ("Sao Paulo Guarulhos", "Santos", "Paranagua", "Foz do Iguacu"),
-    "CO": ("Bogota", "Cartagena", "Buenaventura"),
-    "EC": ("Guayaquil", "Quito"),
-    "AR": ("Buenos Aires Ezeiza", "Rosario"),
-    "CL": ("Santiago", "San Antonio", "Valparaiso"),
-    "PE": ("Lima Callao", "Paita"),
-    "PA": ("Panama City", "Colon", "Balboa"),
-    "SA": ("Riyadh", "Jeddah", "Dammam", "Al Batha"),
-    "AE": ("Dubai", "Jebel Ali", "Abu Dhabi", "Sharjah"),
-    "KW": ("Kuwait City", "Shuwaikh", "Nuwaiseeb"),
-    "EG": ("Cairo", "Alexandria", "Port Said"),
-    "MA": ("Casablanca", "Tanger Med", "Agadir"),
-    "OM": ("Muscat", "Sohar", "Salalah"),
-    "BH": ("Bahrain International", "Khalifa bin Salman", "King Fahd Causeway"),
-    "QA": ("Hamad International", "Hamad Port", "Abu Samra"),
-    "JO": ("Amman", "Aqaba", "Jaber"),
-    "TH": ("Bangkok Suvarnabhumi", "Laem Chabang", "Chiang Rai"),
-    "JP": ("Tokyo Narita", "Osaka Kansai", "Yokohama"),
-    "KR": ("Incheon", "Busan", "Seoul"),
-    "AU": ("Sydney", "Melbourne", "Brisbane", "Perth"),
-    "HK": ("Hong Kong International", "Kwai Chung", "Lok Ma Chau"),
-    "CN": ("Shanghai", "Shenzhen", "Guangzhou", "Beijing"),
-    "IN": ("Mumbai", "Delhi", "Chennai", "Nhava Sheva"),
-    "SG": ("Changi", "Tanjong Pagar", "Woodlands"),
-    "ZA": ("Johannesburg O.R. Tambo", "Durban", "Beitbridge", "Cape Town"),
-    "KE": ("Nairobi JKIA", "Mombasa", "Namanga"),
-    "NG": ("Lagos", "Apapa", "Seme", "Abuja"),
-    "SN": ("Dakar", "Blaise Diagne", "Rosso"),
-}
+# Customs offices of the bigger reporters, tagged by what they handle: A airport,
+# M mail and express hub, S seaport, B land border, R rail, I inland.
+_CITIES: dict[str, str] = {
+    "DE": "Frankfurt:AMI Hamburg:SI Munich:AI Leipzig:AM Cologne:AMI Bremerhaven:S Frankfurt(Oder):BR",
+    "DK": "Copenhagen:AMSI Aarhus:SI Padborg:BR Billund:A",
+    "FR": "Paris-Charles_de_Gaulle:AM Le_Havre:S Marseille:SAI Lyon:AI Calais:BR Roissy:M",
+    "GB": "London_Heathrow:AM Felixstowe:S Dover:BS Manchester:AI Coventry:M London_Gateway:S",
+    "NL": "Amsterdam_Schiphol:AM Rotterdam:SI Venlo:MB Eindhoven:AI",
+    "ES": "Madrid-Barajas:AM Algeciras:SB Valencia:SI Barcelona:ASI La_Junquera:B",
+    "BE": "Antwerp:SI Brussels:AMI Liege:AM Zeebrugge:S",
+    "IT": "Rome_Fiumicino:AM Gioia_Tauro:S Milan_Malpensa:AMI Genoa:S Brenner:B",
+    "PL": "Warsaw:AMI Gdansk:S Terespol:BR Medyka:B Malaszewicze:R",
+    "AT": "Vienna:AMI Nickelsdorf:B Linz:I",
+    "SE": "Stockholm_Arlanda:AM Gothenburg:SI Malmo:BI",
+    "CH": "Zurich:AMI Geneva:AB Basel:SBR Chiasso:B",
+    "IE": "Dublin:AMSI Rosslare:S Cork:S",
+    "PT": "Lisbon:AMI Sines:S Porto:SA",
+    "GR": "Piraeus:S Athens:AMI Thessaloniki:S Evzoni:B",
+    "TR": "Istanbul:AMSI Mersin:S Kapikule:BR Ankara:I",
+    "RU": "Moscow_Sheremetyevo:AM Saint_Petersburg:SI Novorossiysk:S Moscow:I",
+    "UA": "Kyiv:AMI Odesa:S Chop:BR",
+    "FI": "Helsinki:AMSI Vaalimaa:B Kotka:S",
+    "NO": "Oslo:AMSI Svinesund:B Bergen:S",
+    "LT": "Vilnius:AMI Klaipeda:S Medininkai:B Kena:R",
+    "CZ": "Prague:AMRI",
+    "US": ("JFK_New_York:AM Los_Angeles:AS Miami:AMS Chicago:AMI Louisville:M Cincinnati:M "
+           "San_Ysidro:B Laredo:BR Houston:SI Newark:S Nogales:B"),
+    "CA": "Toronto_Pearson:AMI Vancouver:ASM Montreal:ASI Windsor:B",
+    "MX": "Mexico_City:AMI Manzanillo:S Lazaro_Cardenas:S Tijuana:B Nuevo_Laredo:BR",
+    "BR": "Sao_Paulo_Guarulhos:AM Santos:S Paranagua:S Foz_do_Iguacu:B Curitiba:MI",
+    "CO": "Bogota:AMI Cartagena:S Buenaventura:S Cucuta:B",
+    "EC": "Guayaquil:SAI Quito:AM Huaquillas:B",
+    "AR": "Buenos_Aires_Ezeiza:AM Rosario:S Buenos_Aires:SI",
+    "CL": "Santiago:AMI San_Antonio:S Valparaiso:S Chacalluta:B",
+    "PE": "Lima:AMI Callao:S Paita:S Tacna:B",
+    "PA": "Panama_City:AMI Colon:S Balboa:S Paso_Canoas:B",
+    "SA": "Riyadh:AMI Jeddah:ASM Dammam:SA Al_Batha:B King_Fahd_Causeway:B",
+    "AE": "Dubai:AMI Jebel_Ali:S Abu_Dhabi:ASI Sharjah:AM Al_Ghuwaifat:B",
+    "KW": "Kuwait:AMI Shuwaikh:S Nuwaiseeb:B Abdali:B",
+    "EG": "Cairo:AMI Alexandria:S Port_Said:S Salloum:B",
+    "MA": "Casablanca:AMSI Tanger_Med:SB Agadir:S",
+    "OM": "Muscat:AMI Sohar:S Salalah:S Wajajah:B",
+    "BH": "Bahrain_International:AM Khalifa_bin_Salman:S King_Fahd_Causeway:B Manama:I",
+    "QA": "Hamad_International:AM Hamad_Port:S Abu_Samra:B Doha:I",
+    "JO": "Amman:AMI Aqaba:S Jaber:B",
+    "TH": "Bangkok_Suvarnabhumi:AM Laem_Chabang:S Chiang_Rai:BI Sadao:B",
+    "JP": "Tokyo_Narita:AM Osaka_Kansai:AM Yokohama:S Tokyo:I",
+    "KR": "Incheon:AMS Busan:S Seoul:I",
+    "AU": "Sydney:AMSI Melbourne:AMS Brisbane:AS Perth:AS",
+    "HK": "Hong_Kong_International:AM Kwai_Chung:S Lok_Ma_Chau:B",
+    "CN": "Shanghai:AMS Shenzhen:SB Guangzhou:AMI Beijing:AMI",
+    "IN": "Mumbai:AMI Delhi:AMI Chennai:AS Nhava_Sheva:S Attari:B",
+    "SG": "Changi:AM Tanjong_Pagar:S Woodlands:B",
+    "ZA": "Johannesburg_O.R._Tambo:AMI Durban:S Beitbridge:B Cape_Town:AS",
+    "KE": "Nairobi_JKIA:AMI Mombasa:S Namanga:B",
+    "NG": "Lagos:AMI Apapa:S Seme:B Abuja:AI",
+    "SN": "Dakar:SI Blaise_Diagne:AM Rosso:B",
+}  # fmt: skip
+_LOCATION_TAG: dict[str, str] = {
+    "AIRPORT": "A", "MAIL_CENTRE": "M", "EXPRESS_COURIER": "M", "SEAPORT": "S", "RIVER": "S",
+    "HIGH_SEAS": "S", "FTZ_BORDER": "S", "LAND_BOUNDARY": "B", "RAIL": "R", "INLAND": "I", "UNKNOWN": "I",
+}  # fmt: skip
+
+
+def _office_cities() -> dict[tuple[str, str], tuple[str, ...]]:
+    out: dict[tuple[str, str], tuple[str, ...]] = {}
+    for country, text in _CITIES.items():
+        entries = [e.split(":") for e in text.split()]
+        out[(country, "*")] = tuple(name.replace("_", " ") for name, _ in entries)
+        for location, tag in _LOCATION_TAG.items():
+            names = tuple(name.replace("_", " ") for name, tags in entries if tag in tags)
+            if names:
+                out[(country, location)] = names
+    return out
+
+
+_OFFICE_CITIES = _office_cities()
 _OFFICE_SUFFIX: dict[str, str] = {
     "AIRPORT": "airport", "MAIL_CENTRE": "international mail centre", "EXPRESS_COURIER": "express courier hub",
     "SEAPORT": "port", "LAND_BOUNDARY": "border crossing", "INLAND": "inland mobile unit",
@@ -824,6 +855,13 @@ _DETECTION_TEXT: dict[str, str] = {
     "RANDOM_SELECTION": "Found on a random selection",
     "UNKNOWN": "Seized",
 }
+# Europol 4x4 evaluation (README §5.3); intelligence-led cases come from better-known sources [U].
+_SOURCE_EVAL = {"A": 20, "B": 50, "C": 12, "X": 18}
+_SOURCE_EVAL_INTEL = {"A": 30, "B": 55, "C": 10, "X": 5}
+_INFO_EVAL = {"1": 25, "2": 40, "3": 25, "4": 10}
+_EVALUATION = _Table(((s, i), ws * wi) for s, ws in _SOURCE_EVAL.items() for i, wi in _INFO_EVAL.items())
+_EVALUATION_INTEL = _Table(((s, i), ws * wi) for s, ws in _SOURCE_EVAL_INTEL.items() for i, wi in _INFO_EVAL.items())
+_INTEL = frozenset({"INTELLIGENCE", "INVESTIGATION"})
 _UNIT_TEXT = {"KG": "kg", "G": "g", "L": "litres", "ML": "ml", "PIECES": "pieces"}
 
 # --- offenders (annex) ------------------------------------------------------------
@@ -879,17 +917,14 @@ _HANDLING_NOTES = (
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _PAIRS = tuple(a + b for a in _CROCKFORD for b in _CROCKFORD)  # 10 bits -> two characters
+_PAIR_SHIFTS = tuple(range(120, -1, -10))
 _EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
 
 
 def _ulid(rng: random.Random, ms: int) -> str:
     value = (ms & 0xFFFFFFFFFFFF) << 80 | rng.getrandbits(80)
-    # 26 characters = 130 bits: the first carries the top 3 bits (2 leading zero bits).
-    out = []
-    for _ in range(13):
-        out.append(_PAIRS[value & 0x3FF])
-        value >>= 10
-    return "".join(reversed(out))
+    # 26 characters of 5 bits = 130 bits: the 128-bit value with two leading zero bits.
+    return "".join([_PAIRS[(value >> shift) & 0x3FF] for shift in _PAIR_SHIFTS])
 
 
 def make_record_id(rng: random.Random, when: datetime.datetime) -> str:
@@ -910,15 +945,87 @@ def make_record_id(rng: random.Random, when: datetime.datetime) -> str:
 _HISTORY_DAYS = 730  # about two years of cases
 
 
-class _Context:
-    """Lookups derived once from the origins list."""
+@dataclass(frozen=True)
+class _Flow:
+    """Everything about a (category, region) that does not change from case to case."""
 
-    def __init__(self, origins: Sequence[Origin]):
+    section: str
+    p_ecom: float
+    # (location, conveyance, concealment, direction): for e-commerce cases, for the others
+    modes: tuple[_Table, _Table]
+    detection: _Table
+    departures: _Table
+    destinations: _Table
+
+
+def _modes(profiles: _Table, directions: _Table) -> _Table:
+    # One joint table, so a case costs one draw: an inland find is internal trade
+    # three times in ten; a parcel is never internal (it came from abroad).
+    joint: dict[tuple[str, str, str, str], float] = {}
+    for profile in profiles.values:
+        p = profiles.share(profile)
+        location, conveyance, _ = profile
+        for direction in directions.values:
+            q = p * directions.share(direction)
+            if location == "INLAND":
+                joint[(*profile, "INTERNAL")] = joint.get((*profile, "INTERNAL"), 0.0) + 0.3 * q
+                q *= 0.7
+            if direction == "INTERNAL" and conveyance in _POSTAL:
+                direction = "IMPORT"
+            joint[(*profile, direction)] = joint.get((*profile, direction), 0.0) + q
+    return _Table(joint.items())
+
+
+def _flow(category: str, region: str) -> _Flow:
+    section = _SECTION_OF[category]
+    profiles = _PROFILES.get(category) or _PROFILES[section]
+    directions = _CATEGORY_DIRECTION.get(category) or _CATEGORY_DIRECTION[section]
+    return _Flow(
+        section=section,
+        p_ecom=_CATEGORY_ECOM.get(category, _SECTION_ECOM[section]) * _ECOM_FACTOR.get(region, 1.0),
+        modes=(_modes(profiles[0], directions), _modes(profiles[1], directions)),
+        detection=_SECTION_DETECTION[section],
+        departures=_REGION_DEPARTURE.get((category, region)) or _DEPARTURE.get(category, _GENERIC_DEPARTURE),
+        destinations=_DESTINATION.get(category) or _DESTINATION.get(section) or _DESTINATION["GENERIC"],
+    )
+
+
+def _region_categories(region: str | None) -> _Table:
+    """(section, category) for a case of `region`: §6.2 section mix times the §6.3 category mix."""
+    sections = _REGION_SECTION.get(region, _ALL_SECTIONS)
+    joint = []
+    for section in sections.values:
+        categories = _SECTION_CATEGORY[section]
+        if section == "DRUGS" and region in _REGION_DRUG_CATEGORY:
+            categories = _REGION_DRUG_CATEGORY[region]
+        joint += [((section, c), sections.share(section) * categories.share(c)) for c in categories.values]
+    return _Table(joint)
+
+
+class _Context:
+    """Lookups derived once from the origins list and today."""
+
+    def __init__(self, origins: Sequence[Origin], today: datetime.date):
         self.origins = list(origins)
         self.pick_origin = _Table(zip(range(len(origins)), origin_weights(origins)))
         self.by_country = {o.country.upper(): o.node_id for o in origins}
         self.areas = sorted({o.area for o in origins if o.area})
         self.sequence = [0] * len(origins)
+        self.flows: dict[tuple[str, str], _Flow] = {}
+        self.region_categories = {o.region: _region_categories(o.region) for o in origins}
+        self.today_ordinal = today.toordinal()
+        # (ISO date, year) for each day back from today.
+        self.days = [
+            (d.isoformat(), d.year)
+            for d in (datetime.date.fromordinal(self.today_ordinal - i) for i in range(_HISTORY_DAYS))
+        ]
+
+    def flow(self, category: str, region: str) -> _Flow:
+        key = (category, region)
+        flow = self.flows.get(key)
+        if flow is None:
+            flow = self.flows[key] = _flow(category, region)
+        return flow
 
 
 def generate_seizures(
@@ -932,6 +1039,7 @@ def generate_seizures(
 ) -> Iterator[tuple[str, dict]]:
     """Yield n (origin node id, seizure dict in the INTERFACES.md shape); the same seed gives the same output.
 
+    Each case is dated within the two years up to `today` (never after it).
     policy_mix: "realistic" (ITR-like: mostly GREEN or the default REGION), "open"
     (all GLOBAL), "default" (an empty policy: the node's defaults), "restricted"
     (many AMBER_STRICT, AREA and RED), "uniform" (every kind equally often).
@@ -946,13 +1054,13 @@ def generate_seizures(
     if isinstance(today, datetime.datetime):
         today = today.date()
     rng = random.Random(seed)
-    ctx = _Context(origins)
+    ctx = _Context(origins, today)
     mix = _POLICY_MIX[policy_mix]
     for _ in range(n):
         index = ctx.pick_origin.pick(rng)
         origin = ctx.origins[index]
         ctx.sequence[index] += 1
-        yield origin.node_id, _case(rng, ctx, origin, ctx.sequence[index], today, mix, record_ids)
+        yield origin.node_id, _case(rng, ctx, origin, ctx.sequence[index], mix, record_ids)
 
 
 def _pick_country(rng: random.Random, table: _Table, avoid: tuple[str, ...]) -> str:
@@ -966,64 +1074,43 @@ def _pick_country(rng: random.Random, table: _Table, avoid: tuple[str, ...]) -> 
     raise AssertionError("unreachable: the generic table has more countries than any avoid list")
 
 
-def _case(
-    rng: random.Random,
-    ctx: _Context,
-    origin: Origin,
-    sequence: int,
-    today: datetime.date,
-    mix: _Table,
-    record_ids: bool,
-) -> dict:
+def _case(rng: random.Random, ctx: _Context, origin: Origin, sequence: int, mix: _Table, record_ids: bool) -> dict:
     region = origin.region
     country = origin.country.upper()
     rand = rng.random
 
     # What: the first item decides the case's profile.
-    section = _REGION_SECTION.get(region, _ALL_SECTIONS).pick(rng)
-    if section == "DRUGS" and region in _REGION_DRUG_CATEGORY:
-        category = _REGION_DRUG_CATEGORY[region].pick(rng)
-    else:
-        category = _SECTION_CATEGORY[section].pick(rng)
+    region_categories = ctx.region_categories[region]
+    section, category = region_categories.pick(rng)
+    flow = ctx.flow(category, region)
 
-    # E-commerce, then where and how it was found and carried.
-    p_ecom = _CATEGORY_ECOM.get(category, _SECTION_ECOM[section]) * _ECOM_FACTOR.get(region, 1.0)
-    ecommerce = rand() < p_ecom
-    profiles = _PROFILES.get(category) or _PROFILES[section]
-    location, conveyance, concealment = profiles[0 if ecommerce else 1].pick(rng)
+    # E-commerce, then where and how it was found and carried, and which way it went.
+    ecommerce = rand() < flow.p_ecom
+    location, conveyance, concealment, direction = flow.modes[0 if ecommerce else 1].pick(rng)
     ecommerce = ecommerce and conveyance in _POSTAL
-    detection = _SECTION_DETECTION[section].pick(rng)
-
-    direction = (_CATEGORY_DIRECTION.get(category) or _CATEGORY_DIRECTION.get(section)
-                 or _CATEGORY_DIRECTION["ENVIRONMENT"]).pick(rng)  # fmt: skip
-    if location == "INLAND" and rand() < 0.3:
-        direction = "INTERNAL"
-    elif direction == "INTERNAL" and conveyance in _POSTAL:
-        direction = "IMPORT"
+    detection = flow.detection.pick(rng)
 
     # Route: the reporting country sits at the end that matches the direction.
-    departures = _REGION_DEPARTURE.get((category, region)) or _DEPARTURE.get(category, _GENERIC_DEPARTURE)
-    destinations = _DESTINATION.get(category) or _DESTINATION.get(section) or _DESTINATION["GENERIC"]
     transit: list[str] = []
     if direction == "INTERNAL":
         departure = destination = country
     elif direction == "IMPORT":
         destination = country
-        departure = _pick_country(rng, departures, (country,))
+        departure = _pick_country(rng, flow.departures, (country,))
     elif direction == "EXPORT":
         departure = country
-        destination = _pick_country(rng, destinations, (country,))
+        destination = _pick_country(rng, flow.destinations, (country,))
     else:  # TRANSIT through the reporting country
-        departure = _pick_country(rng, departures, (country,))
-        destination = _pick_country(rng, destinations, (country, departure))
+        departure = _pick_country(rng, flow.departures, (country,))
+        destination = _pick_country(rng, flow.destinations, (country, departure))
         transit.append(country)
     if direction != "INTERNAL":
         r = rand()
-        hops = 2 if r < 0.04 else 1 if r < 0.2 else 0
-        hubs = _TRANSIT_HUBS.get(conveyance) or _TRANSIT_HUBS.get(region) or _TRANSIT_HUBS["AIR"]
-        for _ in range(hops):
-            hub = _pick_country(rng, hubs, (country, departure, destination, *transit))
-            transit.insert(0, hub)  # hubs come before the reporting country
+        if r < 0.2:
+            hubs = _TRANSIT_HUBS.get(conveyance) or _TRANSIT_HUBS.get(region) or _TRANSIT_HUBS["AIR"]
+            for _ in range(2 if r < 0.04 else 1):
+                hub = _pick_country(rng, hubs, (country, departure, destination, *transit))
+                transit.insert(0, hub)  # hubs come before the reporting country
 
     # Items: mean count per case by region (§6.2), extra items mostly alike.
     mean_extra = REGION_ITEMS_PER_CASE.get(region, 1.2) - 1.0
@@ -1032,50 +1119,48 @@ def _case(
     items = [_item(rng, section, category, region, scale_base)]
     while len(items) < 12 and rand() < p_more:
         r = rand()
-        if r < 0.65:
+        if r < 0.7:
             sec, cat = section, category
-        elif r < 0.9:
+        elif r < 0.95:
             sec, cat = section, _SECTION_CATEGORY[section].pick(rng)
         else:
-            sec = _REGION_SECTION.get(region, _ALL_SECTIONS).pick(rng)
-            cat = _SECTION_CATEGORY[sec].pick(rng)
+            sec, cat = region_categories.pick(rng)
         items.append(_item(rng, sec, cat, region, scale_base))
 
     # When: the last two years, never after today; reported a few days later.
     days_ago = int(rand() * _HISTORY_DAYS)
-    ordinal = today.toordinal() - days_ago
-    seizure_date = datetime.date.fromordinal(ordinal)
-    cities = _CITIES.get(country)
-    city = cities[int(rand() * len(cities))] if cities else "Central"
-    office = f"{city} {_OFFICE_SUFFIX[location]}"
+    seizure_date, year = ctx.days[days_ago]
+    cities = _OFFICE_CITIES.get((country, location)) or _OFFICE_CITIES.get((country, "*"))
+    office = f"{cities[int(rand() * len(cities))] if cities else 'Central'} {_OFFICE_SUFFIX[location]}"
 
     seizure: dict[str, Any] = {}
     if record_ids:
         delay = min(days_ago, int(rng.expovariate(0.25)))
-        ms = (ordinal + delay - _EPOCH_ORDINAL) * 86_400_000 + int(rand() * 86_400_000)
+        day = ctx.today_ordinal - days_ago + delay
+        ms = (day - _EPOCH_ORDINAL) * 86_400_000 + int(rand() * 86_400_000)
         seizure["record_id"] = _ulid(rng, ms)
-    seizure.update(
-        case_ref=f"{country}-{seizure_date.year}-{sequence:06d}",
-        seizure_date=seizure_date.isoformat(),
-        country=country,
-        customs_office=office,
-        location_type=location,
-        direction=direction,
-        detection=detection,
-        conveyance=conveyance,
-        concealment=concealment,
-        departure_country=departure,
-        transit_countries=transit,
-        destination_country=destination,
-        ecommerce=ecommerce,
-        items=items,
-        description=_description(rng, items, category, concealment, direction, departure, destination,
-                                 transit, detection, office, ecommerce),  # fmt: skip
-        evaluation=_evaluation(rng, detection),
+    seizure["case_ref"] = f"{country}-{year}-{sequence:06d}"
+    seizure["seizure_date"] = seizure_date
+    seizure["country"] = country
+    seizure["customs_office"] = office
+    seizure["location_type"] = location
+    seizure["direction"] = direction
+    seizure["detection"] = detection
+    seizure["conveyance"] = conveyance
+    seizure["concealment"] = concealment
+    seizure["departure_country"] = departure
+    seizure["transit_countries"] = transit
+    seizure["destination_country"] = destination
+    seizure["ecommerce"] = ecommerce
+    seizure["items"] = items
+    seizure["description"] = _description(
+        rng, items, category, concealment, direction, departure, destination, transit, detection, office, ecommerce
     )
+    source, information = (_EVALUATION_INTEL if detection in _INTEL else _EVALUATION).pick(rng)
+    seizure["evaluation"] = {"source": source, "information": information}
     offenders = None
     if rand() < _ANNEX_CHANCE.get(concealment, 0.15):
-        offenders = _offenders(rng, concealment, country, departure, seizure_date.year)
+        offenders = _offenders(rng, concealment, country, departure, year)
     seizure["policy"] = _policy(rng, ctx, origin, mix, departure, destination, transit, offenders is not None)
     if offenders is not None:
         annex: dict[str, Any] = {"offenders": offenders}
@@ -1087,39 +1172,35 @@ def _case(
 
 def _item(rng: random.Random, section: str, category: str, region: str, scale_base: float) -> dict:
     commodity: _Commodity = _COMMODITIES[category].pick(rng)
-    scale = scale_base ** _SCALE_SENSITIVITY.get(category, 1.0)
-    amount = commodity.median * scale * rng.lognormvariate(0.0, commodity.sigma)
+    gauss = rng.gauss
+    # Log-normal around the commodity's median, scaled by how it travelled.
+    amount = commodity.median * scale_base ** _SCALE_SENSITIVITY.get(category, 1.0) * exp(commodity.sigma * gauss())
     kind = commodity.kind
     item: dict[str, Any] = {"section": section, "category": category, "commodity": commodity.name}
     if commodity.hs_code:
         item["hs_code"] = commodity.hs_code
-    price = commodity.price * rng.lognormvariate(0.0, 0.3)
     if kind == "cash":
         currency = _REGION_CURRENCY.get(region, _REGION_CURRENCY["AMS"]).pick(rng)
-        quantity: float = max(10, round(amount / _USD_PER[currency], -1))
-        item.update(quantity=quantity, unit="CURRENCY", currency=currency,
-                    value_usd=round(quantity * _USD_PER[currency]))  # fmt: skip
+        rate = _USD_PER[currency]
+        quantity: float = max(10, int(round(amount / rate, -1)))
+        item["quantity"] = quantity
+        item["unit"] = "CURRENCY"
+        item["currency"] = currency
+        item["value_usd"] = round(quantity * rate)
         return item
     if kind == "pcs":
-        quantity = max(1, round(amount))
-        unit = "PIECES"
-        value = quantity * price
+        quantity, unit = max(1, round(amount)), "PIECES"
     elif kind == "l":
-        if amount < 1.0:
-            quantity, unit = max(1, round(amount * 1000)), "ML"
-        else:
-            quantity, unit = round(amount, 2), "L"
-        value = amount * price
+        quantity, unit = (max(1, round(amount * 1000)), "ML") if amount < 1.0 else (round(amount, 2), "L")
     elif kind == "g":
         quantity, unit = max(0.1, round(amount, 1)), "G"
-        value = amount * price
     elif kind == "kg" and amount < 1.0:
         quantity, unit = max(0.1, round(amount * 1000, 1)), "G"
-        value = amount * price
     else:  # "kg", "kgonly"
         quantity, unit = max(0.001, round(amount, 3)), "KG"
-        value = amount * price
-    item.update(quantity=quantity, unit=unit, value_usd=round(value))
+    item["quantity"] = quantity
+    item["unit"] = unit
+    item["value_usd"] = round(amount * commodity.price * exp(0.3 * gauss()))
     return item
 
 
@@ -1167,14 +1248,6 @@ def _description(
     return f"{', '.join(parts)}. {_DETECTION_TEXT[detection]} at {office}."
 
 
-_SOURCE_EVAL = _t({"A": 20, "B": 50, "C": 12, "X": 18})
-_INFO_EVAL = _t({"1": 25, "2": 40, "3": 25, "4": 10})
-_SOURCE_EVAL_INTEL = _t({"A": 30, "B": 55, "C": 10, "X": 5})
-
-
-def _evaluation(rng: random.Random, detection: str) -> dict:
-    table = _SOURCE_EVAL_INTEL if detection in ("INTELLIGENCE", "INVESTIGATION") else _SOURCE_EVAL
-    return {"source": table.pick(rng), "information": _INFO_EVAL.pick(rng)}
 
 
 def _offenders(rng: random.Random, concealment: str, country: str, departure: str, year: int) -> list[dict]:

@@ -118,7 +118,8 @@ def _node_problem(node: NodeInfo) -> str | None:
         if node.area is not None and not (isinstance(node.area, str) and _RILO_ID.fullmatch(node.area)):
             return f"member {node.id!r} has area {node.area!r}, which is not a RILO id"
         if node.country != node.id.upper():
-            return f"member {node.id!r} has country {node.country!r}; a member's country is its own, {node.id.upper()!r}"
+            own = node.id.upper()
+            return f"member {node.id!r} has country {node.country!r}; a member's country is its own, {own!r}"
     if not isinstance(node.name, str):
         return f"name of {node.id!r} must be a string"
     if node.city is not None and not isinstance(node.city, str):
@@ -333,10 +334,13 @@ class _Lines:
             depth, strings = _scan_value(raw, start, depth)
             self.entries.extend((lineno, key, s) for s in strings)
 
-    def of(self, path: tuple[str, ...], value: str | None = None, nth: int = 0) -> int | None:
-        """The line of `path` (or of the nth string `value` under it); else of its nearest ancestor."""
+    def of(self, path: tuple[str, ...], value: str | None = None, nth: int = 0,
+           within: tuple[tuple[str, ...], ...] = ()) -> int | None:
+        """The line of `path`, or of the nth string `value` under `path` (or under any of `within`);
+        else the line of the nearest ancestor of `path`."""
         if value is not None:
-            hits = [line for line, p, v in self.entries if v == value and p[: len(path)] == path]
+            roots = within or (path,)
+            hits = [line for line, p, v in self.entries if v == value and any(p[: len(r)] == r for r in roots)]
             if len(hits) > nth:
                 return hits[nth]
         for cut in range(len(path), 0, -1):
@@ -375,8 +379,9 @@ class _Reader:
         self.source = source
         self.lines = _Lines(text)
 
-    def fail(self, reason: str, path: tuple[str, ...] = (), value: str | None = None, nth: int = 0) -> TopologyError:
-        line = self.lines.of(path, value, nth) if path else None
+    def fail(self, reason: str, path: tuple[str, ...] = (), value: str | None = None, nth: int = 0,
+             within: tuple[tuple[str, ...], ...] = ()) -> TopologyError:
+        line = self.lines.of(path, value, nth, within) if path else None
         where = f"{self.source}:{line}" if line else self.source
         return TopologyError(f"{where}: {reason}")
 
@@ -477,7 +482,9 @@ def parse_topology(text: str, source: str = "<topology>") -> Directory:
         nth = seen.get(member_id, 0)
         seen[member_id] = nth + 1
         if nth:
-            raise r.fail(f"duplicate node id {member_id!r}", path[:1], member_id, nth)
+            # Point at the repeat: the nth time the id is written in either member table.
+            raise r.fail(f"duplicate node id {member_id!r}", path, member_id, nth,
+                         within=(("members",), ("unaffiliated",)))
         r.check(_bad_id_reason(member_id, "member"), path, member_id)
         nodes.append(NodeInfo(member_id, "member", region, area, country=member_id.upper()))
 
@@ -511,7 +518,7 @@ def parse_topology(text: str, source: str = "<topology>") -> Directory:
         node = nodes[by_id[node_id]]
         allowed = _NODE_KEYS[node.role]
         r.only_keys(extra, allowed, path,
-                    why="" if node.role == "member" else f"an office's name, city and country are set in its own table")
+                    why="" if node.role == "member" else "an office's name, city and country are set in its own table")
         changes = {key: r.string(extra, key, path) for key in extra}
         if "name" in changes:
             changes["name"] = changes["name"] or ""

@@ -151,7 +151,7 @@ class RecordService(_ClientServiceBase, node_pb2_grpc.RecordServiceServicer):
                                 + (f" version {request.version}" if request.version else ""))
         self._audit(actor, "get", [[rec.origin, rec.record_id, rec.version]])
         return node_pb2.GetRecordResponse(
-            record=stored_to_pb(rec), key=key_to_pb(rec.origin, rec.record_id, rec.version), withdrawn=rec.withdrawn
+            record=stored_to_pb(rec), key=key_to_pb(rec.origin, rec.record_id, rec.version), withdrawn=rec.withdrawn or rec.retracted
         )
 
     @grpc_errors
@@ -163,7 +163,7 @@ class RecordService(_ClientServiceBase, node_pb2_grpc.RecordServiceServicer):
         for rec in self.store.iter_records(request.after_seq, request.origin or None):
             if rec.seq > last:
                 break
-            yield node_pb2.ExportRecordsResponse(record=stored_to_pb(rec), seq=rec.seq, withdrawn=rec.withdrawn)
+            yield node_pb2.ExportRecordsResponse(record=stored_to_pb(rec), seq=rec.seq, withdrawn=rec.withdrawn or rec.retracted)
 
     @grpc_errors
     def RetractRecord(self, request, context):

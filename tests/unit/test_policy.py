@@ -186,7 +186,8 @@ def test_handling_codes_and_the_note_are_kept():
 
 
 def test_the_may_functions_agree_with_the_sets():
-    policy = parse_policy({"share": {"scope": "AREA"}, "annex": {"scope": "AREA"}, "discover": {"scope": "REGION"}}, SMALL)
+    data = {"share": {"scope": "AREA"}, "annex": {"scope": "AREA"}, "discover": {"scope": "REGION"}}
+    policy = parse_policy(data, SMALL)
     assert may_hold(policy, "de", "fr", SMALL) and not may_hold(policy, "de", "pl", SMALL)
     assert may_discover(policy, "de", "pl", SMALL) and not may_discover(policy, "de", "kr", SMALL)
     assert may_hold_annex(policy, "de", "rilo-we", SMALL) and not may_hold_annex(policy, "de", "pl", SMALL)
@@ -371,16 +372,20 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(JUNK_TOKENS), inner, max_size=3),
     max_leaves=8,
 )
-junk_specs = st.dictionaries(
-    st.sampled_from(["scope", "nodes", "exclude", "node", "excludes"]),
-    st.sampled_from(SCOPES + ("EVERYONE", "area")) | st.lists(node_ids | st.sampled_from(["xx", "KR", ""]), max_size=3)
-    | json_values,
-    max_size=3,
-)
-junk_policies = st.dictionaries(
-    st.sampled_from(["share", "discover", "annex", "tlp", "handling", "handling_note", "scope", "extra"]),
-    junk_specs | json_values,
-    max_size=5,
+mostly_scopes = st.sampled_from(SCOPES) | st.sampled_from(SCOPES) | st.sampled_from(SCOPES) | json_values
+mostly_ids = st.lists(node_ids, max_size=3) | st.lists(node_ids, max_size=3) | json_values
+near_specs = st.fixed_dictionaries({}, optional={"scope": mostly_scopes, "nodes": mostly_ids, "exclude": mostly_ids})
+near_policies = st.fixed_dictionaries({}, optional={
+    "share": near_specs, "discover": near_specs, "annex": near_specs,
+    "tlp": st.sampled_from(TLPS + ("AMBER+STRICT",)) | json_values,
+    "handling": st.sampled_from(HANDLING) | json_values,
+    "handling_note": st.sampled_from(NOTES) | json_values,
+})
+# Mostly nearly valid policies with junk in places; sometimes junk keys; sometimes no object at all.
+junk_policies = near_policies | near_policies | st.dictionaries(
+    st.sampled_from(["share", "discover", "annex", "tlp", "handling", "scope", "extra"]),
+    near_specs | json_values,
+    max_size=4,
 ) | json_values
 
 

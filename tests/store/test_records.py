@@ -1,0 +1,129 @@
+"""A node's own records: idempotent submission, corrections, retraction, projections rebuilt from bytes."""
+
+from __future__ import annotations
+
+import pytest
+
+from rilo_node.clock import FakeClock
+from rilo_node.errors import AlreadyExistsError, NotFoundError, PolicyError, ValidationError
+from rilo_node.federation import filter_sql, validate_filter
+from rilo_node.grpc_api.convert import seizure_from_bytes
+from rilo_node.pb.rilo.v1 import record_pb2
+from rilo_node.records import ConflictError, RecordBook
+from rilo_node.signing import Keyring, SigningKey, verify_record
+from rilo_node.store import Store, search_local
+from tests.conftest import seizure_example
+
+RID = "01JQ6ZK0000000000000000001"
+
+
+@pytest.fixture
+def book(tmp_path, directory):
+    store = Store(tmp_path / "node.db")
+    key = SigningKey("de", bytes(range(32)))
+    yield RecordBook(store, key, directory, FakeClock(), node_country="DE")
+    store.close()
+
+
+def keyring(book) -> Keyring:
+    ring = Keyring()
+    ring.add(book.key.node_id, book.key.public_raw)
+    return ring
+
+
+def signed(book, record_id):
+    rec = book.store.get_record("de", record_id)
+    return record_pb2.SignedRecord(header=rec.header, body=rec.body or b"", annex=rec.annex or b"",
+                                   signature=rec.signature, key_id=rec.key_id)
+
+
+def test_a_submitted_seizure_is_signed_and_its_policy_explicit(book):
+    out = book.submit_seizure(seizure_example(record_id=RID))
+    assert (out.origin, out.record_id, out.version, out.created) == ("de", RID, 1, True)
+    v = verify_record(signed(book, RID), keyring(book))
+    assert v.has_annex
+    assert v.header.policy.discover.scope != 0 and v.header.policy.annex.scope != 0
+    assert seizure_from_bytes(v.record.body)["items"][0]["category"] == "COCAINE"
+
+
+def test_resubmitting_the_same_seizure_returns_the_same_key(book):
+    first = book.submit_seizure(seizure_example(record_id=RID))
+    again = book.submit_seizure(seizure_example(record_id=RID))
+    assert (again.record_id, again.version, again.created) == (first.record_id, 1, False)
+    assert book.store.counts("de")["records"] == 1
+
+
+def test_the_same_record_id_with_other_content_is_refused(book):
+    book.submit_seizure(seizure_example(record_id=RID))
+    with pytest.raises(AlreadyExistsError):
+        book.submit_seizure(seizure_example(record_id=RID, case_ref="other"))
+    assert book.store.get_record("de", RID).version == 1
+
+
+def test_a_bad_seizure_names_the_field_and_stores_nothing(book):
+    with pytest.raises(ValidationError) as err:
+        book.submit_seizure(seizure_example(items=[{"section": "REVENUE", "category": "COCAINE"}]))
+    assert err.value.field == "items[0].category"
+    with pytest.raises(PolicyError) as err:
+        book.submit_seizure(seizure_example(policy={"share": {"scope": "PLANET"}}))
+    assert err.value.field == "policy.share.scope"
+    with pytest.raises(ValidationError) as err:
+        book.submit_seizure(seizure_example(country="FR"))
+    assert err.value.field == "country"
+    assert book.store.counts("de")["records"] == 0
+
+
+def test_a_correction_is_the_next_version_signed_again(book):
+    book.submit_seizure(seizure_example(record_id=RID))
+    out = book.update_seizure(RID, seizure_example(case_ref="corrected"))
+    assert out.version == 2 and out.created
+    v = verify_record(signed(book, RID), keyring(book))
+    assert v.header.version == 2
+    assert seizure_from_bytes(v.record.body)["case_ref"] == "corrected"
+    # Sending the same correction twice makes no third version.
+    assert book.update_seizure(RID, seizure_example(case_ref="corrected")).version == 2
+    # A retry of the original submission still finds its key.
+    assert book.submit_seizure(seizure_example(record_id=RID)).version == 1
+
+
+def test_correcting_an_unknown_record_is_not_found(book):
+    with pytest.raises(NotFoundError):
+        book.update_seizure(RID, seizure_example())
+
+
+def test_retraction_is_a_signed_tombstone_that_removes_the_record_from_search(book):
+    book.submit_seizure(seizure_example(record_id=RID))
+    out = book.retract(RID)
+    assert out.version == 2
+    v = verify_record(signed(book, RID), keyring(book))
+    assert v.header.retracted and v.record.body == b"" and not v.has_annex
+    where, args = filter_sql(validate_filter({}))
+    assert search_local(book.store, where, args, 10) == []
+    assert book.retract(RID).version == 2
+    with pytest.raises(ConflictError):
+        book.update_seizure(RID, seizure_example())
+    assert book.store.integrity_problems() == []
+
+
+def test_the_search_projection_rebuilds_from_the_signed_bytes(book):
+    for i in range(5):
+        book.submit_seizure(seizure_example(case_ref=f"c{i}", description=f"word{i} banana"))
+    book.store.write(lambda c: c.execute("DELETE FROM seizures"))
+    assert book.store.integrity_problems()
+    assert book.reindex() == 5
+    assert book.store.integrity_problems() == []
+    where, args = filter_sql(validate_filter({"text": "word3"}))
+    assert len(search_local(book.store, where, args, 10)) == 1
+
+
+@pytest.mark.parametrize("flt,expected", [
+    ({"section": "DRUGS"}, 1), ({"section": "REVENUE"}, 0), ({"category": "COCAINE"}, 1),
+    ({"country": "de"}, 1), ({"departure_country": "EC"}, 1), ({"destination_country": "FR"}, 0),
+    ({"route_country": "PA"}, 1), ({"route_country": "CO"}, 0), ({"date_from": "2026-03-14"}, 1),
+    ({"date_to": "2026-03-13"}, 0), ({"text": "banana boxes"}, 1), ({"text": "apple"}, 0),
+    ({"origin": "de"}, 1), ({"origin": "fr"}, 0),
+])
+def test_each_local_filter_matches_as_its_reference(book, flt, expected):
+    book.submit_seizure(seizure_example())
+    where, args = filter_sql(validate_filter(flt))
+    assert len(search_local(book.store, where, args, 10)) == expected

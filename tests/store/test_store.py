@@ -1,0 +1,106 @@
+"""The store contract: one writer with group commit, named migrations, newest version wins."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from rilo_node import migrations
+from rilo_node import store as st
+
+
+@pytest.fixture(params=["FULL", "NORMAL"])
+def store(request, tmp_path):
+    s = st.Store(tmp_path / "node.db", synchronous=request.param)
+    yield s
+    s.close()
+
+
+def row(version: int, record_id: str = "r1", origin: str = "de", body: bytes = b"b") -> dict:
+    return {"origin": origin, "record_id": record_id, "version": version, "kind": 1, "created_at": "t",
+            "key_id": "k", "header": b"h%d" % version, "body": body, "annex": None, "signature": b"s",
+            "withdrawn": False, "retracted": False}
+
+
+def test_the_store_uses_wal_and_the_durability_setting(store):
+    assert store.reader.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    level = store._wconn.execute("PRAGMA synchronous").fetchone()[0]
+    assert level == {"FULL": 2, "NORMAL": 1}[store.synchronous]
+
+
+def test_migrations_are_named_and_applied_once(tmp_path):
+    s = st.Store(tmp_path / "a.db")
+    assert s.applied_migrations == [name for name, _ in migrations.MIGRATIONS]
+    s.close()
+    again = st.Store(tmp_path / "a.db")
+    assert again.applied_migrations == []
+    again.close()
+
+
+def test_a_new_version_replaces_the_old_and_takes_a_new_sequence_number(store):
+    first = store.write(lambda c: st.upsert_record_txn(c, row(1), None, "now"))
+    store.write(lambda c: st.upsert_record_txn(c, row(1, "r2"), None, "now"))
+    second = store.write(lambda c: st.upsert_record_txn(c, row(2), None, "now"))
+    assert second > first
+    rec = store.get_record("de", "r1")
+    assert rec.version == 2 and rec.seq == second
+    assert [r.record_id for r in store.iter_records()] == ["r2", "r1"]
+    assert [r.record_id for r in store.iter_records(after_seq=first + 1)] == ["r1"]
+
+
+def test_a_failing_task_is_rolled_back_alone(store):
+    def bad(c):
+        st.upsert_record_txn(c, row(1, "bad"), None, "now")
+        raise ValueError("boom")
+
+    futures = [store.submit(lambda c: st.upsert_record_txn(c, row(1, "ok1"), None, "now")),
+               store.submit(bad),
+               store.submit(lambda c: st.upsert_record_txn(c, row(1, "ok2"), None, "now"))]
+    assert futures[0].result() and futures[2].result()
+    with pytest.raises(ValueError):
+        futures[1].result()
+    assert store.get_record("de", "bad") is None
+    assert store.get_record("de", "ok1") and store.get_record("de", "ok2")
+
+
+def test_concurrent_writers_are_batched_and_all_committed(store):
+    commits = []
+    store.on_commit(commits.append)
+
+    def writer(n):
+        for i in range(50):
+            store.write(lambda c, i=i: st.upsert_record_txn(c, row(1, f"w{n}-{i}"), None, "now"))
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.counts("de")["records"] == 400
+    assert len(commits) <= 400
+    assert commits[-1] == store.last_seq()
+
+
+def test_a_committed_write_is_visible_to_a_fresh_connection(store, tmp_path):
+    store.write(lambda c: st.upsert_record_txn(c, row(1), None, "now"))
+    other = sqlite3.connect(store.path)
+    assert other.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 1
+    other.close()
+
+
+def test_audit_and_security_events_are_kept(store):
+    store.write(lambda c: st.audit_txn(c, at="t", actor="client:de:x", action="search", query_id="q",
+                                       detail={"filter": {}}, keys=[["de", "r1", 1]]))
+    store.write(lambda c: st.security_event_txn(c, at="t", kind="bad_signature", peer="fr", detail="x"))
+    assert store.audit_entries()[0]["keys"] == [["de", "r1", 1]]
+    assert store.security_events()[0]["kind"] == "bad_signature"
+    assert store.counts("de")["security_events"] == 1
+
+
+def test_writing_after_close_is_refused(tmp_path):
+    s = st.Store(tmp_path / "c.db")
+    s.close()
+    with pytest.raises(RuntimeError):
+        s.submit(lambda c: None)
