@@ -143,11 +143,6 @@ class Store:
                     if not fut.done():
                         fut.set_exception(exc)
                 continue
-            for fut, ok, value in results:
-                if ok:
-                    fut.set_result(value)
-                else:
-                    fut.set_exception(value)
             if self._listeners:
                 last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
                 for listener in self._listeners:
@@ -155,6 +150,11 @@ class Store:
                         listener(last)
                     except Exception:  # noqa: BLE001
                         logger.exception("commit listener failed")
+            for fut, ok, value in results:
+                if ok:
+                    fut.set_result(value)
+                else:
+                    fut.set_exception(value)
 
     def close(self) -> None:
         if self._closed:

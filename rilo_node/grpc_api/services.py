@@ -79,8 +79,9 @@ class _ClientServiceBase:
         raise PermissionDeniedError(f"{ident} may not call the client services of node {self.node_id!r}")
 
     def _audit(self, actor: Identity, action: str, keys: list, detail: dict | None = None, query_id: str = ""):
+        # Durable before the answer leaves: nothing is shown that the audit does not know of.
         now = rfc3339(self.book.clock.now())
-        self.store.submit(lambda conn: st.audit_txn(conn, at=now, actor=str(actor), action=action,
+        self.store.write(lambda conn: st.audit_txn(conn, at=now, actor=str(actor), action=action,
                                                     query_id=query_id, detail=detail, keys=keys))
 
 
