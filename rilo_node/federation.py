@@ -100,7 +100,7 @@ def filter_sql(flt: dict) -> tuple[str, list]:
         where.append("s.seizure_date <= ?")
         args.append(flt["date_to"])
     if "text" in flt:
-        where.append("s.rowid IN (SELECT rowid FROM seizures_fts WHERE seizures_fts MATCH ?)")
+        where.append("s.id IN (SELECT rowid FROM seizures_fts WHERE seizures_fts MATCH ?)")
         args.append(fts_query(flt["text"]))
     return " AND ".join(where), args
 

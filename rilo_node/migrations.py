@@ -62,10 +62,12 @@ def m0001_records(db: sqlite_utils.Database) -> None:
 
 @migration
 def m0002_seizure_projection(db: sqlite_utils.Database) -> None:
-    # Search projections of SEIZURE bodies; `scripts`/`rilo-node reindex` rebuilds them.
+    # Search projections of SEIZURE bodies; `rilo-node reindex` rebuilds them from the signed bytes.
+    # `id` only grows (AUTOINCREMENT), which lets the full-text index trail behind the table.
     db.execute(
         """
         CREATE TABLE seizures (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             origin TEXT NOT NULL,
             record_id TEXT NOT NULL,
             version INTEGER NOT NULL,
@@ -86,7 +88,7 @@ def m0002_seizure_projection(db: sqlite_utils.Database) -> None:
             items INTEGER,
             description TEXT,
             commodities TEXT,
-            PRIMARY KEY (origin, record_id)
+            UNIQUE (origin, record_id)
         )
         """
     )
@@ -100,7 +102,25 @@ def m0002_seizure_projection(db: sqlite_utils.Database) -> None:
         pk=("origin", "record_id", "idx"),
     )
     db.execute("CREATE INDEX seizure_items_section ON seizure_items (section, category)")
-    db["seizures"].enable_fts(["description", "commodities"], fts_version="FTS5", create_triggers=True)
+    # Full text over description and commodities. Indexing a row inside the ingest transaction
+    # costs several times the row itself, so the index is brought up to date in bulk
+    # (store.catch_up_fts_txn): before every text search, and by a periodic job. Rows up to
+    # fts_state.indexed_upto are in the index; deleting such a row removes it from the index.
+    db.execute(
+        'CREATE VIRTUAL TABLE seizures_fts USING fts5(description, commodities, content="seizures", content_rowid="id")'
+    )
+    db.execute("CREATE TABLE fts_state (one INTEGER PRIMARY KEY CHECK (one = 1), indexed_upto INTEGER NOT NULL)")
+    db.execute("INSERT INTO fts_state (one, indexed_upto) VALUES (1, 0)")
+    db.execute(
+        """
+        CREATE TRIGGER seizures_fts_delete AFTER DELETE ON seizures
+        WHEN old.id <= (SELECT indexed_upto FROM fts_state)
+        BEGIN
+            INSERT INTO seizures_fts (seizures_fts, rowid, description, commodities)
+            VALUES ('delete', old.id, old.description, old.commodities);
+        END
+        """
+    )
 
 
 def applied(db: sqlite_utils.Database) -> list[str]:

@@ -14,6 +14,7 @@ import rilo_node
 from rilo_node.clock import Clock, SystemClock, rfc3339
 from rilo_node.config import NodeConfig
 from rilo_node.errors import ConfigError
+from rilo_node.jobs import Jobs, index_text
 from rilo_node.grpc_api.services import NodeAdminService, RecordService, SearchService
 from rilo_node.pb.rilo.v1 import node_pb2, node_pb2_grpc
 from rilo_node.records import RecordBook
@@ -69,6 +70,8 @@ class Node:
         self._max_workers = max_workers
         self.server: grpc.Server | None = None
         self.port: int | None = None
+        self.jobs = Jobs()
+        self.jobs.every(1.0, index_text, "index-text", store=self.store)
 
     @property
     def address(self) -> str:
@@ -102,6 +105,7 @@ class Node:
         if port == 0:
             raise ConfigError(f"could not bind {self.config.listen}")
         server.start()
+        self.jobs.start()
         self.server, self.port = server, port
         for name in SERVICE_NAMES + ("",):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -110,6 +114,7 @@ class Node:
         return port
 
     def stop(self, grace: float | None = 2.0) -> None:
+        self.jobs.stop()
         if self.server is not None:
             self.health.enter_graceful_shutdown()
             self.server.stop(grace).wait()

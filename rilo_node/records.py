@@ -48,11 +48,22 @@ class PreparedSeizure:
     created_at: str
 
 
-def submission_hash(body: dict, policy: Policy, annex: dict | None) -> bytes:
-    """What makes two submissions 'the same content' (record id aside)."""
-    canon = json.dumps({"seizure": body, "policy": policy_to_dict(policy), "annex": annex},
-                       sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canon.encode()).digest()
+def submission_hash(body: bytes, policy: bytes, annex: bytes | None) -> bytes:
+    """What makes two submissions 'the same content' (record id aside): the deterministic
+    serializations of the normalised seizure, the explicit policy and the annex."""
+    h = hashlib.sha256()
+    for part in (body, policy, annex or b""):
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    return h.digest()
+
+
+def _same_body(body: dict, data: dict) -> bool:
+    """True when normalisation left every seizure field as it came in."""
+    for key, value in body.items():
+        if data.get(key) != value:
+            return False
+    return all(k in body for k in data if k not in ("record_id", "policy", "annex") and data[k] not in (None, "", [], {}))
 
 
 def seizure_projection(origin: str, record_id: str, version: int, body: dict) -> tuple[dict, list[dict]]:
@@ -108,10 +119,29 @@ class RecordBook:
         self.clock = clock
         self.defaults = defaults
         self.node_country = node_country
+        self._policy_cache: dict[str, tuple] = {}
 
     # -- preparing (CPU only, runs on the caller's thread) -----------------------------
 
-    def prepare(self, data: dict, *, record_id: str | None = None, version: int = 1) -> PreparedSeizure:
+    def _policy(self, policy_in) -> tuple[Policy, object, bytes]:
+        """Parse a submitted policy once per distinct shape (submissions repeat a handful of policies)."""
+        try:
+            cache_key = json.dumps(policy_in, sort_keys=True)
+        except (TypeError, ValueError):
+            cache_key = None
+        hit = self._policy_cache.get(cache_key) if cache_key is not None else None
+        if hit is None:
+            policy = parse_policy(policy_in, self.directory, self.defaults)
+            pb = policy_to_pb(policy)
+            hit = (policy, pb, pb.SerializeToString(deterministic=True))
+            if cache_key is not None and len(self._policy_cache) < 4096:
+                self._policy_cache[cache_key] = hit
+        return hit
+
+    def prepare(self, data: dict, *, record_id: str | None = None, version: int = 1,
+                body_pb=None) -> PreparedSeizure:
+        """Validate, normalise, serialize and sign. `body_pb` is the SeizureCase the data was read
+        from, if any: when validation changed nothing, its bytes are used as they are."""
         if not isinstance(data, dict):
             raise ValidationError("", "a seizure must be a JSON object")
         body = validate_seizure(data, node_country=self.node_country, today=self.clock.now().date())
@@ -119,15 +149,19 @@ class RecordBook:
         body.pop("record_id", None)
         policy_in = body.pop("policy", None)
         annex = body.pop("annex", None) or None
-        policy = parse_policy(policy_in, self.directory, self.defaults)
+        policy, policy_pb, policy_bytes = self._policy(policy_in)
         created_at = rfc3339(self.clock.now())
-        body_bytes = seizure_to_pb(body).SerializeToString(deterministic=True)
+        if body_pb is not None and _same_body(body, data):
+            body_bytes = body_pb.SerializeToString(deterministic=True)
+        else:
+            body_bytes = seizure_to_pb(body).SerializeToString(deterministic=True)
         annex_bytes = annex_to_pb(annex).SerializeToString(deterministic=True) if annex else None
         rec = make_record(
             self.key, record_id=rid, version=version, kind=SEIZURE, created_at=created_at,
-            policy=policy_to_pb(policy), body=body_bytes, annex=annex_bytes,
+            policy=policy_pb, body=body_bytes, annex=annex_bytes,
         )
-        return PreparedSeizure(rid, version, body, policy, rec, submission_hash(body, policy, annex), created_at)
+        return PreparedSeizure(rid, version, body, policy, rec, submission_hash(body_bytes, policy_bytes, annex_bytes),
+                               created_at)
 
     # -- writing -------------------------------------------------------------------
 
@@ -143,20 +177,44 @@ class RecordBook:
                 f"record_id {prep.record_id!r} already exists with other content; "
                 "send a correction with `seizure update` (UpdateSeizure)"
             )
-        self._put_txn(conn, prep)
+        self._put_txn(conn, prep, new=True)
         return Outcome(self.node_id, prep.record_id, prep.version, created=True)
 
-    def _put_txn(self, conn: sqlite3.Connection, prep: PreparedSeizure) -> None:
-        now = rfc3339(self.clock.now())
+    def _put_txn(self, conn: sqlite3.Connection, prep: PreparedSeizure, *, new: bool = False,
+                 now: str | None = None) -> None:
+        now = now or rfc3339(self.clock.now())
         st.upsert_record_txn(
             conn,
             record_row(prep.record, origin=self.node_id, record_id=prep.record_id, version=prep.version,
                        kind=SEIZURE, created_at=prep.created_at),
-            None, now,
+            None, now, new=new,
         )
         st.add_submission_txn(conn, prep.record_id, prep.version, prep.submit_hash)
         row, items = seizure_projection(self.node_id, prep.record_id, prep.version, prep.body)
-        st.put_projection_txn(conn, row, items)
+        st.put_projection_txn(conn, row, items, new=new)
+
+    def _store_batch_txn(self, preps: list[PreparedSeizure], conn: sqlite3.Connection) -> list:
+        """Store many new seizures in one task: an Outcome or an error per seizure, in order.
+        A refusal (same id, other content) writes nothing for that seizure and leaves the rest."""
+        now = rfc3339(self.clock.now())
+        out: list = []
+        for prep in preps:
+            previous = conn.execute(
+                "SELECT version, submit_hash FROM submissions WHERE record_id = ?", (prep.record_id,)
+            ).fetchall()
+            if previous:
+                match = [v for v, h in previous if h == prep.submit_hash]
+                out.append(Outcome(self.node_id, prep.record_id, match[0], created=False) if match else
+                           AlreadyExistsError(f"record_id {prep.record_id!r} already exists with other content; "
+                                              "send a correction with `seizure update` (UpdateSeizure)"))
+                continue
+            self._put_txn(conn, prep, new=True, now=now)
+            out.append(Outcome(self.node_id, prep.record_id, prep.version, created=True))
+        return out
+
+    def submit_batch(self, preps: list[PreparedSeizure]):
+        """Queue many prepared seizures as one task; a future of a list of Outcome-or-error."""
+        return self.store.submit(lambda conn: self._store_batch_txn(preps, conn))
 
     def submit_seizure(self, data: dict) -> Outcome:
         prep = self.prepare(data)
@@ -250,7 +308,7 @@ class RecordBook:
             for r in records:
                 row, items = seizure_projection(r.origin, r.record_id, r.version, seizure_from_bytes(r.body))
                 st.put_projection_txn(conn, row, items)
-            conn.execute("INSERT INTO seizures_fts(seizures_fts) VALUES ('rebuild')")
+            st.rebuild_fts_txn(conn)
             return len(records)
 
         return self.store.write(txn)

@@ -266,9 +266,12 @@ class Store:
 # -- transaction steps (run on the writer) ------------------------------------------
 
 
-def upsert_record_txn(conn: sqlite3.Connection, rec: dict, received_from: str | None, now: str) -> int:
-    """Replace any older version of (origin, record_id) with rec; return its new local seq."""
-    conn.execute("DELETE FROM records WHERE origin = ? AND record_id = ?", (rec["origin"], rec["record_id"]))
+def upsert_record_txn(conn: sqlite3.Connection, rec: dict, received_from: str | None, now: str, *,
+                      new: bool = False) -> int:
+    """Replace any older version of (origin, record_id) with rec; return its new local seq.
+    `new` says the caller knows no version is held (skips the delete)."""
+    if not new:
+        conn.execute("DELETE FROM records WHERE origin = ? AND record_id = ?", (rec["origin"], rec["record_id"]))
     cur = conn.execute(
         "INSERT INTO records (origin, record_id, version, kind, created_at, key_id, header, body, annex, "
         "signature, withdrawn, retracted, received_at, received_from) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -293,8 +296,9 @@ def delete_projection_txn(conn: sqlite3.Connection, origin: str, record_id: str)
     conn.execute("DELETE FROM seizure_items WHERE origin = ? AND record_id = ?", (origin, record_id))
 
 
-def put_projection_txn(conn: sqlite3.Connection, row: dict, items: Iterable[dict]) -> None:
-    delete_projection_txn(conn, row["origin"], row["record_id"])
+def put_projection_txn(conn: sqlite3.Connection, row: dict, items: Iterable[dict], *, new: bool = False) -> None:
+    if not new:
+        delete_projection_txn(conn, row["origin"], row["record_id"])
     cols = list(row)
     conn.execute(
         f"INSERT INTO seizures ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
@@ -333,12 +337,35 @@ def security_event_txn(conn: sqlite3.Connection, *, at: str, kind: str, peer: st
     )
 
 
+def catch_up_fts_txn(conn: sqlite3.Connection) -> int:
+    """Index every projection row not yet in the full-text index; returns how many."""
+    upto = conn.execute("SELECT indexed_upto FROM fts_state").fetchone()[0]
+    top = conn.execute("SELECT COALESCE(MAX(id), 0) FROM seizures").fetchone()[0]
+    if top <= upto:
+        return 0
+    cur = conn.execute(
+        "INSERT INTO seizures_fts (rowid, description, commodities) "
+        "SELECT id, description, commodities FROM seizures WHERE id > ? AND id <= ?", (upto, top)
+    )
+    conn.execute("UPDATE fts_state SET indexed_upto = ?", (top,))
+    return cur.rowcount
+
+
+def rebuild_fts_txn(conn: sqlite3.Connection) -> None:
+    conn.execute("INSERT INTO seizures_fts (seizures_fts) VALUES ('delete-all')")
+    conn.execute("UPDATE fts_state SET indexed_upto = 0")
+    catch_up_fts_txn(conn)
+
+
 def set_meta_txn(conn: sqlite3.Connection, key: str, value: str) -> None:
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
 
 def search_local(store: Store, where: str, args: list, limit: int) -> list[StoredRecord]:
-    """Live seizures matching a WHERE clause over `seizures s`, newest seizure date first."""
+    """Live seizures matching a WHERE clause over `seizures s`, newest seizure date first.
+    A text search first brings the full-text index up to date (read your writes)."""
+    if "seizures_fts" in where:
+        store.write(catch_up_fts_txn)
     cols = ", ".join("r." + c.strip() for c in _RECORD_COLUMNS.split(","))
     rows = store.reader.execute(
         f"SELECT {cols} FROM seizures s JOIN records r ON r.origin = s.origin AND r.record_id = s.record_id "

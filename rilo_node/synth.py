@@ -750,13 +750,13 @@ _CITIES: dict[str, str] = {
     "NL": "Amsterdam_Schiphol:AM Rotterdam:SI Venlo:MB Eindhoven:AI",
     "ES": "Madrid-Barajas:AM Algeciras:SB Valencia:SI Barcelona:ASI La_Junquera:B",
     "BE": "Antwerp:SI Brussels:AMI Liege:AM Zeebrugge:S",
-    "IT": "Rome_Fiumicino:AM Gioia_Tauro:S Milan_Malpensa:AMI Genoa:S Brenner:B",
+    "IT": "Rome_Fiumicino:AM Gioia_Tauro:S Milan_Malpensa:AM Milan:I Genoa:S Brenner:B",
     "PL": "Warsaw:AMI Gdansk:S Terespol:BR Medyka:B Malaszewicze:R",
     "AT": "Vienna:AMI Nickelsdorf:B Linz:I",
     "SE": "Stockholm_Arlanda:AM Gothenburg:SI Malmo:BI",
     "CH": "Zurich:AMI Geneva:AB Basel:SBR Chiasso:B",
     "IE": "Dublin:AMSI Rosslare:S Cork:S",
-    "PT": "Lisbon:AMI Sines:S Porto:SA",
+    "PT": "Lisbon:AMI Sines:S Porto:SA Vilar_Formoso:B",
     "GR": "Piraeus:S Athens:AMI Thessaloniki:S Evzoni:B",
     "TR": "Istanbul:AMSI Mersin:S Kapikule:BR Ankara:I",
     "RU": "Moscow_Sheremetyevo:AM Saint_Petersburg:SI Novorossiysk:S Moscow:I",
@@ -767,7 +767,7 @@ _CITIES: dict[str, str] = {
     "CZ": "Prague:AMRI",
     "US": ("JFK_New_York:AM Los_Angeles:AS Miami:AMS Chicago:AMI Louisville:M Cincinnati:M "
            "San_Ysidro:B Laredo:BR Houston:SI Newark:S Nogales:B"),
-    "CA": "Toronto_Pearson:AMI Vancouver:ASM Montreal:ASI Windsor:B",
+    "CA": "Toronto_Pearson:AM Toronto:I Vancouver:ASMI Montreal:ASI Windsor:B",
     "MX": "Mexico_City:AMI Manzanillo:S Lazaro_Cardenas:S Tijuana:B Nuevo_Laredo:BR",
     "BR": "Sao_Paulo_Guarulhos:AM Santos:S Paranagua:S Foz_do_Iguacu:B Curitiba:MI",
     "CO": "Bogota:AMI Cartagena:S Buenaventura:S Cucuta:B",
@@ -793,8 +793,8 @@ _CITIES: dict[str, str] = {
     "CN": "Shanghai:AMS Shenzhen:SB Guangzhou:AMI Beijing:AMI",
     "IN": "Mumbai:AMI Delhi:AMI Chennai:AS Nhava_Sheva:S Attari:B",
     "SG": "Changi:AM Tanjong_Pagar:S Woodlands:B",
-    "ZA": "Johannesburg_O.R._Tambo:AMI Durban:S Beitbridge:B Cape_Town:AS",
-    "KE": "Nairobi_JKIA:AMI Mombasa:S Namanga:B",
+    "ZA": "Johannesburg_O.R._Tambo:AM Johannesburg:I Durban:SI Beitbridge:B Cape_Town:AS",
+    "KE": "Nairobi_JKIA:AM Nairobi:I Mombasa:S Namanga:B",
     "NG": "Lagos:AMI Apapa:S Seme:B Abuja:AI",
     "SN": "Dakar:SI Blaise_Diagne:AM Rosso:B",
 }  # fmt: skip
@@ -808,7 +808,6 @@ def _office_cities() -> dict[tuple[str, str], tuple[str, ...]]:
     out: dict[tuple[str, str], tuple[str, ...]] = {}
     for country, text in _CITIES.items():
         entries = [e.split(":") for e in text.split()]
-        out[(country, "*")] = tuple(name.replace("_", " ") for name, _ in entries)
         for location, tag in _LOCATION_TAG.items():
             names = tuple(name.replace("_", " ") for name, tags in entries if tag in tags)
             if names:
@@ -817,6 +816,39 @@ def _office_cities() -> dict[tuple[str, str], tuple[str, ...]]:
 
 
 _OFFICE_CITIES = _office_cities()
+# English short names for descriptions (free-text search finds "Ecuador"); a code
+# without a name here is written as the code.
+_COUNTRY_NAMES: dict[str, str] = dict(
+    entry.split(" ", 1)
+    for entry in (
+        "AE United Arab Emirates|AF Afghanistan|AG Antigua and Barbuda|AI Anguilla|AL Albania|AM Armenia|"
+        "AO Angola|AR Argentina|AT Austria|AU Australia|AW Aruba|AZ Azerbaijan|BA Bosnia and Herzegovina|"
+        "BB Barbados|BD Bangladesh|BE Belgium|BF Burkina Faso|BG Bulgaria|BH Bahrain|BJ Benin|BM Bermuda|"
+        "BN Brunei|BO Bolivia|BR Brazil|BS Bahamas|BT Bhutan|BW Botswana|BY Belarus|BZ Belize|CA Canada|"
+        "CD DR Congo|CF Central African Republic|CG Congo|CH Switzerland|CI Cote d'Ivoire|CL Chile|"
+        "CM Cameroon|CN China|CO Colombia|CR Costa Rica|CV Cabo Verde|CW Curacao|CY Cyprus|CZ Czechia|"
+        "DE Germany|DJ Djibouti|DK Denmark|DM Dominica|DO Dominican Republic|DZ Algeria|EC Ecuador|"
+        "EE Estonia|EG Egypt|ES Spain|ET Ethiopia|FI Finland|FJ Fiji|FR France|GA Gabon|"
+        "GB United Kingdom|GD Grenada|GE Georgia|GH Ghana|GM Gambia|GN Guinea|GR Greece|GT Guatemala|"
+        "GW Guinea-Bissau|GY Guyana|HK Hong Kong|HN Honduras|HR Croatia|HT Haiti|HU Hungary|ID Indonesia|"
+        "IE Ireland|IN India|IQ Iraq|IR Iran|IS Iceland|IT Italy|JM Jamaica|JO Jordan|JP Japan|KE Kenya|"
+        "KG Kyrgyzstan|KH Cambodia|KN Saint Kitts and Nevis|KR Korea|KW Kuwait|KY Cayman Islands|"
+        "KZ Kazakhstan|LA Laos|LB Lebanon|LC Saint Lucia|LK Sri Lanka|LR Liberia|LS Lesotho|LT Lithuania|"
+        "LU Luxembourg|LV Latvia|LY Libya|MA Morocco|MD Moldova|ME Montenegro|MG Madagascar|"
+        "MK North Macedonia|ML Mali|MM Myanmar|MN Mongolia|MO Macao|MR Mauritania|MS Montserrat|MT Malta|"
+        "MU Mauritius|MV Maldives|MW Malawi|MX Mexico|MY Malaysia|MZ Mozambique|NA Namibia|NE Niger|"
+        "NG Nigeria|NI Nicaragua|NL Netherlands|NO Norway|NP Nepal|NZ New Zealand|OM Oman|PA Panama|"
+        "PE Peru|PG Papua New Guinea|PH Philippines|PK Pakistan|PL Poland|PT Portugal|PW Palau|"
+        "PY Paraguay|QA Qatar|RO Romania|RS Serbia|RU Russia|RW Rwanda|SA Saudi Arabia|"
+        "SB Solomon Islands|SC Seychelles|SD Sudan|SE Sweden|SG Singapore|SI Slovenia|SK Slovakia|"
+        "SL Sierra Leone|SN Senegal|SR Suriname|SV El Salvador|SX Sint Maarten|SY Syria|SZ Eswatini|"
+        "TC Turks and Caicos Islands|TD Chad|TG Togo|TH Thailand|TJ Tajikistan|TL Timor-Leste|TN Tunisia|"
+        "TO Tonga|TR Turkiye|TT Trinidad and Tobago|TZ Tanzania|UA Ukraine|UG Uganda|US United States|"
+        "UY Uruguay|UZ Uzbekistan|VC Saint Vincent and the Grenadines|VE Venezuela|"
+        "VG British Virgin Islands|VN Viet Nam|VU Vanuatu|WS Samoa|YE Yemen|ZA South Africa|ZM Zambia|"
+        "ZW Zimbabwe|"
+    ).strip("|").split("|")
+)
 _OFFICE_SUFFIX: dict[str, str] = {
     "AIRPORT": "airport", "MAIL_CENTRE": "international mail centre", "EXPRESS_COURIER": "express courier hub",
     "SEAPORT": "port", "LAND_BOUNDARY": "border crossing", "INLAND": "inland mobile unit",
@@ -829,7 +861,7 @@ _DECOYS = (
 )  # fmt: skip
 _CONCEAL_TEXT: dict[str, tuple[str, ...]] = {
     "IN_MAIL": ("in a postal parcel declared as {decoy}", "in a small postal packet declared as {decoy}",
-                "in a letter envelope", "in a registered parcel declared as {decoy}"),
+                "in a registered parcel declared as {decoy}"),
     "IN_EXPRESS_COURIER": ("in an express consignment declared as {decoy}", "in a courier parcel declared as {decoy}"),
     "IN_BAGGAGE": ("in the false bottom of a suitcase", "in checked baggage", "wrapped in clothes in a suitcase",
                    "in hand luggage", "in a backpack"),
@@ -851,6 +883,9 @@ _SPECIAL_CONCEAL: dict[tuple[str, str], tuple[str, ...]] = {
                                 "hidden among pineapples in a container", "inside coffee sacks in a container",
                                 "rip-on rip-off in a container of frozen fish", "in the sea chest of a vessel"),
     ("COCAINE", "ON_PERSON"): ("swallowed in capsules (body packing)", "strapped to the body"),
+    ("NEW_PSYCHOACTIVE_SUBSTANCES", "IN_MAIL"): ("in a letter envelope", "in a postal packet declared as {decoy}"),
+    ("PSYCHOTROPIC_SUBSTANCES", "IN_MAIL"): ("in a letter envelope", "vacuum-packed in a parcel declared as {decoy}"),
+    ("CANNABIS", "IN_MAIL"): ("vacuum-packed in a parcel declared as {decoy}", "in a postal parcel declared as {decoy}"),
     ("CASH_SMUGGLING", "IN_BAGGAGE"): ("undeclared in hand luggage", "wrapped in clothes in a suitcase"),
     ("CASH_SMUGGLING", "ON_PERSON"): ("undeclared, carried in a jacket", "strapped to the body"),
     ("GOLD", "ON_PERSON"): ("hidden in shoes", "worn as jewellery", "swallowed (body packing)"),
@@ -915,6 +950,7 @@ _POLICY_MIX: dict[str, _Table] = {
     "restricted": _Table(zip(_POLICY_KINDS, (5, 0, 0, 5, 5, 20, 20, 15, 5, 15, 8, 2))),
     "uniform": _Table(zip(_POLICY_KINDS, [1] * len(_POLICY_KINDS))),
 }
+_BARE = _POLICY_MIX["default"]  # no policy at all: every part takes the node's default
 _RESTRICTED_KINDS = frozenset({"amber_strict", "area", "red", "named"})
 _HANDLING = _t({None: 92, "H1": 4, "H2": 3, "H3": 1})
 _HANDLING_NOTES = (
@@ -1114,11 +1150,11 @@ def _case(rng: random.Random, ctx: _Context, origin: Origin, sequence: int, mix:
         departure = _pick_country(rng, flow.departures, (country,))
         destination = _pick_country(rng, flow.destinations, (country, departure))
         transit.append(country)
-    if direction != "INTERNAL":
+    if direction == "IMPORT" or direction == "EXPORT":
         r = rand()
-        if r < 0.2:
+        if r < 0.25:
             hubs = _TRANSIT_HUBS.get(conveyance) or _TRANSIT_HUBS.get(region) or _TRANSIT_HUBS["AIR"]
-            for _ in range(2 if r < 0.04 else 1):
+            for _ in range(2 if r < 0.05 else 1):
                 hub = _pick_country(rng, hubs, (country, departure, destination, *transit))
                 transit.insert(0, hub)  # hubs come before the reporting country
 
@@ -1126,22 +1162,25 @@ def _case(rng: random.Random, ctx: _Context, origin: Origin, sequence: int, mix:
     mean_extra = REGION_ITEMS_PER_CASE.get(region, 1.2) - 1.0
     p_more = mean_extra / (1.0 + mean_extra)
     scale_base = _CONVEYANCE_SCALE[conveyance] * _CONCEALMENT_SCALE.get(concealment, 1.0)
-    items = [_item(rng, section, category, region, scale_base)]
+    scale = scale_base ** _SCALE_SENSITIVITY.get(category, 1.0)
+    items = [_item(rng, section, category, region, scale)]
     while len(items) < 12 and rand() < p_more:
         r = rand()
         if r < 0.7:
-            sec, cat = section, category
-        elif r < 0.95:
+            items.append(_item(rng, section, category, region, scale))
+            continue
+        if r < 0.95:
             sec, cat = section, _SECTION_CATEGORY[section].pick(rng)
         else:
             sec, cat = region_categories.pick(rng)
-        items.append(_item(rng, sec, cat, region, scale_base))
+        items.append(_item(rng, sec, cat, region, scale_base ** _SCALE_SENSITIVITY.get(cat, 1.0)))
 
     # When: the last two years, never after today; reported a few days later.
     days_ago = int(rand() * _HISTORY_DAYS)
     seizure_date, year = ctx.days[days_ago]
-    cities = _OFFICE_CITIES.get((country, location)) or _OFFICE_CITIES.get((country, "*"))
-    office = f"{cities[int(rand() * len(cities))] if cities else 'Central'} {_OFFICE_SUFFIX[location]}"
+    cities = _OFFICE_CITIES.get((country, location))
+    place = cities[int(rand() * len(cities))] if cities else _COUNTRY_NAMES.get(country, country)
+    office = f"{place} {_OFFICE_SUFFIX[location]}"
 
     seizure: dict[str, Any] = {}
     if record_ids:
@@ -1180,24 +1219,19 @@ def _case(rng: random.Random, ctx: _Context, origin: Origin, sequence: int, mix:
     return seizure
 
 
-def _item(rng: random.Random, section: str, category: str, region: str, scale_base: float) -> dict:
+def _item(rng: random.Random, section: str, category: str, region: str, scale: float) -> dict:
+    """One seized item; `scale` is how the means of transport scales its size (already per category)."""
+    rand = rng.random
     commodity: _Commodity = _COMMODITIES[category].pick(rng)
     # Log-normal around the commodity's median, scaled by how it travelled.
-    z = _NORMAL_QUANTILES[int(rng.random() * _N_QUANTILES)]
-    amount = commodity.median * scale_base ** _SCALE_SENSITIVITY.get(category, 1.0) * exp(commodity.sigma * z)
+    amount = commodity.median * scale * exp(commodity.sigma * _NORMAL_QUANTILES[int(rand() * _N_QUANTILES)])
     kind = commodity.kind
-    item: dict[str, Any] = {"section": section, "category": category, "commodity": commodity.name}
-    if commodity.hs_code:
-        item["hs_code"] = commodity.hs_code
     if kind == "cash":
         currency = _REGION_CURRENCY.get(region, _REGION_CURRENCY["AMS"]).pick(rng)
         rate = _USD_PER[currency]
         quantity: float = max(10, int(round(amount / rate, -1)))
-        item["quantity"] = quantity
-        item["unit"] = "CURRENCY"
-        item["currency"] = currency
-        item["value_usd"] = round(quantity * rate)
-        return item
+        return {"section": section, "category": category, "commodity": commodity.name, "quantity": quantity,
+                "unit": "CURRENCY", "currency": currency, "value_usd": round(quantity * rate)}  # fmt: skip
     if kind == "pcs":
         quantity, unit = max(1, round(amount)), "PIECES"
     elif kind == "l":
@@ -1208,10 +1242,12 @@ def _item(rng: random.Random, section: str, category: str, region: str, scale_ba
         quantity, unit = max(0.1, round(amount * 1000, 1)), "G"
     else:  # "kg", "kgonly"
         quantity, unit = max(0.001, round(amount, 3)), "KG"
-    item["quantity"] = quantity
-    item["unit"] = unit
-    item["value_usd"] = round(amount * commodity.price * (0.7 + 0.6 * rng.random()))
-    return item
+    value = round(amount * commodity.price * (0.7 + 0.6 * rand()))
+    if commodity.hs_code:
+        return {"section": section, "category": category, "commodity": commodity.name,
+                "hs_code": commodity.hs_code, "quantity": quantity, "unit": unit, "value_usd": value}  # fmt: skip
+    return {"section": section, "category": category, "commodity": commodity.name, "quantity": quantity,
+            "unit": unit, "value_usd": value}  # fmt: skip
 
 
 def _description(
@@ -1228,29 +1264,38 @@ def _description(
     ecommerce: bool,
 ) -> str:
     first = items[0]
-    if first["unit"] == "CURRENCY":
-        what = f"{first['quantity']:,.0f} {first['currency']} in {first['commodity']}"
+    quantity = first["quantity"]
+    amount = f"{quantity:,}" if type(quantity) is int else f"{quantity:,.3f}".rstrip("0").rstrip(".")
+    unit = first["unit"]
+    if unit == "CURRENCY":
+        what = f"{amount} {first['currency']} in {first['commodity']}"
     else:
-        what = f"{first['quantity']:g} {_UNIT_TEXT[first['unit']]} of {first['commodity']}"
-    if len(items) == 2:
-        what += f" and {items[1]['commodity']}"
-    elif len(items) > 2:
-        what += f", {items[1]['commodity']} and {len(items) - 2} more item{'s' if len(items) > 3 else ''}"
+        what = f"{amount} {'piece' if quantity == 1 and unit == 'PIECES' else _UNIT_TEXT[unit]} of {first['commodity']}"
+    if len(items) > 1:
+        others = list(dict.fromkeys([item["commodity"] for item in items[1:]]))
+        if first["commodity"] in others:
+            others.remove(first["commodity"])
+        if len(others) == 1:
+            what += f" and {others[0]}"
+        elif others:
+            what += f", {others[0]} and {len(others) - 1} other commodit{'ies' if len(others) > 2 else 'y'}"
+        what += f" ({len(items)} seizures)"
     choices = _SPECIAL_CONCEAL.get((category, concealment)) or _CONCEAL_TEXT[concealment]
     conceal = choices[int(rng.random() * len(choices))]
     if "{decoy}" in conceal:
         conceal = conceal.format(decoy=_DECOYS[int(rng.random() * len(_DECOYS))])
     if ecommerce:
         conceal = (conceal + ", ordered online") if conceal else "ordered online"
-    via = f" via {', '.join(transit)}" if transit and direction != "TRANSIT" else ""
+    names = _COUNTRY_NAMES
+    via = f" via {', '.join([names.get(c, c) for c in transit])}" if transit else ""
     if direction == "IMPORT":
-        route = f"arriving from {departure}{via}"
+        route = f"arriving from {names.get(departure, departure)}{via}"
     elif direction == "EXPORT":
-        route = f"leaving for {destination}{via}"
+        route = f"leaving for {names.get(destination, destination)}{via}"
     elif direction == "TRANSIT":
-        route = f"in transit from {departure} to {destination} via {', '.join(transit)}"
+        route = f"in transit from {names.get(departure, departure)} to {names.get(destination, destination)}{via}"
     else:
-        route = "found inland"
+        route = f"within {names.get(destination, destination)}"
     parts = [what]
     if conceal:
         parts.append(conceal)
@@ -1316,6 +1361,8 @@ def _policy(
     transit: list[str],
     has_annex: bool,
 ) -> dict:
+    if mix is _BARE:
+        return {}
     kind = mix.pick(rng)
     policy: dict[str, Any]
     if kind in ("red", "named"):

@@ -30,16 +30,6 @@ def enum_to_str(enum: EnumDescriptor, number: int) -> str:
     return value.name[len(enum_prefix(enum)):]
 
 
-def enum_from_str(enum: EnumDescriptor, name: str, field: str) -> int:
-    if isinstance(name, int) and not isinstance(name, bool):
-        name = str(name)  # evaluation information may be written 2 as well as "2"
-    value = enum.values_by_name.get(enum_prefix(enum) + str(name)) if isinstance(name, str) else None
-    if value is None or value.number == 0:
-        allowed = ", ".join(v.name[len(enum_prefix(enum)):] for v in enum.values if v.number != 0)
-        raise ValidationError(field, f"{name!r} is not one of {allowed}")
-    return value.number
-
-
 def pb_to_dict(msg: Message) -> dict:
     """Set fields only, JSON names as in INTERFACES.md (bytes as base64)."""
     out = {}
@@ -61,41 +51,98 @@ def _value_to_json(fd: FieldDescriptor, value):
     return value
 
 
-def dict_to_pb(data: dict, msg: Message, path: str = "") -> Message:
-    """Fill msg from a (validated) JSON-shaped dict; unknown keys and values raise ValidationError."""
-    desc: Descriptor = msg.DESCRIPTOR
+_SCALAR, _ENUM, _MESSAGE = 0, 1, 2
+
+
+@lru_cache(maxsize=None)
+def _plan(desc: Descriptor) -> dict:
+    """Per message type: field name -> (kind, repeated, enum name->number or message class)."""
+    from google.protobuf import message_factory
+
+    plan = {}
+    for fd in desc.fields:
+        if fd.type == FieldDescriptor.TYPE_MESSAGE:
+            plan[fd.name] = (_MESSAGE, fd.is_repeated, message_factory.GetMessageClass(fd.message_type))
+        elif fd.type == FieldDescriptor.TYPE_ENUM:
+            prefix = enum_prefix(fd.enum_type)
+            names = {v.name[len(prefix):]: v.number for v in fd.enum_type.values if v.number != 0}
+            plan[fd.name] = (_ENUM, fd.is_repeated, (fd.enum_type, names))
+        else:
+            plan[fd.name] = (_SCALAR, fd.is_repeated, None)
+    return plan
+
+
+def _enum(info, value, field: str) -> int:
+    enum, names = info
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # evaluation information may be written 2 as well as "2"
+    number = names.get(value) if isinstance(value, str) else None
+    if number is None:
+        raise ValidationError(field, f"{value!r} is not one of {', '.join(names)}")
+    return number
+
+
+def _kwargs(data: dict, desc: Descriptor, path: str) -> dict:
     if not isinstance(data, dict):
         raise ValidationError(path, "must be an object")
+    plan = _plan(desc)
+    kwargs = {}
     for key, value in data.items():
+        entry = plan.get(key)
         field = f"{path}.{key}" if path else key
-        fd = desc.fields_by_name.get(key)
-        if fd is None:
+        if entry is None:
             raise ValidationError(field, "unknown field")
         if value is None:
             continue
-        if fd.is_repeated:
+        kind, repeated, info = entry
+        if repeated:
             if not isinstance(value, list):
                 raise ValidationError(field, "must be a list")
-            target = getattr(msg, key)
-            for i, v in enumerate(value):
-                sub = f"{field}[{i}]"
-                if fd.type == FieldDescriptor.TYPE_MESSAGE:
-                    dict_to_pb(v, target.add(), sub)
-                elif fd.type == FieldDescriptor.TYPE_ENUM:
-                    target.append(enum_from_str(fd.enum_type, v, sub))
-                else:
-                    target.append(v)
-        elif fd.type == FieldDescriptor.TYPE_MESSAGE:
-            dict_to_pb(value, getattr(msg, key), field)
-            getattr(msg, key).SetInParent()
-        elif fd.type == FieldDescriptor.TYPE_ENUM:
-            setattr(msg, key, enum_from_str(fd.enum_type, value, field))
-        else:
-            try:
-                setattr(msg, key, value)
-            except (TypeError, ValueError) as exc:
-                raise ValidationError(field, f"wrong type: {exc}") from None
+            if kind == _MESSAGE:
+                value = [info(**_kwargs(v, info.DESCRIPTOR, f"{field}[{i}]")) for i, v in enumerate(value)]
+            elif kind == _ENUM:
+                value = [_enum(info, v, f"{field}[{i}]") for i, v in enumerate(value)]
+        elif kind == _MESSAGE:
+            value = info(**_kwargs(value, info.DESCRIPTOR, field))
+        elif kind == _ENUM:
+            value = _enum(info, value, field)
+        kwargs[key] = value
+    return kwargs
+
+
+def dict_to_pb(data: dict, msg: Message, path: str = "") -> Message:
+    """Fill msg from a JSON-shaped dict; unknown keys, unknown enum values and wrong types raise
+    ValidationError naming the field."""
+    try:
+        built = type(msg)(**_kwargs(data, msg.DESCRIPTOR, path))
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(_first_bad_field(data, msg.DESCRIPTOR, path) or path, f"wrong type: {exc}") from None
+    msg.MergeFrom(built)
     return msg
+
+
+def _first_bad_field(data: dict, desc: Descriptor, path: str) -> str:
+    """Name the field a constructor refused (the slow path, taken for errors only)."""
+    from google.protobuf import message_factory
+
+    plan = _plan(desc)
+    cls = message_factory.GetMessageClass(desc)
+    for key, value in data.items():
+        field = f"{path}.{key}" if path else key
+        kind, repeated, info = plan[key]
+        if kind == _MESSAGE and isinstance(value, (list, dict)):
+            items = list(enumerate(value)) if repeated and isinstance(value, list) else [(None, value)]
+            for i, v in items:
+                if isinstance(v, dict):
+                    bad = _first_bad_field(v, info.DESCRIPTOR, f"{field}[{i}]" if i is not None else field)
+                    if bad:
+                        return bad
+            continue
+        try:
+            cls(**_kwargs({key: value}, desc, path))
+        except (TypeError, ValueError):
+            return field
+    return ""
 
 
 # -- seizures ---------------------------------------------------------------------

@@ -99,33 +99,44 @@ class RecordService(_ClientServiceBase, node_pb2_grpc.RecordServiceServicer):
             self._client(context)
         except PermissionDeniedError as exc:
             context.abort(grpc.StatusCode.PERMISSION_DENIED, str(exc))
-        results: list[node_pb2.SubmitResult] = []
-        pending: list[tuple[int, Future]] = []
-        index = 0
+        results: list[node_pb2.SubmitResult | None] = []
+        # One store task per stream message: the writer commits many of them in one transaction.
+        pending: list[tuple[list[int], Future]] = []
+        in_flight = 0
 
         def settle(upto: int) -> None:
-            while len(pending) > upto:
-                i, fut = pending.pop(0)
+            nonlocal in_flight
+            while pending and in_flight > upto:
+                indexes, fut = pending.pop(0)
+                in_flight -= len(indexes)
                 try:
-                    out = fut.result()
+                    outcomes = fut.result()
+                except Exception as exc:  # noqa: BLE001 - the whole message failed; say so per record
+                    outcomes = [exc] * len(indexes)
+                for i, out in zip(indexes, outcomes):
+                    if isinstance(out, BaseException):
+                        results[i] = _refused(i, out)
+                    else:
+                        results[i] = node_pb2.SubmitResult(
+                            index=i, key=key_to_pb(out.origin, out.record_id, out.version), created=out.created
+                        )
+
+        for message in request_iterator:
+            indexes, preps = [], []
+            for sub in message.submissions:
+                i = len(results)
+                results.append(None)
+                try:
+                    prep = self.book.prepare(submission_to_dict(sub), body_pb=sub.seizure)
                 except Exception as exc:  # noqa: BLE001 - reported per record
                     results[i] = _refused(i, exc)
                 else:
-                    results[i] = node_pb2.SubmitResult(
-                        index=i, key=key_to_pb(out.origin, out.record_id, out.version), created=out.created
-                    )
-
-        for message in request_iterator:
-            for sub in message.submissions:
-                results.append(None)  # type: ignore[arg-type]
-                try:
-                    prep = self.book.prepare(submission_to_dict(sub))
-                except Exception as exc:  # noqa: BLE001
-                    results[index] = _refused(index, exc)
-                else:
-                    pending.append((index, self.book.submit_prepared(prep)))
-                index += 1
-            if len(pending) > MAX_IN_FLIGHT:
+                    indexes.append(i)
+                    preps.append(prep)
+            if preps:
+                pending.append((indexes, self.book.submit_batch(preps)))
+                in_flight += len(preps)
+            if in_flight > MAX_IN_FLIGHT:
                 settle(MAX_IN_FLIGHT // 2)
         settle(0)
         stored = sum(1 for r in results if r.code == 0)

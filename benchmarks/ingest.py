@@ -1,0 +1,89 @@
+"""Signed-record ingest through SubmitSeizures, client process → node process over TLS, against the
+ceiling: the same seizures validated, signed and stored in a loop in one process, no gRPC."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import PY, REPO, rss_mib, save, wait_for_file
+from benchmarks.data import seizures_from
+from rilo_node.clock import SystemClock
+from rilo_node.pki import node_dns
+from rilo_node.provision import init_node_dir
+from rilo_node.records import RecordBook
+from rilo_node.signing import SigningKey
+from rilo_node.store import Store
+from rilo_node.topology import default_topology_path, load_topology
+
+NODE = "de"
+
+
+def ceiling(directory, seizures: list[dict], workdir: Path) -> float:
+    store = Store(workdir / "ceiling.db")
+    book = RecordBook(store, SigningKey.generate(NODE), directory, SystemClock(), node_country="DE")
+    t0 = time.perf_counter()
+    futures = []
+    for i in range(0, len(seizures), 100):
+        futures.append(book.submit_batch([book.prepare(s) for s in seizures[i:i + 100]]))
+    for f in futures:
+        f.result()
+    elapsed = time.perf_counter() - t0
+    store.close()
+    return len(seizures) / elapsed
+
+
+def run(n: int = 100_000) -> list[dict]:
+    directory = load_topology(default_topology_path())
+    print(f"ingest: generating {n:,} seizures for {NODE}", flush=True)
+    seizures = seizures_from(directory, NODE, n)
+    with tempfile.TemporaryDirectory(prefix="rilo-bench-ingest-") as tmp:
+        work = Path(tmp)
+        data = work / "in.jsonl"
+        data.write_text("".join(json.dumps(s) + "\n" for s in seizures))
+        folder = init_node_dir(work / NODE, NODE, default_topology_path())
+        node = subprocess.Popen([PY, "-m", "rilo_node.cli", "serve", "--config", str(folder.config)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+        try:
+            wait_for_file(folder.path / "serve.json", node)
+            address = json.loads((folder.path / "serve.json").read_text())["address"]
+            idle_rss = rss_mib(node.pid)
+            print(f"ingest: streaming {n:,} seizures to node process {node.pid} over TLS", flush=True)
+            out = subprocess.run(
+                [PY, "-m", "benchmarks.ingest_client", "--address", address, "--tls-dir", str(folder.path / "tls"),
+                 "--server-name", node_dns(NODE), "--input", str(data)],
+                capture_output=True, text=True, cwd=REPO, check=True,
+            )
+            result = json.loads(out.stdout)
+            peak = rss_mib(node.pid, "VmHWM")
+        finally:
+            node.send_signal(signal.SIGTERM)
+            node.wait(timeout=60)
+        assert result["stored"] == n, result
+        rate = n / result["seconds"]
+        print("ingest: ceiling (same seizures, prepare + store in one process, no gRPC)", flush=True)
+        ceil = ceiling(directory, seizures, work)
+    figures = [
+        {"what": "SubmitSeizures ingest, client process → node over TLS (synchronous=FULL)", "value": rate,
+         "unit": "records/s", "goal": "≥ 12,000/s and ≥ 60% of the ceiling",
+         "baseline": {"what": "ceiling: validate + sign + store in a loop, no gRPC", "value": ceil,
+                      "unit": "records/s"}},
+        {"what": "node peak RSS during ingest", "value": peak, "unit": "MiB",
+         "baseline": {"what": "node RSS idle before", "value": idle_rss, "unit": "MiB"}},
+    ]
+    for f in figures:
+        print(f"  {f['what']}: {f['value']:,.1f} {f['unit']}  (baseline {f['baseline']['what']}: "
+              f"{f['baseline']['value']:,.1f})")
+    save("ingest", f"scripts/bench ingest  (N={n:,})", figures,
+         notes="Seizures from `rilo_node.synth` (ITR-shaped), 100 per stream message, 10,000 per call; "
+               "the client builds its messages before the clock starts. Both processes share the 2 cores.")
+    return figures
+
+
+if __name__ == "__main__":
+    run(int(os.environ.get("RILO_BENCH_N", "100000")))
