@@ -729,6 +729,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     add_connection_args(p)
     p.set_defaults(func=cmd_audit)
+    p = sub.add_parser("demo", help="the demo: start a node, submit seizures, search them, stop")
+    p.add_argument("--count", type=int, default=300, help="seizures to submit (default 300)")
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(func=lambda a: __import__("rilo_node.demo", fromlist=["run"]).run(a.count, a.seed))
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 import random
 from math import exp
 from statistics import NormalDist
@@ -963,14 +964,25 @@ _HANDLING_NOTES = (
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _PAIRS = tuple(a + b for a in _CROCKFORD for b in _CROCKFORD)  # 10 bits -> two characters
-_PAIR_SHIFTS = tuple(range(120, -1, -10))
 _EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
 
 
 def _ulid(rng: random.Random, ms: int) -> str:
-    value = (ms & 0xFFFFFFFFFFFF) << 80 | rng.getrandbits(80)
-    # 26 characters of 5 bits = 130 bits: the 128-bit value with two leading zero bits.
-    return "".join([_PAIRS[(value >> shift) & 0x3FF] for shift in _PAIR_SHIFTS])
+    """48 bits of time then 80 random bits, as 13 two-character groups of 10 bits each.
+
+    Kept to ints below 2**30 (one CPython digit): this runs once per generated record.
+    """
+    if not 0 <= ms < 1 << 48:
+        raise ValueError(f"{ms} ms since 1970 does not fit the 48 bits of a ULID")
+    pairs = _PAIRS
+    getrandbits = rng.getrandbits
+    high, mid, low = getrandbits(30), getrandbits(30), getrandbits(20)
+    # The time takes 50 bits (10 characters) whose top 2 are zero.
+    return (
+        pairs[ms >> 40] + pairs[(ms >> 30) & 1023] + pairs[(ms >> 20) & 1023] + pairs[(ms >> 10) & 1023]
+        + pairs[ms & 1023] + pairs[high >> 20] + pairs[(high >> 10) & 1023] + pairs[high & 1023]
+        + pairs[mid >> 20] + pairs[(mid >> 10) & 1023] + pairs[mid & 1023] + pairs[low >> 10] + pairs[low & 1023]
+    )  # fmt: skip
 
 
 def make_record_id(rng: random.Random, when: datetime.datetime) -> str:
@@ -984,6 +996,11 @@ def make_record_id(rng: random.Random, when: datetime.datetime) -> str:
     if ms < 0:
         raise ValueError(f"{when.isoformat()} is before 1970: a ULID cannot carry it")
     return _ulid(rng, ms)
+
+
+# Days between a seizure and its entry: mostly the same week, sometimes weeks later
+# (exponential, mean 4 days), at evenly spaced quantiles so one random() picks one.
+_ENTRY_DELAYS = tuple(int(-4.0 * math.log(1.0 - (i + 0.5) / 256)) for i in range(256))
 
 
 # --- the generator ------------------------------------------------------------------
@@ -1048,6 +1065,28 @@ def _region_categories(region: str | None) -> _Table:
     return _Table(joint)
 
 
+_FLOWS: dict[tuple[str, str], _Flow] = {}  # pure functions of the tables above
+
+
+def _flow_for(category: str, region: str) -> _Flow:
+    flow = _FLOWS.get((category, region))
+    if flow is None:
+        flow = _FLOWS[(category, region)] = _flow(category, region)
+    return flow
+
+
+@dataclass(frozen=True)
+class _Reporter:
+    """What the generator needs about one origin, looked up once."""
+
+    origin: Origin
+    country: str
+    region: str
+    categories: _Table  # (section, category)
+    p_more: float  # chance of one more item: the region's mean items per case (§6.2)
+    hubs: _Table  # land transit countries of its region
+
+
 class _Context:
     """Lookups derived once from the origins list and today."""
 
@@ -1057,21 +1096,24 @@ class _Context:
         self.by_country = {o.country.upper(): o.node_id for o in origins}
         self.areas = sorted({o.area for o in origins if o.area})
         self.sequence = [0] * len(origins)
-        self.flows: dict[tuple[str, str], _Flow] = {}
-        self.region_categories = {o.region: _region_categories(o.region) for o in origins}
+        region_categories = {o.region: _region_categories(o.region) for o in origins}
+        self.reporters = []
+        for o in origins:
+            mean_extra = REGION_ITEMS_PER_CASE.get(o.region, 1.2) - 1.0
+            self.reporters.append(_Reporter(
+                origin=o,
+                country=o.country.upper(),
+                region=o.region,
+                categories=region_categories[o.region],
+                p_more=mean_extra / (1.0 + mean_extra),
+                hubs=_TRANSIT_HUBS.get(o.region, _TRANSIT_HUBS["AIR"]),
+            ))  # fmt: skip
         self.today_ordinal = today.toordinal()
         # (ISO date, year) for each day back from today.
         self.days = [
             (d.isoformat(), d.year)
             for d in (datetime.date.fromordinal(self.today_ordinal - i) for i in range(_HISTORY_DAYS))
         ]
-
-    def flow(self, category: str, region: str) -> _Flow:
-        key = (category, region)
-        flow = self.flows.get(key)
-        if flow is None:
-            flow = self.flows[key] = _flow(category, region)
-        return flow
 
 
 def generate_seizures(
@@ -1102,11 +1144,12 @@ def generate_seizures(
     rng = random.Random(seed)
     ctx = _Context(origins, today)
     mix = _POLICY_MIX[policy_mix]
+    pick_origin, reporters, sequence = ctx.pick_origin.pick, ctx.reporters, ctx.sequence
     for _ in range(n):
-        index = ctx.pick_origin.pick(rng)
-        origin = ctx.origins[index]
-        ctx.sequence[index] += 1
-        yield origin.node_id, _case(rng, ctx, origin, ctx.sequence[index], mix, record_ids)
+        index = pick_origin(rng)
+        sequence[index] += 1
+        reporter = reporters[index]
+        yield reporter.origin.node_id, _case(rng, ctx, reporter, sequence[index], mix, record_ids)
 
 
 def _pick_country(rng: random.Random, table: _Table, avoid: tuple[str, ...]) -> str:
@@ -1120,15 +1163,14 @@ def _pick_country(rng: random.Random, table: _Table, avoid: tuple[str, ...]) -> 
     raise AssertionError("unreachable: the generic table has more countries than any avoid list")
 
 
-def _case(rng: random.Random, ctx: _Context, origin: Origin, sequence: int, mix: _Table, record_ids: bool) -> dict:
-    region = origin.region
-    country = origin.country.upper()
+def _case(rng: random.Random, ctx: _Context, reporter: _Reporter, sequence: int, mix: _Table, record_ids: bool) -> dict:
+    region = reporter.region
+    country = reporter.country
     rand = rng.random
 
     # What: the first item decides the case's profile.
-    region_categories = ctx.region_categories[region]
-    section, category = region_categories.pick(rng)
-    flow = ctx.flow(category, region)
+    section, category = reporter.categories.pick(rng)
+    flow = _FLOWS.get((category, region)) or _flow_for(category, region)
 
     # E-commerce, then where and how it was found and carried, and which way it went.
     ecommerce = rand() < flow.p_ecom
@@ -1138,33 +1180,32 @@ def _case(rng: random.Random, ctx: _Context, origin: Origin, sequence: int, mix:
 
     # Route: the reporting country sits at the end that matches the direction.
     transit: list[str] = []
-    if direction == "INTERNAL":
-        departure = destination = country
-    elif direction == "IMPORT":
+    if direction == "IMPORT":
         destination = country
         departure = _pick_country(rng, flow.departures, (country,))
     elif direction == "EXPORT":
         departure = country
         destination = _pick_country(rng, flow.destinations, (country,))
-    else:  # TRANSIT through the reporting country
+    elif direction == "TRANSIT":
         departure = _pick_country(rng, flow.departures, (country,))
         destination = _pick_country(rng, flow.destinations, (country, departure))
         transit.append(country)
+    else:
+        departure = destination = country
     if direction == "IMPORT" or direction == "EXPORT":
         r = rand()
         if r < 0.25:
-            hubs = _TRANSIT_HUBS.get(conveyance) or _TRANSIT_HUBS.get(region) or _TRANSIT_HUBS["AIR"]
+            hubs = _TRANSIT_HUBS.get(conveyance) or reporter.hubs
             for _ in range(2 if r < 0.05 else 1):
                 hub = _pick_country(rng, hubs, (country, departure, destination, *transit))
-                transit.insert(0, hub)  # hubs come before the reporting country
+                transit.insert(0, hub)
 
     # Items: mean count per case by region (§6.2), extra items mostly alike.
-    mean_extra = REGION_ITEMS_PER_CASE.get(region, 1.2) - 1.0
-    p_more = mean_extra / (1.0 + mean_extra)
     scale_base = _CONVEYANCE_SCALE[conveyance] * _CONCEALMENT_SCALE.get(concealment, 1.0)
     scale = scale_base ** _SCALE_SENSITIVITY.get(category, 1.0)
     items = [_item(rng, section, category, region, scale)]
-    while len(items) < 12 and rand() < p_more:
+    p_more = reporter.p_more
+    while rand() < p_more and len(items) < 12:
         r = rand()
         if r < 0.7:
             items.append(_item(rng, section, category, region, scale))
@@ -1172,45 +1213,47 @@ def _case(rng: random.Random, ctx: _Context, origin: Origin, sequence: int, mix:
         if r < 0.95:
             sec, cat = section, _SECTION_CATEGORY[section].pick(rng)
         else:
-            sec, cat = region_categories.pick(rng)
+            sec, cat = reporter.categories.pick(rng)
         items.append(_item(rng, sec, cat, region, scale_base ** _SCALE_SENSITIVITY.get(cat, 1.0)))
 
-    # When: the last two years, never after today; reported a few days later.
+    # When: the last two years, never after today; entered a few days later.
     days_ago = int(rand() * _HISTORY_DAYS)
     seizure_date, year = ctx.days[days_ago]
     cities = _OFFICE_CITIES.get((country, location))
     place = cities[int(rand() * len(cities))] if cities else _COUNTRY_NAMES.get(country, country)
     office = f"{place} {_OFFICE_SUFFIX[location]}"
 
-    seizure: dict[str, Any] = {}
-    if record_ids:
-        delay = min(days_ago, int(rng.expovariate(0.25)))
-        day = ctx.today_ordinal - days_ago + delay
-        ms = (day - _EPOCH_ORDINAL) * 86_400_000 + int(rand() * 86_400_000)
-        seizure["record_id"] = _ulid(rng, ms)
-    seizure["case_ref"] = f"{country}-{year}-{sequence:06d}"
-    seizure["seizure_date"] = seizure_date
-    seizure["country"] = country
-    seizure["customs_office"] = office
-    seizure["location_type"] = location
-    seizure["direction"] = direction
-    seizure["detection"] = detection
-    seizure["conveyance"] = conveyance
-    seizure["concealment"] = concealment
-    seizure["departure_country"] = departure
-    seizure["transit_countries"] = transit
-    seizure["destination_country"] = destination
-    seizure["ecommerce"] = ecommerce
-    seizure["items"] = items
-    seizure["description"] = _description(
-        rng, items, category, concealment, direction, departure, destination, transit, detection, office, ecommerce
-    )
     source, information = (_EVALUATION_INTEL if detection in _INTEL else _EVALUATION).pick(rng)
-    seizure["evaluation"] = {"source": source, "information": information}
+    body = {
+        "case_ref": f"{country}-{year}-{sequence:06d}",
+        "seizure_date": seizure_date,
+        "country": country,
+        "customs_office": office,
+        "location_type": location,
+        "direction": direction,
+        "detection": detection,
+        "conveyance": conveyance,
+        "concealment": concealment,
+        "departure_country": departure,
+        "transit_countries": transit,
+        "destination_country": destination,
+        "ecommerce": ecommerce,
+        "items": items,
+        "description": _description(rng, items, category, concealment, direction, departure, destination,
+                                    transit, detection, office, ecommerce),
+        "evaluation": {"source": source, "information": information},
+    }  # fmt: skip
+    if record_ids:
+        delay = _ENTRY_DELAYS[int(rand() * 256)]
+        day = ctx.today_ordinal - days_ago + (delay if delay < days_ago else days_ago)
+        seizure = {"record_id": _ulid(rng, (day - _EPOCH_ORDINAL) * 86_400_000 + int(rand() * 86_400_000))}
+        seizure.update(body)
+    else:
+        seizure = body
     offenders = None
     if rand() < _ANNEX_CHANCE.get(concealment, 0.15):
         offenders = _offenders(rng, concealment, country, departure, year)
-    seizure["policy"] = _policy(rng, ctx, origin, mix, departure, destination, transit, offenders is not None)
+    seizure["policy"] = _policy(rng, ctx, reporter.origin, mix, departure, destination, transit, offenders is not None)
     if offenders is not None:
         annex: dict[str, Any] = {"offenders": offenders}
         if rand() < 0.1:
@@ -1226,23 +1269,26 @@ def _item(rng: random.Random, section: str, category: str, region: str, scale: f
     # Log-normal around the commodity's median, scaled by how it travelled.
     amount = commodity.median * scale * exp(commodity.sigma * _NORMAL_QUANTILES[int(rand() * _N_QUANTILES)])
     kind = commodity.kind
+    # int(x + 0.5) rounds a positive number much faster than round(x, n) does.
     if kind == "cash":
         currency = _REGION_CURRENCY.get(region, _REGION_CURRENCY["AMS"]).pick(rng)
         rate = _USD_PER[currency]
-        quantity: float = max(10, int(round(amount / rate, -1)))
+        quantity: float = int(amount / rate / 10.0 + 0.5) * 10 or 10
         return {"section": section, "category": category, "commodity": commodity.name, "quantity": quantity,
-                "unit": "CURRENCY", "currency": currency, "value_usd": round(quantity * rate)}  # fmt: skip
+                "unit": "CURRENCY", "currency": currency, "value_usd": int(quantity * rate + 0.5)}  # fmt: skip
     if kind == "pcs":
-        quantity, unit = max(1, round(amount)), "PIECES"
+        quantity, unit = int(amount + 0.5) or 1, "PIECES"
     elif kind == "l":
-        quantity, unit = (max(1, round(amount * 1000)), "ML") if amount < 1.0 else (round(amount, 2), "L")
-    elif kind == "g":
-        quantity, unit = max(0.1, round(amount, 1)), "G"
-    elif kind == "kg" and amount < 1.0:
-        quantity, unit = max(0.1, round(amount * 1000, 1)), "G"
+        if amount < 1.0:
+            quantity, unit = int(amount * 1000.0 + 0.5) or 1, "ML"
+        else:
+            quantity, unit = int(amount * 100.0 + 0.5) / 100.0, "L"
+    elif kind == "g" or (kind == "kg" and amount < 1.0):
+        grams = amount if kind == "g" else amount * 1000.0
+        quantity, unit = (int(grams * 10.0 + 0.5) or 1) / 10.0, "G"
     else:  # "kg", "kgonly"
-        quantity, unit = max(0.001, round(amount, 3)), "KG"
-    value = round(amount * commodity.price * (0.7 + 0.6 * rand()))
+        quantity, unit = (int(amount * 1000.0 + 0.5) or 1) / 1000.0, "KG"
+    value = int(amount * commodity.price * (0.7 + 0.6 * rand()) + 0.5)
     if commodity.hs_code:
         return {"section": section, "category": category, "commodity": commodity.name,
                 "hs_code": commodity.hs_code, "quantity": quantity, "unit": unit, "value_usd": value}  # fmt: skip
@@ -1280,12 +1326,8 @@ def _description(
         elif others:
             what += f", {others[0]} and {len(others) - 1} other commodit{'ies' if len(others) > 2 else 'y'}"
         what += f" ({len(items)} seizures)"
-    choices = _SPECIAL_CONCEAL.get((category, concealment)) or _CONCEAL_TEXT[concealment]
-    conceal = choices[int(rng.random() * len(choices))]
-    if "{decoy}" in conceal:
-        conceal = conceal.format(decoy=_DECOYS[int(rng.random() * len(_DECOYS))])
-    if ecommerce:
-        conceal = (conceal + ", ordered online") if conceal else "ordered online"
+    phrases = _PHRASES.get((category, concealment, ecommerce)) or _phrases(category, concealment, ecommerce)
+    conceal = phrases[int(rng.random() * len(phrases))]
     names = _COUNTRY_NAMES
     via = f" via {', '.join([names.get(c, c) for c in transit])}" if transit else ""
     if direction == "IMPORT":
@@ -1296,11 +1338,23 @@ def _description(
         route = f"in transit from {names.get(departure, departure)} to {names.get(destination, destination)}{via}"
     else:
         route = f"within {names.get(destination, destination)}"
-    parts = [what]
-    if conceal:
-        parts.append(conceal)
-    parts.append(route)
-    return f"{', '.join(parts)}. {_DETECTION_TEXT[detection]} at {office}."
+    return f"{what}{conceal}, {route}. {_DETECTION_TEXT[detection]} at {office}."
+
+
+_PHRASES: dict[tuple[str, str, bool], tuple[str, ...]] = {}
+
+
+def _phrases(category: str, concealment: str, ecommerce: bool) -> tuple[str, ...]:
+    """Every concealment phrase, decoys filled in, each starting with ", " (or empty)."""
+    out = []
+    for template in _SPECIAL_CONCEAL.get((category, concealment)) or _CONCEAL_TEXT[concealment]:
+        texts = [template.format(decoy=d) for d in _DECOYS] if "{decoy}" in template else [template]
+        for text in texts:
+            if ecommerce:
+                text = f"{text}, ordered online" if text else "ordered online"
+            out.append(f", {text}" if text else "")
+    phrases = _PHRASES[(category, concealment, ecommerce)] = tuple(out)
+    return phrases
 
 
 
