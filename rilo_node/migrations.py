@@ -123,6 +123,29 @@ def m0002_seizure_projection(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m0003_replication(db: sqlite_utils.Database) -> None:
+    # (origin, record_id) whose versions before `version` this node may no longer hold.
+    db["withdrawals"].create({"origin": str, "record_id": str, "version": int}, pk=("origin", "record_id"))
+    # Direct deliveries owed by this node (as origin) to entitled nodes that no entitled chain reaches.
+    db.execute(
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            target TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL DEFAULT 0,
+            last_error TEXT,
+            UNIQUE (target, origin, record_id, version)
+        )
+        """
+    )
+    db.execute("CREATE INDEX outbox_due ON outbox (next_attempt_at)")
+
+
 def applied(db: sqlite_utils.Database) -> list[str]:
     if "_migrations" not in db.table_names():
         return []

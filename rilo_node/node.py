@@ -16,7 +16,9 @@ from rilo_node.config import NodeConfig
 from rilo_node.errors import ConfigError
 from rilo_node.jobs import Jobs, index_text
 from rilo_node.grpc_api.services import NodeAdminService, RecordService, SearchService
-from rilo_node.pb.rilo.v1 import node_pb2, node_pb2_grpc
+from rilo_node.grpc_api.peer_service import PeerService
+from rilo_node.pb.rilo.v1 import node_pb2, node_pb2_grpc, peer_pb2_grpc
+from rilo_node.peers import Links, PeerNetwork, Replicator
 from rilo_node.records import RecordBook
 from rilo_node.signing import Keyring, SigningKey
 from rilo_node.store import Store
@@ -27,7 +29,7 @@ logger = logging.getLogger(__name__)
 SERVICE_NAMES = tuple(
     node_pb2.DESCRIPTOR.services_by_name[name].full_name
     for name in ("RecordService", "SearchService", "NodeAdminService")
-)
+) + ("rilo.v1.PeerService",)
 
 # Large enough for a batch of seizures or a page of search hits, small enough to refuse abuse.
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -42,43 +44,64 @@ def server_credentials(config: NodeConfig) -> grpc.ServerCredentials:
 
 
 class Node:
-    """One RILO Net node: its store, its signing key, and the gRPC server in front of them."""
+    """One RILO Net node: its store, its signing key, the gRPC server and its peer links."""
 
     def __init__(self, config: NodeConfig, *, clock: Clock | None = None, directory: Directory | None = None,
-                 max_workers: int = 32):
+                 links: Links | None = None, max_workers: int | None = None, replicate: bool = True):
         self.config = config
         self.clock = clock or SystemClock()
-        self.directory = directory or load_topology(config.topology)
-        info = self.directory.get(config.node_id)
+        directory = directory or load_topology(config.topology)
+        info = directory.get(config.node_id)
         if info is None:
             raise ConfigError(f"node id {config.node_id!r} is not in the directory {config.topology}")
         self.info = info
         self.key = SigningKey.load(config.node_id, config.signing_key)
-        self.keyring = Keyring()
-        for n in self.directory:
-            if n.signing_key:
-                self.keyring.add_b64(n.id, n.signing_key)
-        self.keyring.add(self.key.node_id, self.key.public_raw)
+        if info.signing_key and info.signing_key != self.key.public_b64:
+            raise ConfigError(f"the directory lists another signing key for {config.node_id!r} than "
+                              f"{config.signing_key} holds")
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(config.db_path, synchronous=config.synchronous)
         self.book = RecordBook(
-            self.store, self.key, self.directory, self.clock,
+            self.store, self.key, directory, self.clock,
             defaults=config.defaults, node_country=info.country if info.role == "member" else None,
         )
+        self.keyring = Keyring()
+        self.replicator = Replicator(self.store, config.node_id, directory, self.keyring, self.clock)
+        self.links = links or Links(config.base_dir / "links.json")
+        tls = None if config.insecure else (config.tls_ca.read_bytes(), config.tls_cert.read_bytes(),
+                                             config.tls_key.read_bytes())
+        self.network = PeerNetwork(self.replicator, tls=tls, links=self.links, clock=self.clock)
+        self.replicate = replicate and not config.insecure
+        self.set_directory(directory)
         self.started_at = rfc3339(self.clock.now())
         self.health = health.HealthServicer()
-        self._max_workers = max_workers
+        self._max_workers = max_workers or (16 + 2 * len(directory.peers(config.node_id)))
         self.server: grpc.Server | None = None
         self.port: int | None = None
         self.jobs = Jobs()
         self.jobs.every(1.0, index_text, "index-text", store=self.store)
+        if self.replicate:
+            self.jobs.every(0.5, self.network.supervise, "reconnect")
+            self.jobs.every(0.5, self.network.deliver_due, "direct-delivery")
+            self.jobs.every(60.0, self.network.anti_entropy_all, "anti-entropy")
+
+    def set_directory(self, directory: Directory) -> None:
+        """Adopt a (new) directory: addresses, signing keys, entitlements."""
+        self.directory = directory
+        for n in directory:
+            if n.signing_key:
+                self.keyring.add_b64(n.id, n.signing_key)
+        self.keyring.add(self.key.node_id, self.key.public_raw)
+        self.book.directory = directory
+        self.replicator.set_directory(directory)
+        self.book.entitlements = self.replicator.ent if self.replicate else None
 
     @property
     def address(self) -> str:
         host = self.config.listen.rsplit(":", 1)[0]
         return f"{host}:{self.port}"
 
-    def start(self) -> int:
+    def start(self, *, replication: bool = True) -> int:
         server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=self._max_workers, thread_name_prefix=f"grpc-{self.config.node_id}"),
             options=[
@@ -86,14 +109,18 @@ class Node:
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.so_reuseport", 0),
             ],
+            maximum_concurrent_rpcs=self._max_workers * 4,
         )
         insecure = self.config.insecure
         node_pb2_grpc.add_RecordServiceServicer_to_server(RecordService(self.book, insecure=insecure), server)
         node_pb2_grpc.add_SearchServiceServicer_to_server(SearchService(self.book, insecure=insecure), server)
         node_pb2_grpc.add_NodeAdminServiceServicer_to_server(
-            NodeAdminService(self.book, insecure=insecure, started_at=self.started_at, version=rilo_node.__version__),
+            NodeAdminService(self.book, insecure=insecure, started_at=self.started_at, version=rilo_node.__version__,
+                             peer_states=self.network.states),
             server,
         )
+        peer_pb2_grpc.add_PeerServiceServicer_to_server(PeerService(self.replicator, self.links, insecure=insecure),
+                                                        server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         reflection.enable_server_reflection(SERVICE_NAMES + (health.SERVICE_NAME, reflection.SERVICE_NAME), server)
         if insecure:
@@ -105,18 +132,26 @@ class Node:
         if port == 0:
             raise ConfigError(f"could not bind {self.config.listen}")
         server.start()
-        self.jobs.start()
         self.server, self.port = server, port
         for name in SERVICE_NAMES + ("",):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self.jobs.start()
+        if replication and self.replicate:
+            self.start_replication()
         logger.info("[node=%s] serving on %s (%s)", self.config.node_id, self.address,
                     "plaintext" if insecure else "mutual TLS")
         return port
 
+    def start_replication(self) -> None:
+        """Pull from every peer now (the reconnect job keeps it so)."""
+        self.network.supervise()
+
     def stop(self, grace: float | None = 2.0) -> None:
         self.jobs.stop()
+        self.network.close()
         if self.server is not None:
             self.health.enter_graceful_shutdown()
+            self.replicator.wake_all()
             self.server.stop(grace).wait()
             self.server = None
         self.store.close()

@@ -12,8 +12,9 @@ from rilo_node import store as st
 from rilo_node.clock import Clock, new_ulid, rfc3339
 from rilo_node.errors import AlreadyExistsError, NotFoundError, RiloError, ValidationError
 from rilo_node.grpc_api.convert import annex_to_pb, policy_to_pb, seizure_from_bytes, seizure_to_pb
-from rilo_node.pb.rilo.v1 import record_pb2
-from rilo_node.policy import Policy, PolicyDefaults, parse_policy, policy_to_dict
+from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2
+from rilo_node.policy import Policy, PolicyDefaults, parse_policy
+from rilo_node.replication import Entitlements, withdrawal_targets
 from rilo_node.seizure import validate_seizure
 from rilo_node.signing import SigningKey, make_record
 from rilo_node.topology import Directory
@@ -21,6 +22,7 @@ from rilo_node.topology import Directory
 logger = logging.getLogger(__name__)
 
 SEIZURE = record_pb2.RECORD_KIND_SEIZURE
+WITHDRAWAL = record_pb2.RECORD_KIND_WITHDRAWAL
 
 
 class ConflictError(RiloError):
@@ -120,6 +122,9 @@ class RecordBook:
         self.defaults = defaults
         self.node_country = node_country
         self._policy_cache: dict[str, tuple] = {}
+        # Set by the node when it replicates: own records then owe direct deliveries, and a
+        # correction that narrows the policy sends a withdrawal to the nodes it no longer entitles.
+        self.entitlements: Entitlements | None = None
 
     # -- preparing (CPU only, runs on the caller's thread) -----------------------------
 
@@ -192,6 +197,40 @@ class RecordBook:
         st.add_submission_txn(conn, prep.record_id, prep.version, prep.submit_hash)
         row, items = seizure_projection(self.node_id, prep.record_id, prep.version, prep.body)
         st.put_projection_txn(conn, row, items, new=new)
+        self._owe_deliveries_txn(conn, prep.record)
+
+    def _owe_deliveries_txn(self, conn: sqlite3.Connection, rec: record_pb2.SignedRecord) -> None:
+        """Queue direct delivery to entitled nodes that no chain of entitled nodes reaches."""
+        if self.entitlements is None:
+            return
+        header = record_pb2.RecordHeader.FromString(rec.header)
+        targets = self.entitlements.direct_targets(header) - {self.node_id}
+        if targets:
+            st.enqueue_delivery_txn(conn, sorted(targets), header.origin, header.record_id, header.version)
+
+    def _withdraw_txn(self, conn: sqlite3.Connection, old_header: bytes, new_rec: record_pb2.SignedRecord) -> None:
+        """A signed withdrawal, shared with exactly the nodes the new version no longer entitles."""
+        if self.entitlements is None:
+            return
+        old = record_pb2.RecordHeader.FromString(old_header)
+        new = record_pb2.RecordHeader.FromString(new_rec.header)
+        targets = withdrawal_targets(self.entitlements.of(old), self.entitlements.of(new), self.node_id)
+        if not targets:
+            return
+        policy = policy_pb2.SharingPolicy(
+            share=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_NAMED, nodes=sorted(targets)),
+            discover=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_ORIGIN),
+            annex=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_ORIGIN),
+            handling=policy_pb2.HANDLING_H0,
+        )
+        created_at = rfc3339(self.clock.now())
+        body = record_pb2.Withdrawal(record_id=new.record_id, version=new.version).SerializeToString(deterministic=True)
+        rec = make_record(self.key, record_id=new_ulid(self.clock), version=1, kind=WITHDRAWAL,
+                          created_at=created_at, policy=policy, body=body)
+        w = record_pb2.RecordHeader.FromString(rec.header)
+        st.upsert_record_txn(conn, record_row(rec, origin=self.node_id, record_id=w.record_id, version=1,
+                                              kind=WITHDRAWAL, created_at=created_at), None, created_at, new=True)
+        self._owe_deliveries_txn(conn, rec)
 
     def _store_batch_txn(self, preps: list[PreparedSeizure], conn: sqlite3.Connection) -> list:
         """Store many new seizures in one task: an Outcome or an error per seizure, in order.
@@ -247,6 +286,7 @@ class RecordBook:
                 if last and last[0] == prep.submit_hash:
                     return Outcome(self.node_id, record_id, held_version, created=False)
                 self._put_txn(conn, prep)
+                self._withdraw_txn(conn, held.header, prep.record)
                 return Outcome(self.node_id, record_id, prep.version, created=True)
 
             outcome = self.store.write(txn)
@@ -282,6 +322,7 @@ class RecordBook:
                     None, now,
                 )
                 st.delete_projection_txn(conn, self.node_id, record_id)
+                self._owe_deliveries_txn(conn, rec)
                 st.audit_txn(conn, at=now, actor=actor or self.node_id, action="retract",
                              keys=[[self.node_id, record_id, held.version + 1]])
                 return Outcome(self.node_id, record_id, held.version + 1, created=True)

@@ -373,3 +373,61 @@ def search_local(store: Store, where: str, args: list, limit: int) -> list[Store
         [*args, limit],
     ).fetchall()
     return [_row_to_record(r) for r in rows]
+
+
+# -- replication bookkeeping --------------------------------------------------------
+
+
+def checkpoint_of(store: Store, peer: str) -> int:
+    row = store.reader.execute("SELECT seq FROM checkpoints WHERE peer = ?", (peer,)).fetchone()
+    return row[0] if row else 0
+
+
+def set_checkpoint_txn(conn: sqlite3.Connection, peer: str, seq: int, now: str) -> None:
+    conn.execute(
+        "INSERT INTO checkpoints (peer, seq, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (peer) DO UPDATE SET seq = MAX(seq, excluded.seq), updated_at = excluded.updated_at",
+        (peer, seq, now),
+    )
+
+
+def withdrawn_through_txn(conn: sqlite3.Connection, origin: str, record_id: str) -> int | None:
+    row = conn.execute("SELECT version FROM withdrawals WHERE origin = ? AND record_id = ?",
+                       (origin, record_id)).fetchone()
+    return row[0] if row else None
+
+
+def apply_withdrawal_txn(conn: sqlite3.Connection, origin: str, record_id: str, version: int) -> bool:
+    """Drop body and annex of every held version older than `version`; keep the header as a
+    tombstone; remember to refuse those versions. True when a held copy was withdrawn."""
+    cur = conn.execute(
+        "UPDATE records SET body = NULL, annex = NULL, withdrawn = 1 "
+        "WHERE origin = ? AND record_id = ? AND version < ? AND withdrawn = 0",
+        (origin, record_id, version),
+    )
+    if cur.rowcount:
+        delete_projection_txn(conn, origin, record_id)
+    conn.execute(
+        "INSERT INTO withdrawals (origin, record_id, version) VALUES (?, ?, ?) "
+        "ON CONFLICT (origin, record_id) DO UPDATE SET version = MAX(version, excluded.version)",
+        (origin, record_id, version),
+    )
+    return cur.rowcount > 0
+
+
+def enqueue_delivery_txn(conn: sqlite3.Connection, targets, origin: str, record_id: str, version: int) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO outbox (target, origin, record_id, version) VALUES (?, ?, ?, ?)",
+        [(t, origin, record_id, version) for t in targets],
+    )
+
+
+def due_deliveries(store: Store, now: float, limit: int = 2000) -> list[tuple]:
+    return store.reader.execute(
+        "SELECT id, target, origin, record_id, version, attempts FROM outbox WHERE next_attempt_at <= ? "
+        "ORDER BY id LIMIT ?", (now, limit),
+    ).fetchall()
+
+
+def outbox_size(store: Store) -> int:
+    return store.reader.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]

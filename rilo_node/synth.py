@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime
 import math
 import random
-from math import exp
-from statistics import NormalDist
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from math import exp
+from statistics import NormalDist
 from typing import Any
 
 __all__ = [
@@ -38,7 +38,7 @@ def origins_from_nodes(nodes: Iterable[Any]) -> list[Origin]:
     for node in nodes:
         if getattr(node, "role", "member") != "member" or not getattr(node, "region", None):
             continue
-        out.append(Origin(node.id, node.id.upper(), node.region, node.area))
+        out.append(Origin(node.id, (getattr(node, "country", None) or node.id).upper(), node.region, node.area))
     return out
 
 
@@ -887,8 +887,9 @@ _SPECIAL_CONCEAL: dict[tuple[str, str], tuple[str, ...]] = {
     ("NEW_PSYCHOACTIVE_SUBSTANCES", "IN_MAIL"): ("in a letter envelope", "in a postal packet declared as {decoy}"),
     ("PSYCHOTROPIC_SUBSTANCES", "IN_MAIL"): ("in a letter envelope", "vacuum-packed in a parcel declared as {decoy}"),
     ("CANNABIS", "IN_MAIL"): ("vacuum-packed in a parcel declared as {decoy}", "in a postal parcel declared as {decoy}"),
-    ("CASH_SMUGGLING", "IN_BAGGAGE"): ("undeclared in hand luggage", "wrapped in clothes in a suitcase"),
-    ("CASH_SMUGGLING", "ON_PERSON"): ("undeclared, carried in a jacket", "strapped to the body"),
+    ("CASH_SMUGGLING", "IN_BAGGAGE"): ("in hand luggage", "wrapped in clothes in a suitcase",
+                                       "in the lining of a suitcase"),
+    ("CASH_SMUGGLING", "ON_PERSON"): ("carried in a jacket", "strapped to the body", "hidden in shoes"),
     ("GOLD", "ON_PERSON"): ("hidden in shoes", "worn as jewellery", "swallowed (body packing)"),
     ("TOBACCO_PRODUCTS", "IN_BAGGAGE"): ("cartons packed in suitcases", "in checked baggage above the allowance"),
     ("FAUNA", "IN_BAGGAGE"): ("live animals taped into tubes in a suitcase", "in checked baggage"),
@@ -1348,7 +1349,8 @@ def _phrases(category: str, concealment: str, ecommerce: bool) -> tuple[str, ...
     """Every concealment phrase, decoys filled in, each starting with ", " (or empty)."""
     out = []
     for template in _SPECIAL_CONCEAL.get((category, concealment)) or _CONCEAL_TEXT[concealment]:
-        texts = [template.format(decoy=d) for d in _DECOYS] if "{decoy}" in template else [template]
+        # Every template equally likely: one without a decoy is repeated as often as the decoys.
+        texts = [template.format(decoy=d) if "{decoy}" in template else template for d in _DECOYS]
         for text in texts:
             if ecommerce:
                 text = f"{text}, ordered online" if text else "ordered online"
@@ -1421,7 +1423,7 @@ def _policy(
     policy: dict[str, Any]
     if kind in ("red", "named"):
         nodes = _partners(rng, ctx, origin, (destination, departure, *transit), 1 if rng.random() < 0.6 else 2)
-        if not nodes:  # nobody else to name: the closest wide-enough label
+        if not nodes:  # a lone origin has nobody to name: its own area instead
             kind = "amber_strict"
         elif kind == "red":
             policy = {"tlp": "RED", "share": {"nodes": nodes}, "handling": "H2"}
@@ -1447,8 +1449,13 @@ def _policy(
     elif kind == "rilos":
         policy = {"share": {"scope": "RILOS"}}
     elif kind == "exclude":
-        others = _partners(rng, ctx, origin, (), 1)
-        policy = {"share": {"scope": "GLOBAL", "exclude": others}} if others else {"share": {"scope": "GLOBAL"}}
+        # Everyone but one other member (say, one with a data-protection concern).
+        policy = {"share": {"scope": "GLOBAL"}}
+        for _ in range(4):
+            other = ctx.origins[ctx.pick_origin.pick(rng)].node_id
+            if other != origin.node_id:
+                policy["share"]["exclude"] = [other]
+                break
     if kind in _RESTRICTED_KINDS and rng.random() < 0.35:
         policy["discover"] = {"scope": "GLOBAL"}
     if "handling" not in policy:

@@ -11,8 +11,10 @@ class RecordKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     RECORD_KIND_UNSPECIFIED: _ClassVar[RecordKind]
     RECORD_KIND_SEIZURE: _ClassVar[RecordKind]
+    RECORD_KIND_WITHDRAWAL: _ClassVar[RecordKind]
 RECORD_KIND_UNSPECIFIED: RecordKind
 RECORD_KIND_SEIZURE: RecordKind
+RECORD_KIND_WITHDRAWAL: RecordKind
 
 class RecordHeader(_message.Message):
     __slots__ = ("origin", "record_id", "version", "kind", "created_at", "policy", "key_id", "body_sha256", "annex_sha256", "retracted")
@@ -51,6 +53,14 @@ class SignedRecord(_message.Message):
     signature: bytes
     key_id: str
     def __init__(self, header: _Optional[bytes] = ..., body: _Optional[bytes] = ..., annex: _Optional[bytes] = ..., signature: _Optional[bytes] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class Withdrawal(_message.Message):
+    __slots__ = ("record_id", "version")
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    record_id: str
+    version: int
+    def __init__(self, record_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
 
 class RecordKey(_message.Message):
     __slots__ = ("origin", "record_id", "version")

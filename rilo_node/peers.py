@@ -1,0 +1,525 @@
+"""Replication I/O: accept verified records, serve filtered feeds, pull from peers, deliver directly,
+and repair gaps by anti-entropy. Decisions come from the pure module `replication`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+
+from rilo_node import store as st
+from rilo_node.clock import Clock, rfc3339
+from rilo_node.errors import SignatureError
+from rilo_node.grpc_api.convert import seizure_from_bytes
+from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, peer_pb2_grpc, record_pb2
+from rilo_node.pki import node_dns
+from rilo_node.records import record_row, seizure_projection
+from rilo_node.replication import (
+    BUCKETS, Entitlements, Offer, Verdict, bucket_of, differing_buckets, digest, judge, offer, wanted,
+)
+from rilo_node.signing import Keyring, VerifiedRecord, strip_annex, verify_record
+from rilo_node.topology import Directory
+
+logger = logging.getLogger(__name__)
+
+SEIZURE = record_pb2.RECORD_KIND_SEIZURE
+WITHDRAWAL = record_pb2.RECORD_KIND_WITHDRAWAL
+FEED_BATCH = 500
+HEARTBEAT_SECONDS = 5.0
+BACKOFF_FIRST, BACKOFF_MAX = 0.2, 30.0
+
+
+def backoff(failures: int) -> float:
+    return min(BACKOFF_MAX, BACKOFF_FIRST * (2 ** max(0, failures - 1)))
+
+
+class Links:
+    """Simulated partitions: pairs of nodes that cannot reach each other, in either direction.
+
+    In one process the object is shared by the nodes; between processes it reads a JSON file
+    (`{"cut": [["a", "b"], ...]}`) written by `rilo-node cluster partition`.
+    """
+
+    def __init__(self, path: Path | None = None):
+        self.path = Path(path) if path else None
+        self._cut: set[frozenset[str]] = set()
+        self._mtime: float | None = None
+        self._lock = threading.Lock()
+
+    def cut(self, a: str, b: str) -> None:
+        with self._lock:
+            self._cut.add(frozenset((a, b)))
+
+    def heal(self, a: str | None = None, b: str | None = None) -> None:
+        with self._lock:
+            if a is None:
+                self._cut.clear()
+            else:
+                self._cut.discard(frozenset((a, b)))
+
+    def is_cut(self, a: str, b: str) -> bool:
+        if self.path is not None:
+            self._reload()
+        return frozenset((a, b)) in self._cut
+
+    def _reload(self) -> None:
+        try:
+            mtime = self.path.stat().st_mtime
+        except FileNotFoundError:
+            self._cut, self._mtime = set(), None
+            return
+        if mtime != self._mtime:
+            try:
+                pairs = json.loads(self.path.read_text()).get("cut", [])
+            except (OSError, ValueError):
+                return
+            self._cut = {frozenset(p) for p in pairs if len(p) == 2}
+            self._mtime = mtime
+
+
+@dataclass
+class Incoming:
+    """A received record after verification (or the reason it failed)."""
+
+    record: record_pb2.SignedRecord
+    verified: VerifiedRecord | None = None
+    body: dict | None = None
+    error: str = ""
+
+
+class Replicator:
+    """Accepts and serves records for one node. Thread-safe; all writes go through the store's writer."""
+
+    def __init__(self, store: st.Store, me: str, directory: Directory, keyring: Keyring, clock: Clock):
+        self.store = store
+        self.me = me
+        self.clock = clock
+        self.keyring = keyring
+        self.set_directory(directory)
+        self._cond = threading.Condition()
+        self._head = store.last_seq()
+        store.on_commit(self._committed)
+
+    def set_directory(self, directory: Directory) -> None:
+        self.directory = directory
+        self.ent = Entitlements(directory)
+
+    def _committed(self, last_seq: int) -> None:
+        with self._cond:
+            self._head = last_seq
+            self._cond.notify_all()
+
+    @property
+    def head(self) -> int:
+        return self._head
+
+    # -- receiving ---------------------------------------------------------------------
+
+    def verify(self, records) -> list[Incoming]:
+        out = []
+        for rec in records:
+            item = Incoming(rec)
+            try:
+                item.verified = verify_record(rec, self.keyring)
+                h = item.verified.header
+                if h.kind == SEIZURE and not h.retracted:
+                    item.body = seizure_from_bytes(rec.body)
+                elif h.kind == WITHDRAWAL:
+                    w = record_pb2.Withdrawal.FromString(rec.body)
+                    if not w.record_id or not w.version:
+                        raise SignatureError("withdrawal names no record")
+                elif h.kind not in (SEIZURE, WITHDRAWAL):
+                    raise SignatureError(f"unknown record kind {h.kind}")
+            except SignatureError as exc:
+                item.error = f"refused: {exc}"
+            except Exception as exc:  # noqa: BLE001 - a body that does not parse
+                item.error = f"refused: body does not parse ({type(exc).__name__})"
+            out.append(item)
+        return out
+
+    def receive(self, records, *, peer: str, via: str, checkpoint: int | None = None) -> list[str]:
+        """Verify, judge and store records from `peer`; with `checkpoint`, advance that peer's
+        checkpoint in the same transaction. Returns an outcome per record."""
+        items = self.verify(records)
+        now = rfc3339(self.clock.now())
+        me = self.me
+
+        def txn(conn) -> list[str]:
+            outcomes = []
+            for item in items:
+                if item.error:
+                    st.security_event_txn(conn, at=now, kind="bad_record", peer=peer,
+                                          detail=f"{via}: {item.error}")
+                    outcomes.append(item.error)
+                    continue
+                v = item.verified
+                h = v.header
+                ent = self.ent.of(h)
+                held = st.held_version_txn(conn, h.origin, h.record_id)
+                through = st.withdrawn_through_txn(conn, h.origin, h.record_id)
+                verdict = judge(h, me, ent, held[0] if held else None, through)
+                if verdict is Verdict.NOT_ENTITLED:
+                    st.security_event_txn(conn, at=now, kind="not_entitled", peer=peer, origin=h.origin,
+                                          record_id=h.record_id,
+                                          detail=f"{via}: version {h.version} does not entitle {me}")
+                elif verdict in (Verdict.OLDER, Verdict.WITHDRAWN):
+                    st.security_event_txn(conn, at=now, kind="older_version", peer=peer, origin=h.origin,
+                                          record_id=h.record_id,
+                                          detail=f"{via}: version {h.version} after {held[0] if held else through}")
+                elif verdict is Verdict.STORE:
+                    annex = v.record.annex or None
+                    if annex and me not in ent.annex:
+                        st.security_event_txn(conn, at=now, kind="annex_not_entitled", peer=peer,
+                                              origin=h.origin, record_id=h.record_id,
+                                              detail=f"{via}: annex dropped, {me} may not hold it")
+                        annex = None
+                    self._store_txn(conn, v, item.body, annex, peer, now, new=held is None)
+                outcomes.append(verdict.value)
+            if checkpoint is not None:
+                st.set_checkpoint_txn(conn, peer, checkpoint, now)
+            return outcomes
+
+        return self.store.write(txn)
+
+    def _store_txn(self, conn, v: VerifiedRecord, body: dict | None, annex: bytes | None, peer: str, now: str,
+                   *, new: bool) -> None:
+        h = v.header
+        rec = v.record if annex else strip_annex(v.record)
+        st.upsert_record_txn(
+            conn,
+            record_row(rec, origin=h.origin, record_id=h.record_id, version=h.version, kind=h.kind,
+                       created_at=h.created_at, retracted=h.retracted),
+            peer, now, new=new,
+        )
+        if h.kind == SEIZURE:
+            if body is not None:
+                row, items = seizure_projection(h.origin, h.record_id, h.version, body)
+                st.put_projection_txn(conn, row, items, new=new)
+            elif not new:
+                st.delete_projection_txn(conn, h.origin, h.record_id)
+        elif h.kind == WITHDRAWAL:
+            w = record_pb2.Withdrawal.FromString(v.record.body)
+            st.apply_withdrawal_txn(conn, h.origin, w.record_id, w.version)
+
+    # -- serving -----------------------------------------------------------------------
+
+    def offered(self, rec: st.StoredRecord, peer: str) -> record_pb2.SignedRecord | None:
+        """The record as `peer` may receive it from this node, or None."""
+        if rec.withdrawn:
+            return None  # a tombstone is never passed on; the entitled get the real version elsewhere
+        header = record_pb2.RecordHeader.FromString(rec.header)
+        decision = offer(self.ent.of(header), peer, bool(rec.annex))
+        if decision is Offer.NOTHING:
+            return None
+        return record_pb2.SignedRecord(
+            header=rec.header, body=rec.body or b"",
+            annex=(rec.annex or b"") if decision is Offer.FULL else b"",
+            signature=rec.signature, key_id=rec.key_id,
+        )
+
+    def feed(self, peer: str, after_seq: int, *, live: bool, active: Callable[[], bool],
+             max_batch: int = FEED_BATCH) -> Iterator[peer_pb2.PullResponse]:
+        """Records after `after_seq` that `peer` may hold: the backlog, then (live) new ones."""
+        pos = after_seq
+        while active():
+            items: list[peer_pb2.FeedItem] = []
+            scanned = pos
+            for rec in self.store.iter_records(after_seq=pos, batch=max_batch):
+                scanned = rec.seq
+                out = self.offered(rec, peer)
+                if out is not None:
+                    items.append(peer_pb2.FeedItem(record=out, seq=rec.seq))
+                    if len(items) >= max_batch:
+                        break
+            if scanned > pos or items:
+                pos = scanned
+                yield peer_pb2.PullResponse(items=items, scanned_seq=scanned, head_seq=max(self._head, scanned))
+                continue
+            if not live:
+                return
+            with self._cond:
+                if self._head <= pos:
+                    self._cond.wait(timeout=HEARTBEAT_SECONDS)
+                woke_with_news = self._head > pos
+            if not woke_with_news and active():
+                yield peer_pb2.PullResponse(scanned_seq=pos, head_seq=self._head)
+
+    def wake_all(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    # -- anti-entropy ----------------------------------------------------------------------
+
+    def pair_keys(self, peer: str) -> list[tuple[str, str, int]]:
+        """(origin, record_id, version) of live records this node holds that both it and `peer` may hold."""
+        keys = []
+        for rec in self.store.iter_records(batch=2000):
+            if rec.withdrawn:
+                continue
+            ent = self.ent.of(record_pb2.RecordHeader.FromString(rec.header))
+            if self.me in ent.hold and peer in ent.hold:
+                keys.append((rec.origin, rec.record_id, rec.version))
+        return keys
+
+    def digest_response(self, peer: str, detail_buckets) -> peer_pb2.DigestResponse:
+        keys = self.pair_keys(peer)
+        resp = peer_pb2.DigestResponse(bucket_count=BUCKETS)
+        for b, (count, xor) in sorted(digest(keys).items()):
+            resp.buckets.add(bucket=b, count=count, xor=xor)
+        wanted_buckets = set(detail_buckets)
+        if wanted_buckets:
+            for o, r, v in keys:
+                if bucket_of(o, r) in wanted_buckets:
+                    resp.keys.add(origin=o, record_id=r, version=v)
+        return resp
+
+    def fetch_response(self, peer: str, keys) -> peer_pb2.FetchResponse:
+        resp = peer_pb2.FetchResponse()
+        for key in keys[:5000]:
+            rec = self.store.get_record(key.origin, key.record_id)
+            if rec is None:
+                continue
+            out = self.offered(rec, peer)
+            if out is not None:
+                resp.records.append(out)
+        return resp
+
+
+@dataclass
+class PeerLink:
+    peer: str
+    state: str = "never"
+    failures: int = 0
+    next_attempt: float = 0.0
+    head_seq: int = 0
+    checkpoint: int = 0
+    last_error: str = ""
+    thread: threading.Thread | None = None
+    call: object | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+class PeerNetwork:
+    """This node's side of its peer links: pull threads, direct deliveries, anti-entropy passes."""
+
+    def __init__(self, replicator: Replicator, *, tls: tuple[bytes, bytes, bytes] | None, links: Links | None = None,
+                 clock: Clock | None = None):
+        self.r = replicator
+        self.me = replicator.me
+        self.tls = tls  # (ca, node cert, node key) PEM bytes; None for plaintext (development)
+        self.links = links or Links()
+        self.clock = clock or replicator.clock
+        self._links: dict[str, PeerLink] = {}
+        self._channels: dict[str, tuple[str, grpc.Channel]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._deliver_lock = threading.Lock()
+
+    # -- channels ----------------------------------------------------------------------
+
+    def _address(self, peer: str) -> str | None:
+        info = self.r.directory.get(peer)
+        return info.address if info else None
+
+    def stub(self, peer: str) -> peer_pb2_grpc.PeerServiceStub:
+        if self.links.is_cut(self.me, peer):
+            raise ConnectionError(f"link {self.me}–{peer} is cut")
+        address = self._address(peer)
+        if not address:
+            raise ConnectionError(f"no address for {peer} in the directory")
+        with self._lock:
+            cached = self._channels.get(peer)
+            if cached and cached[0] == address:
+                return peer_pb2_grpc.PeerServiceStub(cached[1])
+            if cached:
+                cached[1].close()
+            options = [("grpc.ssl_target_name_override", node_dns(peer)),
+                       ("grpc.keepalive_time_ms", 10_000), ("grpc.keepalive_timeout_ms", 5_000),
+                       ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+                       ("grpc.initial_reconnect_backoff_ms", 100), ("grpc.max_reconnect_backoff_ms", 2_000)]
+            if self.tls:
+                ca, cert, key = self.tls
+                creds = grpc.ssl_channel_credentials(root_certificates=ca, private_key=key, certificate_chain=cert)
+                channel = grpc.secure_channel(address, creds, options=options)
+            else:
+                channel = grpc.insecure_channel(address, options=options)
+            self._channels[peer] = (address, channel)
+            return peer_pb2_grpc.PeerServiceStub(channel)
+
+    def forget_channel(self, peer: str) -> None:
+        with self._lock:
+            cached = self._channels.pop(peer, None)
+        if cached:
+            cached[1].close()
+
+    # -- pull links --------------------------------------------------------------------
+
+    def peers(self) -> tuple[str, ...]:
+        return tuple(p for p in self.r.ent.peers(self.me))
+
+    def supervise(self) -> None:
+        """Start pulls that are due, stop pulls over cut links (the reconnect job)."""
+        if self._closed:
+            return
+        now = self.clock.monotonic()
+        for peer in self.peers():
+            link = self._links.setdefault(peer, PeerLink(peer, checkpoint=st.checkpoint_of(self.r.store, peer)))
+            running = link.thread is not None and link.thread.is_alive()
+            if self.links.is_cut(self.me, peer):
+                if running:
+                    self._cancel(link)
+                link.state = "cut"
+                continue
+            if not running and now >= link.next_attempt:
+                link.stop.clear()
+                link.thread = threading.Thread(target=self._pull, args=(link,), daemon=True,
+                                               name=f"pull:{self.me}<-{peer}")
+                link.thread.start()
+
+    def _cancel(self, link: PeerLink) -> None:
+        link.stop.set()
+        call = link.call
+        if call is not None:
+            call.cancel()
+        self.forget_channel(link.peer)
+
+    def _pull(self, link: PeerLink) -> None:
+        peer = link.peer
+        try:
+            link.checkpoint = st.checkpoint_of(self.r.store, peer)
+            call = self.stub(peer).Pull(peer_pb2.PullRequest(after_seq=link.checkpoint, live=True))
+            link.call = call
+            link.state = "connecting"
+            for resp in call:
+                if link.stop.is_set():
+                    break
+                link.state = "connected"
+                link.failures = 0
+                link.head_seq = resp.head_seq
+                if resp.items or resp.scanned_seq > link.checkpoint:
+                    self.r.receive([i.record for i in resp.items], peer=peer, via="pull",
+                                   checkpoint=resp.scanned_seq)
+                    link.checkpoint = max(link.checkpoint, resp.scanned_seq)
+        except grpc.RpcError as exc:
+            link.last_error = f"{exc.code().name}: {exc.details()}"
+        except Exception as exc:  # noqa: BLE001 - any failure ends this attempt; the supervisor retries
+            link.last_error = f"{type(exc).__name__}: {exc}"
+            if not isinstance(exc, ConnectionError):
+                logger.warning("[peer=%s] pull failed: %s", peer, link.last_error)
+        finally:
+            link.call = None
+            if not self._closed:
+                link.failures += 1
+                link.next_attempt = self.clock.monotonic() + backoff(link.failures)
+                link.state = "cut" if self.links.is_cut(self.me, peer) else "backoff"
+
+    def states(self) -> list[node_pb2.PeerState]:
+        out = []
+        for peer in self.peers():
+            link = self._links.get(peer)
+            if link is None:
+                out.append(node_pb2.PeerState(peer=peer, state="never"))
+                continue
+            out.append(node_pb2.PeerState(peer=peer, state=link.state, checkpoint=link.checkpoint,
+                                          behind=max(0, link.head_seq - link.checkpoint)))
+        return out
+
+    def link(self, peer: str) -> PeerLink | None:
+        return self._links.get(peer)
+
+    # -- direct delivery ---------------------------------------------------------------
+
+    def deliver_due(self) -> int:
+        """Send owed direct deliveries (outbox), one Deliver call per target; returns records delivered."""
+        if self._closed or not self._deliver_lock.acquire(blocking=False):
+            return 0
+        try:
+            now = time.time()
+            rows = st.due_deliveries(self.r.store, now)
+            by_target: dict[str, list[tuple]] = {}
+            for row in rows:
+                by_target.setdefault(row[1], []).append(row)
+            delivered = 0
+            for target, entries in by_target.items():
+                records, done_ids = [], []
+                for oid, _t, origin, record_id, _v, _a in entries:
+                    rec = self.r.store.get_record(origin, record_id)
+                    out = self.r.offered(rec, target) if rec else None
+                    if out is not None:
+                        records.append(out)
+                    done_ids.append(oid)
+                try:
+                    if records:
+                        self.stub(target).Deliver(peer_pb2.DeliverRequest(records=records), timeout=10)
+                except (grpc.RpcError, ConnectionError) as exc:
+                    err = exc.code().name if isinstance(exc, grpc.RpcError) else str(exc)
+                    attempts = max(a for *_, a in entries) + 1
+
+                    def fail(conn, ids=done_ids, attempts=attempts, err=err):
+                        conn.executemany(
+                            "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                            [(attempts, now + backoff(attempts), err, i) for i in ids])
+
+                    self.r.store.write(fail)
+                    continue
+                self.r.store.write(lambda conn, ids=done_ids: conn.executemany(
+                    "DELETE FROM outbox WHERE id = ?", [(i,) for i in ids]))
+                delivered += len(records)
+            return delivered
+        finally:
+            self._deliver_lock.release()
+
+    # -- anti-entropy --------------------------------------------------------------------
+
+    def anti_entropy(self, peer: str) -> int:
+        """Compare digests with `peer` and fetch what it has that this node lacks; returns records fetched."""
+        stub = self.stub(peer)
+        theirs = stub.Digest(peer_pb2.DigestRequest(), timeout=30)
+        mine_keys = self.r.pair_keys(peer)
+        mine = digest(mine_keys)
+        diff = differing_buckets(mine, {b.bucket: (b.count, b.xor) for b in theirs.buckets})
+        if not diff:
+            return 0
+        detail = stub.Digest(peer_pb2.DigestRequest(detail_buckets=diff), timeout=30)
+        held = {(o, r): v for o, r, v in mine_keys}
+        for rec in self.r.store.iter_records():
+            held.setdefault((rec.origin, rec.record_id), rec.version)
+        want = wanted(held, [(k.origin, k.record_id, k.version) for k in detail.keys])
+        fetched = 0
+        for i in range(0, len(want), 1000):
+            keys = [record_pb2.RecordKey(origin=o, record_id=r, version=v) for o, r, v in want[i:i + 1000]]
+            resp = stub.Fetch(peer_pb2.FetchRequest(keys=keys), timeout=60)
+            self.r.receive(list(resp.records), peer=peer, via="anti-entropy")
+            fetched += len(resp.records)
+        if fetched:
+            logger.info("[peer=%s] anti-entropy fetched %d records", peer, fetched)
+        return fetched
+
+    def anti_entropy_all(self) -> int:
+        total = 0
+        for peer in self.peers():
+            if self._closed:
+                break
+            try:
+                total += self.anti_entropy(peer)
+            except (grpc.RpcError, ConnectionError) as exc:
+                logger.debug("[peer=%s] anti-entropy skipped: %s", peer, exc)
+        return total
+
+    def close(self) -> None:
+        self._closed = True
+        for link in self._links.values():
+            self._cancel(link)
+        for link in self._links.values():
+            if link.thread is not None:
+                link.thread.join(timeout=5)
+        with self._lock:
+            for _, channel in self._channels.values():
+                channel.close()
+            self._channels.clear()
