@@ -163,7 +163,13 @@ class Replicator:
                 ent = self.ent.of(h)
                 held = st.held_version_txn(conn, h.origin, h.record_id)
                 through = st.withdrawn_through_txn(conn, h.origin, h.record_id)
-                verdict = judge(h, me, ent, held[0] if held else None, through)
+                verdict = judge(h, me, ent, held[0] if held else None, through,
+                                has_annex=bool(v.record.annex), held_annex=bool(held and held[2]))
+                annex_refused = bool(v.record.annex) and me not in ent.annex and verdict is not Verdict.NOT_ENTITLED
+                if annex_refused:
+                    st.security_event_txn(conn, at=now, kind="annex_not_entitled", peer=peer,
+                                          origin=h.origin, record_id=h.record_id,
+                                          detail=f"{via}: annex dropped, {me} may not hold it")
                 if verdict is Verdict.NOT_ENTITLED:
                     st.security_event_txn(conn, at=now, kind="not_entitled", peer=peer, origin=h.origin,
                                           record_id=h.record_id,
@@ -172,13 +178,11 @@ class Replicator:
                     st.security_event_txn(conn, at=now, kind="older_version", peer=peer, origin=h.origin,
                                           record_id=h.record_id,
                                           detail=f"{via}: version {h.version} after {held[0] if held else through}")
+                elif verdict is Verdict.ANNEX:
+                    conn.execute("UPDATE records SET annex = ? WHERE origin = ? AND record_id = ? AND version = ?",
+                                 (v.record.annex, h.origin, h.record_id, h.version))
                 elif verdict is Verdict.STORE:
-                    annex = v.record.annex or None
-                    if annex and me not in ent.annex:
-                        st.security_event_txn(conn, at=now, kind="annex_not_entitled", peer=peer,
-                                              origin=h.origin, record_id=h.record_id,
-                                              detail=f"{via}: annex dropped, {me} may not hold it")
-                        annex = None
+                    annex = None if annex_refused else (v.record.annex or None)
                     self._store_txn(conn, v, item.body, annex, peer, now, new=held is None)
                 outcomes.append(verdict.value)
             if checkpoint is not None:

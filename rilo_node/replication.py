@@ -58,7 +58,11 @@ class Entitlements:
         key = (header.origin, header.policy.SerializeToString(deterministic=True))
         hit = self._direct.get(key)
         if hit is None:
-            hit = direct_targets(self.of(header).hold, header.origin, self._adjacency)
+            ent = self.of(header)
+            # Relays pass on only what they may hold themselves: a node entitled to the annex that no
+            # chain of annex-entitled nodes reaches gets the full record from the origin too.
+            hit = (direct_targets(ent.hold, header.origin, self._adjacency)
+                   | direct_targets(ent.annex, header.origin, self._adjacency))
             self._direct[key] = hit
         return hit
 
@@ -99,6 +103,7 @@ def withdrawal_targets(old: Entitled, new: Entitled, origin: str) -> frozenset[s
 
 class Verdict(enum.Enum):
     STORE = "stored"
+    ANNEX = "annex added"
     DUPLICATE = "duplicate"
     OLDER = "older"
     WITHDRAWN = "withdrawn"
@@ -106,7 +111,7 @@ class Verdict(enum.Enum):
 
 
 def judge(header: record_pb2.RecordHeader, me: str, ent: Entitled, held_version: int | None,
-          withdrawn_through: int | None) -> Verdict:
+          withdrawn_through: int | None, *, has_annex: bool = False, held_annex: bool = False) -> Verdict:
     """What a receiver does with a verified record (the receiver checks, not only the sender)."""
     if me not in ent.hold:
         return Verdict.NOT_ENTITLED
@@ -114,6 +119,9 @@ def judge(header: record_pb2.RecordHeader, me: str, ent: Entitled, held_version:
         return Verdict.WITHDRAWN
     if held_version is not None:
         if header.version == held_version:
+            # The same version may come again with the annex a relay had to leave out.
+            if has_annex and not held_annex and me in ent.annex:
+                return Verdict.ANNEX
             return Verdict.DUPLICATE
         if header.version < held_version:
             return Verdict.OLDER

@@ -284,11 +284,13 @@ def upsert_record_txn(conn: sqlite3.Connection, rec: dict, received_from: str | 
     return cur.lastrowid
 
 
-def held_version_txn(conn: sqlite3.Connection, origin: str, record_id: str) -> tuple[int, bool] | None:
+def held_version_txn(conn: sqlite3.Connection, origin: str, record_id: str) -> tuple[int, bool, bool] | None:
+    """(version, withdrawn, has annex) of the held copy, if any."""
     row = conn.execute(
-        "SELECT version, withdrawn FROM records WHERE origin = ? AND record_id = ?", (origin, record_id)
+        "SELECT version, withdrawn, annex IS NOT NULL FROM records WHERE origin = ? AND record_id = ?",
+        (origin, record_id),
     ).fetchone()
-    return (row[0], bool(row[1])) if row else None
+    return (row[0], bool(row[1]), bool(row[2])) if row else None
 
 
 def delete_projection_txn(conn: sqlite3.Connection, origin: str, record_id: str) -> None:
