@@ -203,7 +203,7 @@ def cmd_init(args) -> int:
 
 def cmd_serve(args) -> int:
     from rilo_node.config import load_config
-    from rilo_node.node import Node
+    from rilo_node.node import serve
 
     config = load_config(args.config)
     if args.listen:
@@ -212,24 +212,7 @@ def cmd_serve(args) -> int:
         if not config.listen.startswith("127.0.0.1:"):
             raise CliError("--insecure serves plaintext and so binds 127.0.0.1 only", EXIT_BAD_INPUT)
         config = _replace(config, insecure=True)
-    node = Node(config)
-    node.start()
-    runtime = {"node": config.node_id, "address": node.address, "pid": os.getpid(), "insecure": config.insecure}
-    tmp = config.runtime_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(runtime) + "\n")
-    tmp.replace(config.runtime_path)
-    print(f"serving node {config.node_id} on {node.address} ({'plaintext' if config.insecure else 'mutual TLS'})",
-          flush=True)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
-    node.stop(grace=5)
-    try:
-        config.runtime_path.unlink()
-    except FileNotFoundError:
-        pass
-    return EXIT_OK
+    return serve(config)
 
 
 def _replace(config, **changes):
@@ -627,12 +610,161 @@ def cmd_audit(args) -> int:
             raise rpc_error(exc) from None
     for e in resp.entries:
         entry = {"id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "query_id": e.query_id or None,
-                 "keys": [[k.origin, k.record_id, k.version] for k in e.keys], "detail": json.loads(e.detail or "{}")}
+                 "keys": [[k.origin, k.record_id, k.version] + ([f] if f else []) for k, f in
+                          zip(e.keys, list(e.forms) or [""] * len(e.keys))],
+                 "detail": json.loads(e.detail or "{}")}
         if args.json:
             print_json(entry)
         else:
             print(f"{e.id:>6} {e.at} {e.actor:<28} {e.action:<8} {len(e.keys):>5} records  {e.detail}")
     return EXIT_OK
+
+
+# -- commands: the simulated network ------------------------------------------------
+
+def _progress(quiet: bool = False):
+    """A Progress for cluster work: rich bars on a terminal, plain lines elsewhere."""
+    from rilo_node.cluster import Progress
+
+    if quiet:
+        return Progress()
+    state: dict = {}
+    tty = sys.stderr.isatty()
+
+    def start(what: str, total: int) -> None:
+        state.update(what=what, total=total, done=0, t=time.monotonic())
+        # No live display while nodes are forked: a forked child must not inherit a running thread.
+        if tty and what != "starting nodes":
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            bar = Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                           transient=True)
+            bar.start()
+            state["bar"], state["task"] = bar, bar.add_task(what, total=total)
+
+    def advance(n: int) -> None:
+        state["done"] = state.get("done", 0) + n
+        if state.get("bar"):
+            state["bar"].update(state["task"], advance=n)
+
+    def done() -> None:
+        if state.get("bar"):
+            state.pop("bar").stop()
+        if state.get("what"):
+            print(f"{state['what']}: {state['done']}/{state['total']} in {time.monotonic() - state['t']:.1f} s",
+                  file=sys.stderr, flush=True)
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    return Progress(start, advance, done, say)
+
+
+def _members_per_area(value: str) -> int | None:
+    if value == "all":
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        raise CliError("--members-per-area: a number or 'all'", EXIT_BAD_INPUT) from None
+    if n < 0:
+        raise CliError("--members-per-area: at least 0", EXIT_BAD_INPUT)
+    return n
+
+
+def cmd_cluster_up(args) -> int:
+    from rilo_node.cluster import Cluster
+    from rilo_node.seeding import seed_records
+
+    cluster = Cluster(args.workdir)
+    progress = _progress()
+    data = cluster.up(topology=Path(args.topology) if args.topology else None,
+                      members_per_area=_members_per_area(args.members_per_area), progress=progress)
+    print(f"{len(data['nodes'])} nodes healthy after {data['healthy_after_s']} s; cluster.json in {cluster.workdir}",
+          file=sys.stderr)
+    if args.seed_records:
+        seed_records(cluster, args.seed_records, seed=args.seed, progress=progress)
+    if args.detach:
+        print(str(cluster.file))
+        return EXIT_OK
+    print("running; Ctrl-C stops every node", file=sys.stderr)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    n = cluster.down()
+    print(f"stopped {n} nodes; data left in {cluster.workdir}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_cluster_status(args) -> int:
+    from rilo_node.cluster import Cluster
+
+    rows = Cluster(args.workdir).status()
+    if args.json:
+        print_json({"nodes": rows})
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"cluster {Path(args.workdir).resolve()}")
+    for col in ("node", "role", "region", "state", "pid", "records", "own", "peers up", "behind", "sec. events"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["id"], r["role"], r["region"] or "-", r["state"], str(r["pid"] or "-"),
+                      *(str(r[k]) if r[k] is not None else "-" for k in ("records", "own", "peers_up", "behind",
+                                                                          "security_events")))
+    Console().print(table)
+    return EXIT_OK
+
+
+def cmd_cluster_down(args) -> int:
+    from rilo_node.cluster import Cluster
+
+    cluster = Cluster(args.workdir)
+    n = cluster.down(delete=args.delete)
+    print(f"stopped {n} nodes" + ("; workdir deleted" if args.delete else f"; data left in {cluster.workdir}"))
+    return EXIT_OK
+
+
+def cmd_cluster_stop(args) -> int:
+    from rilo_node.cluster import Cluster
+
+    Cluster(args.workdir).stop(args.node_id, kill=args.kill)
+    print(f"{'killed' if args.kill else 'stopped'} {args.node_id}")
+    return EXIT_OK
+
+
+def cmd_cluster_start(args) -> int:
+    from rilo_node.cluster import Cluster
+
+    Cluster(args.workdir).start(args.node_id, progress=_progress(quiet=True))
+    print(f"started {args.node_id}")
+    return EXIT_OK
+
+
+def cmd_cluster_partition(args) -> int:
+    from rilo_node.cluster import Cluster
+
+    Cluster(args.workdir).partition(args.a, args.b)
+    print(f"partitioned {args.a} from {args.b}")
+    return EXIT_OK
+
+
+def cmd_cluster_heal(args) -> int:
+    from rilo_node.cluster import Cluster
+
+    if bool(args.a) != bool(args.b):
+        raise CliError("heal takes two nodes, or none to heal every partition", EXIT_BAD_INPUT)
+    n = Cluster(args.workdir).heal(args.a, args.b)
+    print(f"healed {n} partition{'s' if n != 1 else ''}")
+    return EXIT_OK
+
+
+def cmd_cluster_demo(args) -> int:
+    from rilo_node.demo import run_cluster_demo
+
+    return run_cluster_demo(records=args.records, seed=args.seed, workdir=args.workdir)
 
 
 # -- parser ------------------------------------------------------------------------
@@ -729,7 +861,54 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     add_connection_args(p)
     p.set_defaults(func=cmd_audit)
-    p = sub.add_parser("demo", help="the demo: start a node, submit seizures, search them, stop")
+    cluster = sub.add_parser("cluster", help="a simulated network of nodes on this machine").add_subparsers(
+        dest="action", required=True)
+
+    def workdir_arg(p):
+        p.add_argument("--workdir", default=".rilo-cluster", help="the cluster's folder (default .rilo-cluster)")
+
+    p = cluster.add_parser("up", help="start the network (each node its own process)")
+    p.add_argument("--topology", help="the directory file (default: config/topology.toml)")
+    workdir_arg(p)
+    p.add_argument("--members-per-area", default="2", help="members per RILO area, or all (default 2)")
+    p.add_argument("--seed-records", type=int, default=0, help="spread N synthetic seizures over the members")
+    p.add_argument("--seed", type=int, default=1, help="random seed for --seed-records")
+    p.add_argument("--detach", action="store_true", help="return once every node is healthy")
+    p.set_defaults(func=cmd_cluster_up)
+    p = cluster.add_parser("status", help="nodes, their records and replication lag")
+    workdir_arg(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_cluster_status)
+    p = cluster.add_parser("down", help="stop every node the cluster started")
+    workdir_arg(p)
+    p.add_argument("--delete", action="store_true", help="also delete the workdir and its data")
+    p.set_defaults(func=cmd_cluster_down)
+    p = cluster.add_parser("demo", help="the main job: up, seed, replicate, search, count, check, down")
+    p.add_argument("--records", type=int, default=3000, help="seizures to seed (default 3000)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--workdir", default=None, help="keep the network in this folder (default: a temporary one)")
+    p.set_defaults(func=cmd_cluster_demo)
+    p = cluster.add_parser("stop", help="stop one node (SIGTERM, or SIGKILL with --kill)")
+    p.add_argument("node_id")
+    p.add_argument("--kill", action="store_true")
+    workdir_arg(p)
+    p.set_defaults(func=cmd_cluster_stop)
+    p = cluster.add_parser("start", help="start a stopped node again, same data")
+    p.add_argument("node_id")
+    workdir_arg(p)
+    p.set_defaults(func=cmd_cluster_start)
+    p = cluster.add_parser("partition", help="from now on the two nodes cannot reach each other")
+    p.add_argument("a")
+    p.add_argument("b")
+    workdir_arg(p)
+    p.set_defaults(func=cmd_cluster_partition)
+    p = cluster.add_parser("heal", help="undo one partition, or all")
+    p.add_argument("a", nargs="?")
+    p.add_argument("b", nargs="?")
+    workdir_arg(p)
+    p.set_defaults(func=cmd_cluster_heal)
+
+    p = sub.add_parser("demo", help="the demo on one node: start it, submit seizures, search them, stop")
     p.add_argument("--count", type=int, default=300, help="seizures to submit (default 300)")
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=lambda a: __import__("rilo_node.demo", fromlist=["run"]).run(a.count, a.seed))

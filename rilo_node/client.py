@@ -11,7 +11,7 @@ import grpc
 from rilo_node.config import load_config
 from rilo_node.errors import ConfigError
 from rilo_node.pb.rilo.v1 import node_pb2_grpc
-from rilo_node.pki import node_dns
+from rilo_node.identity import node_dns
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 

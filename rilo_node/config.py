@@ -21,6 +21,7 @@ KEYS: dict[str, dict[str, str]] = {
         "topology": "the directory file (regions, offices, members, addresses, keys)",
         "data_dir": "where the SQLite store lives",
         "insecure": "serve plaintext on 127.0.0.1 (development only)",
+        "links": "simulated partitions file (written by `rilo-node cluster partition`)",
     },
     "tls": {
         "ca": "the network CA certificate (PEM)",
@@ -52,6 +53,7 @@ class NodeConfig:
     signing_key: Path | None = None
     synchronous: str = "FULL"
     defaults: PolicyDefaults = field(default_factory=PolicyDefaults)
+    links: Path | None = None
 
     @property
     def db_path(self) -> Path:
@@ -140,11 +142,13 @@ def parse_config(data: dict, path: Path) -> NodeConfig:
         signing_key=p(signing.get("key"), "signing.key", True),
         synchronous=synchronous,
         defaults=defaults,
+        links=p(node.get("links", "links.json"), "node.links", False),
     )
 
 
-def render_config(*, node_id: str, listen: str, insecure: bool = False) -> str:
+def render_config(*, node_id: str, listen: str, insecure: bool = False, links: str | None = None) -> str:
     """The node.toml that `init` writes (paths relative to the config file)."""
+    links_line = f'links = "{links}"\n' if links else ""
     return f"""# RILO Net node configuration (see docs/operator-guide.md)
 [node]
 id = "{node_id}"
@@ -152,7 +156,7 @@ listen = "{listen}"
 topology = "topology.toml"
 data_dir = "data"
 insecure = {"true" if insecure else "false"}
-
+{links_line}
 [tls]
 ca = "tls/ca.pem"
 cert = "tls/node.pem"

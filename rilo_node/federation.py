@@ -132,3 +132,92 @@ def matches(flt: dict, body: dict, origin: str) -> bool:
         if not all(w.lower() in words for w in _WORD.findall(flt["text"])):
             return False
     return True
+
+
+# -- federated queries (INTERFACES.md `search --json`, `stats --json`) ------------------------
+
+MAX_HOPS = 3          # member → RILO → RILO (or wco) → member: every node of the real topology
+MAX_TARGETS = 500
+MAX_NODE_LIMIT = 1000  # hits one node returns at most
+GROUP_FIELDS = ("section", "category", "country", "departure_country", "destination_country", "conveyance",
+                "concealment", "detection", "location_type", "month", "region")
+SCOPE_NAMES = ("local", "area", "region", "global", "nodes")
+
+
+def scope_targets(scope: str, nodes: list[str], me: str, directory) -> list[str]:
+    """The nodes a query in `scope` asks, by the asker's place in the directory."""
+    info = directory.get(me)
+    if scope == "local":
+        return [me]
+    if scope == "area":
+        if info.area is None:
+            return [me]
+        return [n.id for n in directory if n.id == me or (n.area is not None and n.area == info.area)]
+    if scope == "region":
+        if info.region is None:
+            return [me]
+        return [n.id for n in directory if n.id == me or (n.region is not None and n.region == info.region)]
+    if scope == "global":
+        return [n.id for n in directory]
+    if scope == "nodes":
+        if not nodes:
+            raise ValidationError("nodes", "name at least one node")
+        if len(nodes) > MAX_TARGETS:
+            raise ValidationError("nodes", f"at most {MAX_TARGETS}")
+        for i, n in enumerate(nodes):
+            if n not in directory:
+                raise ValidationError(f"nodes[{i}]", f"{n!r} is not a node of this network")
+        return list(dict.fromkeys(nodes))
+    raise ValidationError("scope", f"{scope!r} is not one of {', '.join(SCOPE_NAMES)}")
+
+
+def forward_to(me: str, peers_of, targets: set[str], covered: set[str]) -> list[str]:
+    """The peers a node passes a query to: not asked by anyone yet, and either in scope or next
+    to nodes in scope that nobody asks yet. With `covered` growing at each hop the query
+    travels a tree: every node is asked once, however the overlay loops."""
+    out = []
+    for p in sorted(peers_of(me)):
+        if p in covered:
+            continue
+        if p in targets or (set(peers_of(p)) & targets) - covered - {p}:
+            out.append(p)
+    return out
+
+
+def validate_group_by(fields) -> list[str]:
+    if not fields:
+        raise ValidationError("group_by", f"name at least one of {', '.join(GROUP_FIELDS)}")
+    out = []
+    for i, f in enumerate(fields):
+        if f not in GROUP_FIELDS:
+            raise ValidationError(f"group_by[{i}]", f"{f!r} is not one of {', '.join(GROUP_FIELDS)}")
+        if f not in out:
+            out.append(f)
+    if "section" in out and "category" in out:
+        pass  # fine: each item has both
+    return out
+
+
+def merge_groups(parts) -> dict[tuple, list[int]]:
+    """Sum (key, cases, items) triples from every node: each record counts once, at its origin."""
+    acc: dict[tuple, list[int]] = {}
+    for key, cases, items in parts:
+        entry = acc.setdefault(tuple(key), [0, 0])
+        entry[0] += cases
+        entry[1] += items
+    return acc
+
+
+def hit_rank(hit) -> tuple:
+    """Newest version first; a held record beats a notice of the same version."""
+    return (hit["version"], 1 if hit["held"] else 0)
+
+
+def merge_hits(hits) -> list[dict]:
+    """One hit per record: the newest version, held where any answer holds it."""
+    best: dict[tuple[str, str], dict] = {}
+    for h in hits:
+        key = (h["origin"], h["record_id"])
+        if key not in best or hit_rank(h) > hit_rank(best[key]):
+            best[key] = h
+    return sorted(best.values(), key=lambda h: (h.get("date", ""), h["origin"], h["record_id"]), reverse=True)

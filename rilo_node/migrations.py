@@ -6,18 +6,21 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-import sqlite_utils
+from typing import TYPE_CHECKING
 
-MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = []
+if TYPE_CHECKING:
+    import sqlite_utils
+
+MIGRATIONS: list[tuple[str, Callable[["sqlite_utils.Database"], None]]] = []
 
 
-def migration(fn: Callable[[sqlite_utils.Database], None]):
+def migration(fn: Callable[["sqlite_utils.Database"], None]):
     MIGRATIONS.append((fn.__name__, fn))
     return fn
 
 
 @migration
-def m0001_records(db: sqlite_utils.Database) -> None:
+def m0001_records(db: "sqlite_utils.Database") -> None:
     # The signed bytes are the truth; everything else in this file is derived from
     # them or is local bookkeeping. Only the newest version of a record is kept: a new
     # version replaces the row and takes a new local sequence number.
@@ -61,7 +64,7 @@ def m0001_records(db: sqlite_utils.Database) -> None:
 
 
 @migration
-def m0002_seizure_projection(db: sqlite_utils.Database) -> None:
+def m0002_seizure_projection(db: "sqlite_utils.Database") -> None:
     # Search projections of SEIZURE bodies; `rilo-node reindex` rebuilds them from the signed bytes.
     # `id` only grows (AUTOINCREMENT), which lets the full-text index trail behind the table.
     db.execute(
@@ -124,7 +127,7 @@ def m0002_seizure_projection(db: sqlite_utils.Database) -> None:
 
 
 @migration
-def m0003_replication(db: sqlite_utils.Database) -> None:
+def m0003_replication(db: "sqlite_utils.Database") -> None:
     # (origin, record_id) whose versions before `version` this node may no longer hold.
     db["withdrawals"].create({"origin": str, "record_id": str, "version": int}, pk=("origin", "record_id"))
     # Direct deliveries owed by this node (as origin) to entitled nodes that no entitled chain reaches.
@@ -146,20 +149,39 @@ def m0003_replication(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX outbox_due ON outbox (next_attempt_at)")
 
 
-def applied(db: sqlite_utils.Database) -> list[str]:
-    if "_migrations" not in db.table_names():
+@migration
+def m0004_seizure_policy(db: "sqlite_utils.Database") -> None:
+    # The record's sharing policy beside its search row: statistics group by it and keep only the
+    # groups the asker may discover, without parsing a header per record.
+    db.execute("ALTER TABLE seizures ADD COLUMN policy BLOB")
+    from rilo_node.pb.rilo.v1 import record_pb2
+
+    rows = db.execute(
+        "SELECT s.id, r.header FROM seizures s JOIN records r ON r.origin = s.origin AND r.record_id = s.record_id"
+    ).fetchall()
+    for sid, header in rows:
+        policy = record_pb2.RecordHeader.FromString(header).policy.SerializeToString(deterministic=True)
+        db.execute("UPDATE seizures SET policy = ? WHERE id = ?", (policy, sid))
+
+
+def applied(conn: sqlite3.Connection) -> list[str]:
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_migrations'").fetchone():
         return []
-    return [row["name"] for row in db.query("SELECT name FROM _migrations ORDER BY rowid")]
+    return [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
 
 
 def migrate(conn: sqlite3.Connection) -> list[str]:
     """Apply every migration not yet applied; return the names applied now."""
+    if set(applied(conn)) >= {name for name, _ in MIGRATIONS}:
+        return []  # nothing to do: a node that restarts need not load sqlite-utils at all
+    import sqlite_utils
+
     db = sqlite_utils.Database(conn)
     conn.execute("BEGIN IMMEDIATE")
     try:
         if "_migrations" not in db.table_names():
             conn.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-        done = set(applied(db))
+        done = set(applied(conn))
         now = []
         for name, fn in MIGRATIONS:
             if name in done:

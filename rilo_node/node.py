@@ -19,6 +19,7 @@ from rilo_node.grpc_api.services import NodeAdminService, RecordService, SearchS
 from rilo_node.grpc_api.peer_service import PeerService
 from rilo_node.pb.rilo.v1 import node_pb2, node_pb2_grpc, peer_pb2_grpc
 from rilo_node.peers import Links, PeerNetwork, Replicator
+from rilo_node.query import QueryEngine
 from rilo_node.records import RecordBook
 from rilo_node.signing import Keyring, SigningKey
 from rilo_node.store import Store
@@ -67,10 +68,11 @@ class Node:
         )
         self.keyring = Keyring()
         self.replicator = Replicator(self.store, config.node_id, directory, self.keyring, self.clock)
-        self.links = links or Links(config.base_dir / "links.json")
+        self.links = links or Links(config.links or config.base_dir / "links.json")
         tls = None if config.insecure else (config.tls_ca.read_bytes(), config.tls_cert.read_bytes(),
                                              config.tls_key.read_bytes())
         self.network = PeerNetwork(self.replicator, tls=tls, links=self.links, clock=self.clock)
+        self.queries = QueryEngine(self.store, self.key, self.keyring, self.clock, self.network, self.replicator)
         self.replicate = replicate and not config.insecure
         self.set_directory(directory)
         self.started_at = rfc3339(self.clock.now())
@@ -113,13 +115,13 @@ class Node:
         )
         insecure = self.config.insecure
         node_pb2_grpc.add_RecordServiceServicer_to_server(RecordService(self.book, insecure=insecure), server)
-        node_pb2_grpc.add_SearchServiceServicer_to_server(SearchService(self.book, insecure=insecure), server)
+        node_pb2_grpc.add_SearchServiceServicer_to_server(SearchService(self.book, self.queries, insecure=insecure), server)
         node_pb2_grpc.add_NodeAdminServiceServicer_to_server(
             NodeAdminService(self.book, insecure=insecure, started_at=self.started_at, version=rilo_node.__version__,
                              peer_states=self.network.states),
             server,
         )
-        peer_pb2_grpc.add_PeerServiceServicer_to_server(PeerService(self.replicator, self.links, insecure=insecure),
+        peer_pb2_grpc.add_PeerServiceServicer_to_server(PeerService(self.replicator, self.links, self.queries, insecure=insecure),
                                                         server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         reflection.enable_server_reflection(SERVICE_NAMES + (health.SERVICE_NAME, reflection.SERVICE_NAME), server)
@@ -164,3 +166,30 @@ class Node:
 def ensure_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def serve(config: NodeConfig) -> int:
+    """Run a node until SIGTERM or SIGINT; `serve.json` beside the config says where it listens."""
+    import json
+    import os
+    import signal
+    import threading
+
+    node = Node(config)
+    node.start()
+    runtime = {"node": config.node_id, "address": node.address, "pid": os.getpid(), "insecure": config.insecure}
+    tmp = config.runtime_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(runtime) + "\n")
+    tmp.replace(config.runtime_path)
+    print(f"serving node {config.node_id} on {node.address} ({'plaintext' if config.insecure else 'mutual TLS'})",
+          flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    node.stop(grace=5)
+    try:
+        config.runtime_path.unlink()
+    except FileNotFoundError:
+        pass
+    return 0

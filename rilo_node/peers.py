@@ -18,7 +18,7 @@ from rilo_node.clock import Clock, rfc3339
 from rilo_node.errors import SignatureError
 from rilo_node.grpc_api.convert import seizure_from_bytes
 from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, peer_pb2_grpc, record_pb2
-from rilo_node.pki import node_dns
+from rilo_node.identity import node_dns
 from rilo_node.records import record_row, seizure_projection
 from rilo_node.replication import (
     BUCKETS, Entitlements, Offer, Verdict, bucket_of, differing_buckets, digest, judge, offer, wanted,
@@ -203,7 +203,8 @@ class Replicator:
         )
         if h.kind == SEIZURE:
             if body is not None:
-                row, items = seizure_projection(h.origin, h.record_id, h.version, body)
+                row, items = seizure_projection(h.origin, h.record_id, h.version, body,
+                                                h.policy.SerializeToString(deterministic=True))
                 st.put_projection_txn(conn, row, items, new=new)
             elif not new:
                 st.delete_projection_txn(conn, h.origin, h.record_id)

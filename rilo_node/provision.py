@@ -36,7 +36,8 @@ class NodeFolder:
 
 def init_node_dir(node_dir: Path, node_id: str, topology: Path, *, listen: str = "127.0.0.1:0",
                   ca: CertificateAuthority | None = None, insecure: bool = False,
-                  client_name: str = "national-system", signing_key: SigningKey | None = None) -> NodeFolder:
+                  client_name: str = "national-system", signing_key: SigningKey | None = None,
+                  links: str | None = None) -> NodeFolder:
     """Write everything a node needs into node_dir. Without a CA, a development CA is made and kept there."""
     node_dir = Path(node_dir)
     node_dir.mkdir(parents=True, exist_ok=True)
@@ -56,5 +57,5 @@ def init_node_dir(node_dir: Path, node_id: str, topology: Path, *, listen: str =
     if Path(topology).resolve() != (node_dir / "topology.toml").resolve():
         shutil.copyfile(topology, node_dir / "topology.toml")
     (node_dir / "data").mkdir(exist_ok=True)
-    (node_dir / "node.toml").write_text(render_config(node_id=node_id, listen=listen, insecure=insecure))
+    (node_dir / "node.toml").write_text(render_config(node_id=node_id, listen=listen, insecure=insecure, links=links))
     return NodeFolder(node_id, node_dir, signing)

@@ -68,8 +68,10 @@ def _same_body(body: dict, data: dict) -> bool:
     return all(k in body for k in data if k not in ("record_id", "policy", "annex") and data[k] not in (None, "", [], {}))
 
 
-def seizure_projection(origin: str, record_id: str, version: int, body: dict) -> tuple[dict, list[dict]]:
-    """Search rows for one seizure body (rebuildable from the signed bytes)."""
+def seizure_projection(origin: str, record_id: str, version: int, body: dict,
+                       policy: bytes | None = None) -> tuple[dict, list[dict]]:
+    """Search rows for one seizure body (rebuildable from the signed bytes); `policy` is the
+    serialized SharingPolicy of its header."""
     items = body.get("items", [])
     route = [body.get("departure_country"), *body.get("transit_countries", []), body.get("destination_country")]
     row = {
@@ -94,6 +96,7 @@ def seizure_projection(origin: str, record_id: str, version: int, body: dict) ->
         "items": len(items),
         "description": body.get("description", ""),
         "commodities": " ".join(i.get("commodity", "") for i in items if i.get("commodity")),
+        "policy": policy,
     }
     rows = [{"idx": n, **item} for n, item in enumerate(items)]
     return row, rows
@@ -195,7 +198,8 @@ class RecordBook:
             None, now, new=new,
         )
         st.add_submission_txn(conn, prep.record_id, prep.version, prep.submit_hash)
-        row, items = seizure_projection(self.node_id, prep.record_id, prep.version, prep.body)
+        policy = record_pb2.RecordHeader.FromString(prep.record.header).policy.SerializeToString(deterministic=True)
+        row, items = seizure_projection(self.node_id, prep.record_id, prep.version, prep.body, policy)
         st.put_projection_txn(conn, row, items, new=new)
         self._owe_deliveries_txn(conn, prep.record)
 
@@ -347,7 +351,8 @@ class RecordBook:
             conn.execute("DELETE FROM seizures")
             conn.execute("DELETE FROM seizure_items")
             for r in records:
-                row, items = seizure_projection(r.origin, r.record_id, r.version, seizure_from_bytes(r.body))
+                policy = record_pb2.RecordHeader.FromString(r.header).policy.SerializeToString(deterministic=True)
+                row, items = seizure_projection(r.origin, r.record_id, r.version, seizure_from_bytes(r.body), policy)
                 st.put_projection_txn(conn, row, items)
             st.rebuild_fts_txn(conn)
             return len(records)

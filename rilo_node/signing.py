@@ -9,12 +9,13 @@ from pathlib import Path
 
 import nacl.exceptions
 import nacl.signing
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from google.protobuf.message import DecodeError
 
 from rilo_node.errors import SignatureError
 from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2
+
+# PKCS#8 DER of an Ed25519 private key is this prefix and the 32-byte seed (RFC 8410 §7).
+_PKCS8_ED25519_PREFIX = bytes.fromhex("302e020100300506032b657004220420")
 
 # What the origin signs is DOMAIN || header. The prefix keeps a record signature from
 # ever being valid for another kind of message signed with the same key.
@@ -63,14 +64,28 @@ class SigningKey:
         return cls(node_id, bytes(nacl.signing.SigningKey.generate()))
 
     def to_pem(self) -> bytes:
-        key = Ed25519PrivateKey.from_private_bytes(self.seed)
-        return key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        """PKCS#8 PEM, as `openssl genpkey -algorithm ed25519` writes it."""
+        der = base64.b64encode(_PKCS8_ED25519_PREFIX + self.seed).decode()
+        return f"-----BEGIN PRIVATE KEY-----\n{der}\n-----END PRIVATE KEY-----\n".encode()
 
     @classmethod
     def from_pem(cls, node_id: str, pem: bytes) -> "SigningKey":
-        key = serialization.load_pem_private_key(pem, password=None)
+        text = pem.decode("ascii", "replace")
+        body = "".join(line for line in text.splitlines() if line and not line.startswith("-----"))
+        try:
+            der = base64.b64decode(body, validate=True)
+        except ValueError:
+            der = b""
+        if "BEGIN PRIVATE KEY" in text and len(der) == 48 and der.startswith(_PKCS8_ED25519_PREFIX):
+            return cls(node_id, der[16:])
+        # Other encodings of the same key (e.g. with attributes): let cryptography read them.
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        try:
+            key = serialization.load_pem_private_key(pem, password=None)
+        except (ValueError, TypeError) as exc:
+            raise SignatureError(f"the signing key file cannot be read: {exc}") from None
         if not isinstance(key, Ed25519PrivateKey):
             raise SignatureError("the signing key file does not hold an Ed25519 private key")
         raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
@@ -86,13 +101,19 @@ class Keyring:
 
     def __init__(self):
         self._keys: dict[str, tuple[str, nacl.signing.VerifyKey]] = {}
+        self._by_node: dict[str, str] = {}
 
     def add(self, node_id: str, public_raw: bytes) -> str:
         if len(public_raw) != 32:
             raise SignatureError(f"node {node_id!r}: an Ed25519 public key is 32 bytes")
         key_id = key_id_for(node_id, public_raw)
         self._keys[key_id] = (node_id, nacl.signing.VerifyKey(public_raw))
+        self._by_node[node_id] = key_id
         return key_id
+
+    def key_id_of(self, node_id: str) -> str | None:
+        """The newest key added for a node."""
+        return self._by_node.get(node_id)
 
     def add_b64(self, node_id: str, public_b64: str) -> str:
         try:

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from rilo_node import migrations
 
 logger = logging.getLogger(__name__)
@@ -185,7 +183,10 @@ class Store:
         return conn
 
     @property
-    def db(self) -> sqlite_utils.Database:
+    def db(self):
+        """A read-only sqlite_utils.Database over this thread's reader."""
+        import sqlite_utils
+
         return sqlite_utils.Database(self.reader)
 
     def get_record(self, origin: str, record_id: str) -> StoredRecord | None:

@@ -9,7 +9,7 @@ import grpc
 from rilo_node.errors import PermissionDeniedError, ValidationError
 from rilo_node.grpc_api.errors import grpc_errors
 from rilo_node.grpc_api.services import caller_identity
-from rilo_node.pb.rilo.v1 import peer_pb2, peer_pb2_grpc
+from rilo_node.pb.rilo.v1 import peer_pb2, peer_pb2_grpc, record_pb2
 from rilo_node.peers import Links, Replicator
 
 logger = logging.getLogger(__name__)
@@ -18,9 +18,10 @@ MAX_DELIVER = 5000
 
 
 class PeerService(peer_pb2_grpc.PeerServiceServicer):
-    def __init__(self, replicator: Replicator, links: Links, *, insecure: bool = False):
+    def __init__(self, replicator: Replicator, links: Links, engine, *, insecure: bool = False):
         self.r = replicator
         self.links = links
+        self.engine = engine
         self.insecure = insecure
 
     def _peer(self, context) -> str:
@@ -69,3 +70,24 @@ class PeerService(peer_pb2_grpc.PeerServiceServicer):
     def Fetch(self, request, context):
         peer = self._peer(context)
         return self.r.fetch_response(peer, list(request.keys))
+
+    @grpc_errors
+    def Query(self, request, context):
+        peer = self._peer(context)
+        return self.engine.relay(request, peer, context.time_remaining())
+
+    @grpc_errors
+    def Disclosures(self, request, context):
+        """The caller's records this node has disclosed (to anyone), from the audit."""
+        peer = self._peer(context)
+        limit = min(request.limit or 1000, 10_000)
+        out = peer_pb2.DisclosuresResponse()
+        for e in self.r.store.audit_entries(0, 1_000_000):
+            keys = [k for k in e["keys"] if k and k[0] == peer]
+            if not keys:
+                continue
+            out.disclosures.add(at=e["at"], asker=e["actor"], query_id=e["query_id"], action=e["action"],
+                                keys=[record_pb2.RecordKey(origin=k[0], record_id=k[1], version=k[2]) for k in keys])
+            if len(out.disclosures) >= limit:
+                break
+        return out

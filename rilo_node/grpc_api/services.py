@@ -9,15 +9,15 @@ from concurrent.futures import Future
 import grpc
 
 from rilo_node import store as st
-from rilo_node.clock import new_ulid, rfc3339
+from rilo_node.clock import rfc3339
 from rilo_node.errors import NotFoundError, PermissionDeniedError, ValidationError
-from rilo_node.federation import filter_sql, validate_filter, validate_limit
-from rilo_node.grpc_api.convert import enum_to_str, key_to_pb, pb_to_dict, seizure_from_bytes
+from rilo_node.federation import validate_group_by
+from rilo_node.grpc_api.convert import key_to_pb, pb_to_dict
 from rilo_node.grpc_api.errors import describe, grpc_errors
-from rilo_node.pb.rilo.v1 import node_pb2, node_pb2_grpc, record_pb2, seizure_pb2
-from rilo_node.pki import Identity
+from rilo_node.pb.rilo.v1 import node_pb2, node_pb2_grpc, peer_pb2, record_pb2
+from rilo_node.query import parse_request
+from rilo_node.identity import Identity
 from rilo_node.records import RecordBook
-from rilo_node.seizure import seizure_summary
 
 logger = logging.getLogger(__name__)
 
@@ -45,15 +45,6 @@ def submission_to_dict(sub: node_pb2.SeizureSubmission) -> dict:
     if sub.HasField("annex"):
         data["annex"] = pb_to_dict(sub.annex)
     return data
-
-
-def summary_pb(body: dict) -> node_pb2.HitSummary:
-    s = seizure_summary(body)
-    return node_pb2.HitSummary(
-        seizure_date=s["seizure_date"], country=s["country"],
-        sections=[seizure_pb2.Section.Value("SECTION_" + x) for x in s["sections"]],
-        categories=[seizure_pb2.Category.Value("CATEGORY_" + x) for x in s["categories"]],
-    )
 
 
 def stored_to_pb(rec: st.StoredRecord) -> record_pb2.SignedRecord:
@@ -191,35 +182,40 @@ def _refused(index: int, exc: BaseException) -> node_pb2.SubmitResult:
     return node_pb2.SubmitResult(index=index, code=code.value[0], field=field, message=message)
 
 
-def filter_from_pb(msg: node_pb2.SearchFilter) -> dict:
-    return validate_filter(pb_to_dict(msg))
-
-
 class SearchService(_ClientServiceBase, node_pb2_grpc.SearchServiceServicer):
+    def __init__(self, book: RecordBook, engine, *, insecure: bool = False):
+        super().__init__(book, insecure=insecure)
+        self.engine = engine
+
     @grpc_errors
     def Search(self, request, context):
         actor = self._client(context)
-        flt = filter_from_pb(request.filter)
-        limit = validate_limit(request.limit)
-        if request.scope not in (node_pb2.QUERY_SCOPE_UNSPECIFIED, node_pb2.QUERY_SCOPE_LOCAL):
-            raise ValidationError("scope", f"{enum_to_str(node_pb2.QueryScope.DESCRIPTOR, request.scope)} "
-                                  "search is not served by this node yet; use LOCAL")
-        where, args = filter_sql(flt)
-        rows = st.search_local(self.store, where, args, limit)
+        flt, scope, nodes, limit = parse_request(request.filter, request.scope, request.nodes, request.limit)
+        result = self.engine.ask(kind=peer_pb2.QUERY_KIND_SEARCH, flt=flt, scope=scope, nodes=nodes, limit=limit,
+                                 group_by=[], deadline_ms=request.deadline_ms, actor=str(actor),
+                                 call_remaining=context.time_remaining())
         hits = []
-        for rec in rows:
-            body = seizure_from_bytes(rec.body)
-            hits.append(node_pb2.SearchHit(
-                origin=rec.origin, record_id=rec.record_id, version=rec.version, kind=rec.kind, held=True,
-                summary=summary_pb(body), record=stored_to_pb(rec),
-            ))
-        query_id = new_ulid(self.book.clock)
-        self._audit(actor, "search", [[h.origin, h.record_id, h.version] for h in hits],
-                    {"filter": flt, "scope": "local", "limit": limit}, query_id)
-        return node_pb2.SearchResponse(
-            query_id=query_id, complete=True, hits=hits,
-            nodes=[node_pb2.NodeAnswer(node=self.node_id, status=node_pb2.NODE_ANSWER_STATUS_OK, hits=len(hits))],
-        )
+        for h in result["hits"]:
+            hit = node_pb2.SearchHit(origin=h["origin"], record_id=h["record_id"], version=h["version"],
+                                     kind=h["kind"], held=h["held"], summary=h["summary"])
+            if h["held"]:
+                hit.record.CopyFrom(h["record"])
+            hits.append(hit)
+        return node_pb2.SearchResponse(query_id=result["query_id"], complete=result["complete"], hits=hits,
+                                       nodes=[node_pb2.NodeAnswer(**n) for n in result["nodes"]])
+
+    @grpc_errors
+    def Stats(self, request, context):
+        actor = self._client(context)
+        flt, scope, nodes, _ = parse_request(request.filter, request.scope, request.nodes)
+        group_by = validate_group_by(list(request.group_by))
+        result = self.engine.ask(kind=peer_pb2.QUERY_KIND_STATS, flt=flt, scope=scope, nodes=nodes, limit=0,
+                                 group_by=group_by, deadline_ms=request.deadline_ms, actor=str(actor),
+                                 call_remaining=context.time_remaining())
+        groups = [node_pb2.StatsGroup(key=[node_pb2.GroupValue(field=f, value=v) for f, v in zip(group_by, key)],
+                                      cases=cases, items=items) for key, (cases, items) in result["groups"]]
+        return node_pb2.StatsResponse(query_id=result["query_id"], complete=result["complete"], groups=groups,
+                                      nodes=[node_pb2.NodeAnswer(**n) for n in result["nodes"]])
 
 
 class NodeAdminService(_ClientServiceBase, node_pb2_grpc.NodeAdminServiceServicer):
@@ -253,6 +249,7 @@ class NodeAdminService(_ClientServiceBase, node_pb2_grpc.NodeAdminServiceService
         for e in self.store.audit_entries(request.after_id, limit):
             entries.append(node_pb2.AuditEntry(
                 id=e["id"], at=e["at"], actor=e["actor"], action=e["action"], query_id=e["query_id"],
-                keys=[key_to_pb(*k) for k in e["keys"]], detail=json.dumps(e["detail"], sort_keys=True),
+                keys=[key_to_pb(*k[:3]) for k in e["keys"]], detail=json.dumps(e["detail"], sort_keys=True),
+                forms=[k[3] if len(k) > 3 else "" for k in e["keys"]],
             ))
         return node_pb2.ListAuditResponse(entries=entries)

@@ -187,16 +187,18 @@ class SearchFilter(_message.Message):
     def __init__(self, section: _Optional[_Union[_seizure_pb2.Section, str]] = ..., category: _Optional[_Union[_seizure_pb2.Category, str]] = ..., country: _Optional[str] = ..., departure_country: _Optional[str] = ..., destination_country: _Optional[str] = ..., route_country: _Optional[str] = ..., date_from: _Optional[str] = ..., date_to: _Optional[str] = ..., text: _Optional[str] = ..., origin: _Optional[str] = ...) -> None: ...
 
 class SearchRequest(_message.Message):
-    __slots__ = ("filter", "scope", "nodes", "limit")
+    __slots__ = ("filter", "scope", "nodes", "limit", "deadline_ms")
     FILTER_FIELD_NUMBER: _ClassVar[int]
     SCOPE_FIELD_NUMBER: _ClassVar[int]
     NODES_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_MS_FIELD_NUMBER: _ClassVar[int]
     filter: SearchFilter
     scope: QueryScope
     nodes: _containers.RepeatedScalarFieldContainer[str]
     limit: int
-    def __init__(self, filter: _Optional[_Union[SearchFilter, _Mapping]] = ..., scope: _Optional[_Union[QueryScope, str]] = ..., nodes: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ...) -> None: ...
+    deadline_ms: int
+    def __init__(self, filter: _Optional[_Union[SearchFilter, _Mapping]] = ..., scope: _Optional[_Union[QueryScope, str]] = ..., nodes: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ..., deadline_ms: _Optional[int] = ...) -> None: ...
 
 class HitSummary(_message.Message):
     __slots__ = ("seizure_date", "country", "sections", "categories")
@@ -252,6 +254,50 @@ class SearchResponse(_message.Message):
     nodes: _containers.RepeatedCompositeFieldContainer[NodeAnswer]
     def __init__(self, query_id: _Optional[str] = ..., complete: _Optional[bool] = ..., hits: _Optional[_Iterable[_Union[SearchHit, _Mapping]]] = ..., nodes: _Optional[_Iterable[_Union[NodeAnswer, _Mapping]]] = ...) -> None: ...
 
+class StatsRequest(_message.Message):
+    __slots__ = ("filter", "scope", "nodes", "group_by", "deadline_ms")
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    NODES_FIELD_NUMBER: _ClassVar[int]
+    GROUP_BY_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_MS_FIELD_NUMBER: _ClassVar[int]
+    filter: SearchFilter
+    scope: QueryScope
+    nodes: _containers.RepeatedScalarFieldContainer[str]
+    group_by: _containers.RepeatedScalarFieldContainer[str]
+    deadline_ms: int
+    def __init__(self, filter: _Optional[_Union[SearchFilter, _Mapping]] = ..., scope: _Optional[_Union[QueryScope, str]] = ..., nodes: _Optional[_Iterable[str]] = ..., group_by: _Optional[_Iterable[str]] = ..., deadline_ms: _Optional[int] = ...) -> None: ...
+
+class GroupValue(_message.Message):
+    __slots__ = ("field", "value")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    value: str
+    def __init__(self, field: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+
+class StatsGroup(_message.Message):
+    __slots__ = ("key", "cases", "items")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    CASES_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    key: _containers.RepeatedCompositeFieldContainer[GroupValue]
+    cases: int
+    items: int
+    def __init__(self, key: _Optional[_Iterable[_Union[GroupValue, _Mapping]]] = ..., cases: _Optional[int] = ..., items: _Optional[int] = ...) -> None: ...
+
+class StatsResponse(_message.Message):
+    __slots__ = ("query_id", "complete", "groups", "nodes")
+    QUERY_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_FIELD_NUMBER: _ClassVar[int]
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
+    NODES_FIELD_NUMBER: _ClassVar[int]
+    query_id: str
+    complete: bool
+    groups: _containers.RepeatedCompositeFieldContainer[StatsGroup]
+    nodes: _containers.RepeatedCompositeFieldContainer[NodeAnswer]
+    def __init__(self, query_id: _Optional[str] = ..., complete: _Optional[bool] = ..., groups: _Optional[_Iterable[_Union[StatsGroup, _Mapping]]] = ..., nodes: _Optional[_Iterable[_Union[NodeAnswer, _Mapping]]] = ...) -> None: ...
+
 class GetStatusRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
@@ -305,7 +351,7 @@ class ListAuditRequest(_message.Message):
     def __init__(self, limit: _Optional[int] = ..., after_id: _Optional[int] = ...) -> None: ...
 
 class AuditEntry(_message.Message):
-    __slots__ = ("id", "at", "actor", "action", "query_id", "keys", "detail")
+    __slots__ = ("id", "at", "actor", "action", "query_id", "keys", "detail", "forms")
     ID_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
@@ -313,6 +359,7 @@ class AuditEntry(_message.Message):
     QUERY_ID_FIELD_NUMBER: _ClassVar[int]
     KEYS_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
+    FORMS_FIELD_NUMBER: _ClassVar[int]
     id: int
     at: str
     actor: str
@@ -320,7 +367,8 @@ class AuditEntry(_message.Message):
     query_id: str
     keys: _containers.RepeatedCompositeFieldContainer[_record_pb2.RecordKey]
     detail: str
-    def __init__(self, id: _Optional[int] = ..., at: _Optional[str] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., query_id: _Optional[str] = ..., keys: _Optional[_Iterable[_Union[_record_pb2.RecordKey, _Mapping]]] = ..., detail: _Optional[str] = ...) -> None: ...
+    forms: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[int] = ..., at: _Optional[str] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., query_id: _Optional[str] = ..., keys: _Optional[_Iterable[_Union[_record_pb2.RecordKey, _Mapping]]] = ..., detail: _Optional[str] = ..., forms: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListAuditResponse(_message.Message):
     __slots__ = ("entries",)

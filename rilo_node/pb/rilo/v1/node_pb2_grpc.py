@@ -323,7 +323,8 @@ class RecordService:
 
 
 class SearchServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Search and count across the network: answers from every node in scope, verified and merged.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -336,12 +337,24 @@ class SearchServiceStub:
                 request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SearchRequest.SerializeToString,
                 response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SearchResponse.FromString,
                 _registered_method=True)
+        self.Stats = channel.unary_unary(
+                '/rilo.v1.SearchService/Stats',
+                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.StatsRequest.SerializeToString,
+                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.StatsResponse.FromString,
+                _registered_method=True)
 
 
 class SearchServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Search and count across the network: answers from every node in scope, verified and merged.
+    """
 
     def Search(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Stats(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -355,6 +368,11 @@ def add_SearchServiceServicer_to_server(servicer, server):
                     request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SearchRequest.FromString,
                     response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SearchResponse.SerializeToString,
             ),
+            'Stats': grpc.unary_unary_rpc_method_handler(
+                    servicer.Stats,
+                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.StatsRequest.FromString,
+                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.StatsResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'rilo.v1.SearchService', rpc_method_handlers)
@@ -364,7 +382,8 @@ def add_SearchServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class SearchService:
-    """Missing associated documentation comment in .proto file."""
+    """Search and count across the network: answers from every node in scope, verified and merged.
+    """
 
     @staticmethod
     def Search(request,
@@ -383,6 +402,33 @@ class SearchService:
             '/rilo.v1.SearchService/Search',
             rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SearchRequest.SerializeToString,
             rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SearchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Stats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/rilo.v1.SearchService/Stats',
+            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.StatsRequest.SerializeToString,
+            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.StatsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -54,6 +54,16 @@ class PeerServiceStub:
                 request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.FetchRequest.SerializeToString,
                 response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.FetchResponse.FromString,
                 _registered_method=True)
+        self.Query = channel.unary_unary(
+                '/rilo.v1.PeerService/Query',
+                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.QueryRequest.SerializeToString,
+                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.QueryResponse.FromString,
+                _registered_method=True)
+        self.Disclosures = channel.unary_unary(
+                '/rilo.v1.PeerService/Disclosures',
+                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DisclosuresRequest.SerializeToString,
+                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DisclosuresResponse.FromString,
+                _registered_method=True)
 
 
 class PeerServiceServicer:
@@ -88,6 +98,20 @@ class PeerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Query(self, request, context):
+        """A federated query: answer it (if in scope) and forward it along the overlay.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Disclosures(self, request, context):
+        """Which of the caller's records this node has disclosed, and to whom (from its audit).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PeerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -110,6 +134,16 @@ def add_PeerServiceServicer_to_server(servicer, server):
                     servicer.Fetch,
                     request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.FetchRequest.FromString,
                     response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.FetchResponse.SerializeToString,
+            ),
+            'Query': grpc.unary_unary_rpc_method_handler(
+                    servicer.Query,
+                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.QueryRequest.FromString,
+                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.QueryResponse.SerializeToString,
+            ),
+            'Disclosures': grpc.unary_unary_rpc_method_handler(
+                    servicer.Disclosures,
+                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DisclosuresRequest.FromString,
+                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DisclosuresResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -220,6 +254,60 @@ class PeerService:
             '/rilo.v1.PeerService/Fetch',
             rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.FetchRequest.SerializeToString,
             rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.FetchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Query(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/rilo.v1.PeerService/Query',
+            rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.QueryRequest.SerializeToString,
+            rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.QueryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Disclosures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/rilo.v1.PeerService/Disclosures',
+            rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DisclosuresRequest.SerializeToString,
+            rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DisclosuresResponse.FromString,
             options,
             channel_credentials,
             insecure,

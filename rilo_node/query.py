@@ -1,0 +1,405 @@
+"""Federated queries: ask the network, answer for this node, relay along the overlay.
+
+The asker signs the query; each answering node signs its answer and seals it for the asker
+(libsodium sealed box to the asker's key), so relays can neither forge the asker nor read or
+alter an answer. Decisions (scope, forwarding, merging) come from the pure module federation.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import Future
+from datetime import timedelta
+
+import grpc
+import nacl.exceptions
+import nacl.public
+
+from rilo_node import store as st
+from rilo_node.clock import Clock, new_ulid, rfc3339
+from rilo_node.errors import PermissionDeniedError, SignatureError, ValidationError
+from rilo_node.federation import (
+    MAX_HOPS, MAX_NODE_LIMIT, filter_sql, forward_to, merge_groups, merge_hits, scope_targets,
+    validate_filter, validate_group_by, validate_limit,
+)
+from rilo_node.grpc_api.convert import enum_to_str, pb_to_dict, seizure_from_bytes
+from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, record_pb2, seizure_pb2
+from rilo_node.replication import Entitlements
+from rilo_node.seizure import seizure_summary
+from rilo_node.signing import Keyring, SigningKey, verify_record
+
+logger = logging.getLogger(__name__)
+
+QUERY_DOMAIN = b"RILO-NET/v1/query\x00"
+ANSWER_DOMAIN = b"RILO-NET/v1/answer\x00"
+DEFAULT_DEADLINE_MS = 1500
+MAX_DEADLINE_MS = 30_000
+PER_PEER_CONCURRENT = 8
+SEEN_TTL = 120.0
+OK, TIMEOUT, UNREACHABLE, REFUSED, ERROR = (
+    node_pb2.NODE_ANSWER_STATUS_OK, node_pb2.NODE_ANSWER_STATUS_TIMEOUT, node_pb2.NODE_ANSWER_STATUS_UNREACHABLE,
+    node_pb2.NODE_ANSWER_STATUS_REFUSED, node_pb2.NODE_ANSWER_STATUS_ERROR,
+)
+SEARCH, STATS = peer_pb2.QUERY_KIND_SEARCH, peer_pb2.QUERY_KIND_STATS
+SCOPES = {
+    node_pb2.QUERY_SCOPE_UNSPECIFIED: "local", node_pb2.QUERY_SCOPE_LOCAL: "local", node_pb2.QUERY_SCOPE_AREA: "area",
+    node_pb2.QUERY_SCOPE_REGION: "region", node_pb2.QUERY_SCOPE_GLOBAL: "global", node_pb2.QUERY_SCOPE_NODES: "nodes",
+}
+
+
+def status_of_error(exc: grpc.RpcError) -> int:
+    code = exc.code()
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return TIMEOUT
+    if code == grpc.StatusCode.UNAVAILABLE:
+        return UNREACHABLE
+    if code in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.RESOURCE_EXHAUSTED,
+                grpc.StatusCode.FAILED_PRECONDITION):
+        return REFUSED
+    return ERROR
+
+
+class QueryEngine:
+    def __init__(self, store: st.Store, key: SigningKey, keyring: Keyring, clock: Clock, network, replicator):
+        self.store = store
+        self.key = key
+        self.me = key.node_id
+        self.keyring = keyring
+        self.clock = clock
+        self.network = network        # PeerNetwork: stubs to peers (and the partition rules)
+        self.replicator = replicator  # its Entitlements follow the directory
+        self._unseal = nacl.public.SealedBox(key._nacl.to_curve25519_private_key())
+        self._seen: dict[str, float] = {}
+        self._seen_lock = threading.Lock()
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._slots_lock = threading.Lock()
+        self.answer_delay = 0.0  # tests: a slow node
+
+    @property
+    def ent(self) -> Entitlements:
+        return self.replicator.ent
+
+    @property
+    def directory(self):
+        return self.replicator.directory
+
+    # -- signing and sealing -----------------------------------------------------------------
+
+    def sign_query(self, query: peer_pb2.Query) -> peer_pb2.SignedQuery:
+        data = query.SerializeToString(deterministic=True)
+        return peer_pb2.SignedQuery(query=data, signature=self.key.sign(QUERY_DOMAIN + data), key_id=self.key.key_id)
+
+    def verify_query(self, signed: peer_pb2.SignedQuery) -> peer_pb2.Query:
+        vk = self.keyring.verify_key(signed.key_id)
+        if vk is None:
+            raise SignatureError(f"query signed by unknown key {signed.key_id!r}")
+        try:
+            vk.verify(QUERY_DOMAIN + signed.query, signed.signature)
+        except nacl.exceptions.BadSignatureError:
+            raise SignatureError("bad query signature") from None
+        query = peer_pb2.Query.FromString(signed.query)
+        if query.asker != self.keyring.owner(signed.key_id):
+            raise SignatureError(f"query of {query.asker!r} signed by a key of {self.keyring.owner(signed.key_id)!r}")
+        return query
+
+    def seal(self, answer: peer_pb2.Answer, asker: str) -> peer_pb2.SealedAnswer:
+        data = answer.SerializeToString(deterministic=True)
+        signed = peer_pb2.SignedAnswer(answer=data, signature=self.key.sign(ANSWER_DOMAIN + data),
+                                       key_id=self.key.key_id)
+        vk = self.keyring.verify_key(self.keyring.key_id_of(asker) or "")
+        if vk is None:
+            raise SignatureError(f"no key for asker {asker!r}")
+        box = nacl.public.SealedBox(vk.to_curve25519_public_key())
+        return peer_pb2.SealedAnswer(node=self.me, sealed=box.encrypt(signed.SerializeToString()))
+
+    def open_answer(self, sealed: peer_pb2.SealedAnswer, query: peer_pb2.Query) -> peer_pb2.Answer:
+        """Decrypt, check the answering node's signature, check it answers this query."""
+        try:
+            signed = peer_pb2.SignedAnswer.FromString(self._unseal.decrypt(sealed.sealed))
+        except (nacl.exceptions.CryptoError, ValueError) as exc:
+            raise SignatureError(f"answer of {sealed.node} cannot be opened: {exc}") from None
+        owner = self.keyring.owner(signed.key_id)
+        vk = self.keyring.verify_key(signed.key_id)
+        if vk is None or owner != sealed.node:
+            raise SignatureError(f"answer of {sealed.node} signed by {owner or 'an unknown key'}")
+        try:
+            vk.verify(ANSWER_DOMAIN + signed.answer, signed.signature)
+        except nacl.exceptions.BadSignatureError:
+            raise SignatureError(f"bad signature on the answer of {sealed.node}") from None
+        answer = peer_pb2.Answer.FromString(signed.answer)
+        if answer.query_id != query.query_id or answer.node != sealed.node or answer.asker != self.me:
+            raise SignatureError(f"answer of {sealed.node} is for another query")
+        return answer
+
+    # -- answering for this node ---------------------------------------------------------------
+
+    def answer(self, query: peer_pb2.Query) -> peer_pb2.Answer:
+        """This node's own answer: only what the asker may discover (full records where it may hold them)."""
+        started = time.monotonic()
+        if self.answer_delay:
+            time.sleep(self.answer_delay)
+        flt = validate_filter(pb_to_dict(query.filter))
+        answer = peer_pb2.Answer(query_id=query.query_id, node=self.me, asker=query.asker)
+        disclosed: list[list] = []
+        if query.kind == STATS:
+            for key, cases, items in self.local_stats(flt, list(query.group_by), query.asker):
+                answer.groups.add(key=[node_pb2.GroupValue(field=f, value=v) for f, v in zip(query.group_by, key)],
+                                  cases=cases, items=items)
+        else:
+            limit = min(query.limit or 100, MAX_NODE_LIMIT)
+            for hit in self.local_hits(flt, limit, query.asker):
+                answer.hits.append(hit)
+                disclosed.append([hit.origin, hit.record_id, hit.version, "record" if hit.held else "notice"])
+        answer.ms = int((time.monotonic() - started) * 1000)
+        if query.asker != self.me:
+            now = rfc3339(self.clock.now())
+            detail = {"filter": flt, "kind": enum_to_str(peer_pb2.QueryKind.DESCRIPTOR, query.kind),
+                      "group_by": list(query.group_by), "groups": len(answer.groups)}
+            self.store.write(lambda conn: st.audit_txn(
+                conn, at=now, actor=f"node:{query.asker}", action="disclose", query_id=query.query_id,
+                detail=detail, keys=disclosed))
+        return answer
+
+    def local_hits(self, flt: dict, limit: int, asker: str) -> list[node_pb2.SearchHit]:
+        where, args = filter_sql(flt)
+        out = []
+        # Over-fetch: some matches may be neither holdable nor discoverable by the asker.
+        for rec in st.search_local(self.store, where, args, limit * 2 + 10):
+            header = record_pb2.RecordHeader.FromString(rec.header)
+            ent = self.ent.of(header)
+            body = seizure_from_bytes(rec.body)
+            summary = summary_pb(body)
+            if asker in ent.hold:
+                record = record_pb2.SignedRecord(
+                    header=rec.header, body=rec.body, annex=(rec.annex or b"") if asker in ent.annex else b"",
+                    signature=rec.signature, key_id=rec.key_id)
+                out.append(node_pb2.SearchHit(origin=rec.origin, record_id=rec.record_id, version=rec.version,
+                                              kind=rec.kind, held=True, summary=summary, record=record))
+            elif asker in ent.discover:
+                out.append(node_pb2.SearchHit(origin=rec.origin, record_id=rec.record_id, version=rec.version,
+                                              kind=rec.kind, held=False, summary=summary))
+            if len(out) >= limit:
+                break
+        return out
+
+    def local_stats(self, flt: dict, group_by: list[str], asker: str) -> list[tuple[tuple, int, int]]:
+        """Counts over this node's OWN records (each record counts once, at its origin) that the
+        asker may discover, grouped by `group_by`."""
+        where, args = filter_sql(flt)
+        item_level = any(f in ("section", "category") for f in group_by)
+        cols = []
+        for f in group_by:
+            if f in ("section", "category"):
+                cols.append(f"i.{f}")
+            elif f == "region":
+                cols.append("s.origin")
+            else:
+                cols.append(f"s.{f}")
+        join = ""
+        if item_level:
+            join = "JOIN seizure_items i ON i.origin = s.origin AND i.record_id = s.record_id"
+            for f in ("section", "category"):
+                if f in flt:
+                    where += f" AND i.{f} = ?"
+                    args = [*args, flt[f]]
+            counts = "COUNT(DISTINCT s.id), COUNT(*)"
+        else:
+            counts = "COUNT(*), COALESCE(SUM(s.items), 0)"
+        if "seizures_fts" in where:
+            self.store.write(st.catch_up_fts_txn)
+        sql = (f"SELECT {', '.join(cols)}, s.policy, {counts} FROM seizures s {join} "
+               f"WHERE {where} AND s.origin = ? GROUP BY {', '.join(cols)}, s.policy")
+        rows = self.store.reader.execute(sql, [*args, self.me]).fetchall()
+        region = {n.id: n.region or "" for n in self.directory}
+        parts = []
+        for row in rows:
+            *key, policy, cases, items = row
+            header = record_pb2.RecordHeader(origin=self.me)
+            header.policy.ParseFromString(policy or b"")
+            if asker not in self.ent.of(header).discover:
+                continue
+            key = [region.get(v, "") if f == "region" else ("" if v is None else str(v)) for f, v in zip(group_by, key)]
+            parts.append((tuple(key), cases, items))
+        return [(k, c, i) for k, (c, i) in merge_groups(parts).items()]
+
+    # -- relaying (PeerService.Query) ----------------------------------------------------------------
+
+    def _slot(self, peer: str) -> threading.BoundedSemaphore:
+        with self._slots_lock:
+            return self._slots.setdefault(peer, threading.BoundedSemaphore(PER_PEER_CONCURRENT))
+
+    def _first_time(self, query_id: str) -> bool:
+        now = time.monotonic()
+        with self._seen_lock:
+            if len(self._seen) > 20_000:
+                self._seen = {q: t for q, t in self._seen.items() if t > now}
+            if self._seen.get(query_id, 0) > now:
+                return False
+            self._seen[query_id] = now + SEEN_TTL
+            return True
+
+    def relay(self, request: peer_pb2.QueryRequest, caller: str, remaining: float | None) -> peer_pb2.QueryResponse:
+        """Answer (if in scope) and pass the query on; at most PER_PEER_CONCURRENT at once per caller."""
+        slot = self._slot(caller)
+        if not slot.acquire(blocking=False):
+            raise PermissionDeniedError(f"too many concurrent queries from {caller}")
+        try:
+            query = self.verify_query(request.query)
+            if not self._first_time(query.query_id):
+                return peer_pb2.QueryResponse(failures=[node_pb2.NodeAnswer(node=self.me, status=REFUSED)])
+            hops = min(request.hops_left, MAX_HOPS)
+            deadline = time.monotonic() + (remaining if remaining is not None else DEFAULT_DEADLINE_MS / 1000)
+            return self._fan_out(query, request.query, hops, set(request.covered) | {self.me, caller}, deadline,
+                                 answer_here=self.me in set(query.targets))
+        finally:
+            slot.release()
+
+    def _fan_out(self, query: peer_pb2.Query, signed: peer_pb2.SignedQuery, hops: int, covered: set[str],
+                 deadline: float, *, answer_here: bool) -> peer_pb2.QueryResponse:
+        resp = peer_pb2.QueryResponse()
+        targets = set(query.targets)
+        calls: list[tuple[str, Future]] = []
+        if hops > 0:
+            chosen = forward_to(self.me, self.ent.peers, targets, covered)
+            sub_covered = sorted(covered | set(chosen))
+            for peer in chosen:
+                timeout = max(0.0, deadline - time.monotonic()) * 0.9 - 0.02
+                if timeout <= 0:
+                    resp.failures.add(node=peer, status=TIMEOUT)
+                    continue
+                try:
+                    stub = self.network.stub(peer)
+                except ConnectionError:
+                    resp.failures.add(node=peer, status=UNREACHABLE)
+                    continue
+                req = peer_pb2.QueryRequest(query=signed, hops_left=hops - 1, covered=sub_covered)
+                calls.append((peer, stub.Query.future(req, timeout=timeout)))
+        if answer_here:
+            try:
+                resp.answers.append(self.seal(self.answer(query), query.asker))
+            except Exception as exc:  # noqa: BLE001 - one node's failure is a status, not a crash
+                logger.warning("[query=%s] answering failed: %s", query.query_id, exc)
+                resp.failures.add(node=self.me, status=ERROR)
+        for peer, fut in calls:
+            try:
+                sub = fut.result(timeout=max(0.0, deadline - time.monotonic()))
+            except grpc.RpcError as exc:
+                resp.failures.add(node=peer, status=status_of_error(exc))
+                continue
+            except Exception:  # noqa: BLE001 - futures.TimeoutError: the deadline passed first
+                fut.cancel()
+                resp.failures.add(node=peer, status=TIMEOUT)
+                continue
+            resp.answers.extend(sub.answers)
+            resp.failures.extend(sub.failures)
+        return resp
+
+    # -- asking (SearchService) ---------------------------------------------------------------------
+
+    def ask(self, *, kind: int, flt: dict, scope: str, nodes: list[str], limit: int, group_by: list[str],
+            deadline_ms: int, actor: str, call_remaining: float | None = None) -> dict:
+        """Ask every node in scope; verify and merge the answers; say how each node fared."""
+        started = time.monotonic()
+        targets = scope_targets(scope, nodes, self.me, self.directory)
+        budget = min(deadline_ms or DEFAULT_DEADLINE_MS, MAX_DEADLINE_MS) / 1000
+        if call_remaining is not None:
+            budget = min(budget, max(0.05, call_remaining - 0.05))
+        expires = self.clock.now() + timedelta(seconds=budget)
+        query = peer_pb2.Query(query_id=new_ulid(self.clock), asker=self.me, kind=kind, targets=targets,
+                               limit=limit, group_by=group_by, expires_at=rfc3339(expires))
+        query.filter.CopyFrom(filter_to_pb(flt))
+        self._first_time(query.query_id)
+        signed = self.sign_query(query)
+        resp = self._fan_out(query, signed, MAX_HOPS, {self.me}, time.monotonic() + budget, answer_here=False)
+        local = self.answer(query) if self.me in targets else None
+        status: dict[str, dict] = {}
+        answers: list[peer_pb2.Answer] = []
+        if local is not None:
+            answers.append(local)
+            status[self.me] = {"node": self.me, "status": OK, "hits": len(local.hits), "ms": local.ms}
+        for sealed in resp.answers:
+            try:
+                answer = self.open_answer(sealed, query)
+            except SignatureError as exc:
+                logger.warning("[peer=%s] answer refused: %s", sealed.node, exc)
+                self.store.write(lambda conn, exc=exc, node=sealed.node: st.security_event_txn(
+                    conn, at=rfc3339(self.clock.now()), kind="bad_answer", peer=node, detail=str(exc)))
+                status[sealed.node] = {"node": sealed.node, "status": ERROR, "hits": 0, "ms": 0}
+                continue
+            if answer.node not in targets:
+                continue
+            answers.append(answer)
+            status[answer.node] = {"node": answer.node, "status": OK, "hits": len(answer.hits), "ms": answer.ms}
+        for f in resp.failures:
+            if f.node in targets and status.get(f.node, {}).get("status") != OK:
+                status[f.node] = {"node": f.node, "status": f.status, "hits": 0, "ms": 0}
+        for t in targets:
+            status.setdefault(t, {"node": t, "status": UNREACHABLE, "hits": 0, "ms": 0})
+        complete = all(s["status"] == OK for s in status.values())
+        result = {"query_id": query.query_id, "complete": complete, "targets": targets,
+                  "nodes": [status[t] for t in targets], "ms": int((time.monotonic() - started) * 1000)}
+        if kind == STATS:
+            parts = [(tuple(v.value for v in g.key), g.cases, g.items) for a in answers for g in a.groups]
+            result["groups"] = sorted(merge_groups(parts).items(), key=lambda kv: (-kv[1][0], kv[0]))
+        else:
+            result["hits"] = self._verified_hits(answers)[:limit]
+            keys = [[h["origin"], h["record_id"], h["version"], "record" if h["held"] else "notice"]
+                    for h in result["hits"]]
+            now = rfc3339(self.clock.now())
+            self.store.write(lambda conn: st.audit_txn(
+                conn, at=now, actor=actor, action="search", query_id=query.query_id,
+                detail={"filter": flt, "scope": scope, "targets": len(targets), "complete": complete}, keys=keys))
+        return result
+
+    def _verified_hits(self, answers: list[peer_pb2.Answer]) -> list[dict]:
+        hits = []
+        for answer in answers:
+            for hit in answer.hits:
+                entry = {"origin": hit.origin, "record_id": hit.record_id, "version": hit.version, "kind": hit.kind,
+                         "held": False, "summary": hit.summary, "record": None, "date": hit.summary.seizure_date}
+                if hit.held:
+                    try:
+                        v = verify_record(hit.record, self.keyring)
+                    except SignatureError as exc:
+                        logger.warning("[peer=%s] hit %s/%s refused: %s", answer.node, hit.origin, hit.record_id, exc)
+                        continue
+                    h = v.header
+                    if (h.origin, h.record_id, h.version) != (hit.origin, hit.record_id, hit.version):
+                        continue
+                    ent = self.ent.of(h)
+                    if self.me not in ent.hold:
+                        continue  # more than the policy allows: never shown
+                    record = hit.record
+                    if record.annex and self.me not in ent.annex:
+                        record = record_pb2.SignedRecord(header=record.header, body=record.body,
+                                                         signature=record.signature, key_id=record.key_id)
+                    entry.update(held=True, record=record)
+                hits.append(entry)
+        return merge_hits(hits)
+
+
+def summary_pb(body: dict) -> node_pb2.HitSummary:
+    s = seizure_summary(body)
+    return node_pb2.HitSummary(
+        seizure_date=s["seizure_date"], country=s["country"],
+        sections=[seizure_pb2.Section.Value("SECTION_" + x) for x in s["sections"]],
+        categories=[seizure_pb2.Category.Value("CATEGORY_" + x) for x in s["categories"]],
+    )
+
+
+def filter_to_pb(flt: dict) -> node_pb2.SearchFilter:
+    from rilo_node.grpc_api.convert import dict_to_pb
+
+    return dict_to_pb(flt, node_pb2.SearchFilter())
+
+
+def parse_request(flt_pb, scope_enum: int, nodes, limit: int | None = None):
+    flt = validate_filter(pb_to_dict(flt_pb))
+    scope = SCOPES.get(scope_enum)
+    if scope is None:
+        raise ValidationError("scope", f"unknown scope {scope_enum}")
+    return flt, scope, list(nodes), validate_limit(limit) if limit is not None else None
+
+
