@@ -50,6 +50,8 @@ CREATED_AT = "2026-03-14T10:00:00.000000Z"
 
 PROPERTY = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+# The digest, wanted and judge properties range over a few dozen keys and versions: fewer examples cover them.
+SMALL_SPACE = settings(PROPERTY, max_examples=100)
 
 
 @functools.cache
@@ -94,12 +96,16 @@ def reached(directory: Directory, origin: str, allowed: frozenset[str]) -> set[s
 
 # --- strategies -----------------------------------------------------------------------------------
 
+@functools.cache
+def _near(origin: str) -> tuple[str, ...]:
+    return tuple(sorted({origin, *REAL.peers(origin), *REAL.members_of(REAL.get(origin).area or "-")}))
+
+
 @st.composite
 def policies_from(draw, origin: str) -> dict:
     """A random explicit-or-partial policy JSON naming real nodes, biased towards the origin's neighbours
     (so that `exclude` often cuts the origin off from its relays)."""
-    near = tuple(sorted({origin, *REAL.peers(origin), *REAL.members_of(REAL.get(origin).area or "-")}))
-    ids = st.one_of(st.sampled_from(OFFICES), st.sampled_from(NODE_IDS), st.sampled_from(near))
+    ids = st.one_of(st.sampled_from(OFFICES), st.sampled_from(NODE_IDS), st.sampled_from(_near(origin)))
     spec = st.fixed_dictionaries(
         {"scope": st.sampled_from(SCOPES)},
         optional={"nodes": st.lists(ids, max_size=4), "exclude": st.lists(ids, max_size=4)},
@@ -422,7 +428,7 @@ def test_a_new_record_or_a_newer_version_is_stored():
     assert verdict("de", version=1) is Verdict.STORE  # the origin is in H
 
 
-@PROPERTY
+@SMALL_SPACE
 @given(st.integers(1, 6), st.none() | st.integers(1, 6), st.none() | st.integers(1, 6), st.booleans(),
        st.booleans(), st.sampled_from(("fr", "pl", "kr")))
 def test_a_receiver_never_stores_a_record_it_may_not_hold_or_a_version_not_newer(
@@ -465,7 +471,7 @@ def test_an_empty_store_has_an_empty_digest():
     assert differing_buckets({}, {}) == []
 
 
-@PROPERTY
+@SMALL_SPACE
 @given(key_sets, st.randoms(use_true_random=False))
 def test_equal_key_sets_give_equal_digests_in_any_order(held, rnd):
     keys = keys_of(held)
@@ -476,7 +482,7 @@ def test_equal_key_sets_give_equal_digests_in_any_order(held, rnd):
     assert sum(count for count, _ in digest(keys).values()) == len(keys)
 
 
-@PROPERTY
+@SMALL_SPACE
 @given(key_sets.filter(bool), st.data())
 def test_one_changed_version_changes_exactly_its_bucket(held, data):
     origin, record_id = data.draw(st.sampled_from(sorted(held)))
@@ -485,7 +491,7 @@ def test_one_changed_version_changes_exactly_its_bucket(held, data):
     assert differing_buckets(digest(keys_of(held)), digest(keys_of(changed))) == [bucket_of(origin, record_id)]
 
 
-@PROPERTY
+@SMALL_SPACE
 @given(key_sets, st.data())
 def test_one_added_key_changes_exactly_its_bucket(held, data):
     # An origin key_sets never draws, so the key is new.
@@ -501,7 +507,7 @@ def test_wanted_returns_what_the_peer_has_newer_or_i_lack():
     assert wanted(mine, []) == []
 
 
-@PROPERTY
+@SMALL_SPACE
 @given(key_sets, key_sets)
 def test_wanted_asks_for_exactly_the_newer_or_missing_keys(mine, theirs_held):
     theirs = keys_of(theirs_held)

@@ -1,0 +1,278 @@
+"""Federated search and statistics across real nodes, checked against a reference computed here."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+
+import grpc
+import pytest
+
+from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, record_pb2
+from rilo_node.signing import Keyring, verify_record
+from tests.cluster.harness import member_seizure
+from tests.cluster.test_replication import peer_stub, ref_set
+
+NETWORK = ["wco", "rilo-we", "rilo-ece", "rilo-ap", "rilo-sa", "rilo-me", "de", "fr", "pl", "kr", "jp", "br",
+           "sa", "us"]
+MEMBERS = ["de", "fr", "pl", "kr", "jp", "br", "sa", "us"]
+CATEGORIES = [("DRUGS", "COCAINE"), ("DRUGS", "CANNABIS"), ("REVENUE", "TOBACCO_PRODUCTS"), ("IPR_HEALTH_SAFETY",
+                                                                                               "IPR_PRODUCTS")]
+SCOPES = {"global": node_pb2.QUERY_SCOPE_GLOBAL, "region": node_pb2.QUERY_SCOPE_REGION,
+          "area": node_pb2.QUERY_SCOPE_AREA, "local": node_pb2.QUERY_SCOPE_LOCAL}
+
+
+def explicit(policy: dict) -> dict:
+    out = {"share": policy.get("share", {"scope": "REGION"}), "discover": policy.get("discover", {"scope": "GLOBAL"})}
+    return out
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory, directory, network_ca, topology_path):
+    """14 nodes with 80 seizures under random policies, replicated."""
+    from tests.cluster.harness import Cluster
+
+    cluster = Cluster(tmp_path_factory.mktemp("fed"), directory, NETWORK, network_ca, topology_path)
+    rng = random.Random(7)
+    written = []
+    for i in range(80):
+        origin = rng.choice(MEMBERS)
+        section, category = rng.choice(CATEGORIES)
+        share = rng.choice([{"scope": "ORIGIN"}, {"scope": "AREA"}, {"scope": "REGION"}, {"scope": "GLOBAL"},
+                            {"scope": "NAMED", "nodes": [rng.choice(NETWORK)]}])
+        discover = rng.choice([{"scope": "GLOBAL"}, {"scope": "REGION"}, {"scope": "ORIGIN"}])
+        policy = {"share": share, "discover": discover}
+        data = member_seizure(origin, cluster.directory, policy=policy, seizure_date=f"2026-0{1 + i % 9}-1{i % 9}",
+                              departure_country=rng.choice(["EC", "CO", "AE", "CN"]),
+                              items=[{"section": section, "category": category, "quantity": 1 + i, "unit": "KG"},
+                                     {"section": section, "category": category, "quantity": 2, "unit": "KG"}][:1 + i % 2],
+                              description=f"case {i} " + rng.choice(["banana boxes", "suitcase lining", "car tyres"]))
+        key = cluster.submit(origin, data)
+        written.append({"origin": origin, "record_id": key.record_id, "policy": policy, "data": data})
+    cluster.written = written
+
+    def converged():
+        for w in written:
+            hold = ref_set(w["policy"]["share"], w["origin"], cluster.directory)
+            for n in hold:
+                if (w["origin"], w["record_id"]) not in cluster.holdings(n):
+                    return f"{n} lacks {w['origin']}/{w['record_id']}"
+        return None
+
+    cluster.wait_for(converged, timeout=60, what="replication")
+    yield cluster
+    cluster.close()
+
+
+def reference(cluster, asker: str, scope: str, pred) -> tuple[set, set]:
+    """(held, notices): records matching `pred` held by some node in scope, by what asker may see."""
+    d = cluster.directory
+    me = d.get(asker)
+    if scope == "global":
+        targets = {n.id for n in d}
+    elif scope == "region":
+        targets = {n.id for n in d if n.region == me.region} | {asker}
+    elif scope == "area":
+        targets = {n.id for n in d if me.area and n.area == me.area} | {asker}
+    else:
+        targets = {asker}
+    held, notices = set(), set()
+    for w in cluster.written:
+        if not pred(w["data"]):
+            continue
+        hold = ref_set(w["policy"]["share"], w["origin"], d)
+        if not hold & targets:
+            continue  # no node in scope holds it
+        disc = hold | ref_set(w["policy"]["discover"], w["origin"], d)
+        key = (w["origin"], w["record_id"])
+        if asker in hold:
+            held.add(key)
+        elif asker in disc:
+            notices.add(key)
+    return held, notices
+
+
+def test_random_queries_match_the_reference(network):
+    rng = random.Random(11)
+    for _ in range(12):
+        asker = rng.choice(NETWORK)
+        scope = rng.choice(list(SCOPES))
+        section, category = rng.choice(CATEGORIES)
+        flt, pred = rng.choice([
+            (node_pb2.SearchFilter(), lambda d: True),
+            (node_pb2.SearchFilter(category=record_category(category)), lambda d, c=category: d["items"][0]["category"] == c),
+            (node_pb2.SearchFilter(departure_country="EC"), lambda d: d["departure_country"] == "EC"),
+            (node_pb2.SearchFilter(text="banana"), lambda d: "banana" in d["description"]),
+            (node_pb2.SearchFilter(date_from="2026-05-01"), lambda d: d["seizure_date"] >= "2026-05-01"),
+        ])
+        with network.client(asker) as c:
+            resp = c.search.Search(node_pb2.SearchRequest(filter=flt, scope=SCOPES[scope], limit=1000))
+        assert resp.complete, [(n.node, n.status) for n in resp.nodes]
+        held = {(h.origin, h.record_id) for h in resp.hits if h.held}
+        notices = {(h.origin, h.record_id) for h in resp.hits if not h.held}
+        exp_held, exp_notices = reference(network, asker, scope, pred)
+        assert held == exp_held, (asker, scope)
+        assert notices == exp_notices, (asker, scope)
+        assert len(resp.hits) == len({(h.origin, h.record_id) for h in resp.hits})  # once per record
+
+
+def record_category(name: str) -> int:
+    from rilo_node.pb.rilo.v1 import seizure_pb2
+
+    return seizure_pb2.Category.Value("CATEGORY_" + name)
+
+
+def test_hit_notices_never_carry_body_or_annex(network):
+    with network.client("kr") as c:
+        resp = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, limit=1000))
+    notices = [h for h in resp.hits if not h.held]
+    assert notices
+    for h in notices:
+        assert not h.HasField("record") and not h.record.body and not h.record.annex
+        assert h.summary.seizure_date and h.summary.categories
+    ring = Keyring()
+    for n in network.directory:
+        ring.add_b64(n.id, n.signing_key)
+    for h in resp.hits:
+        if h.held:
+            assert verify_record(h.record, ring).header.origin == h.origin
+
+
+def test_statistics_equal_the_counts_computed_here(network):
+    asker = "pl"
+    with network.client(asker) as c:
+        resp = c.search.Stats(node_pb2.StatsRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL,
+                                                    group_by=["category", "departure_country"]))
+    assert resp.complete
+    got = {tuple(v.value for v in g.key): (g.cases, g.items) for g in resp.groups}
+    cases, items = Counter(), Counter()
+    d = network.directory
+    for w in network.written:
+        disc = ref_set(w["policy"]["share"], w["origin"], d) | ref_set(w["policy"]["discover"], w["origin"], d)
+        if asker not in disc:
+            continue
+        key = (w["data"]["items"][0]["category"], w["data"]["departure_country"])
+        cases[key] += 1
+        items[key] += len(w["data"]["items"])
+    assert got == {k: (cases[k], items[k]) for k in cases}
+
+
+def test_statistics_by_region_count_each_record_once(network):
+    with network.client("wco") as c:
+        resp = c.search.Stats(node_pb2.StatsRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, group_by=["region"]))
+    total = sum(g.cases for g in resp.groups)
+    d = network.directory
+    visible = sum(1 for w in network.written
+                  if "wco" in ref_set(w["policy"]["share"], w["origin"], d) | ref_set(w["policy"]["discover"],
+                                                                                        w["origin"], d))
+    assert total == visible
+
+
+def test_a_bad_filter_or_group_names_the_field(network):
+    with network.client("de") as c:
+        with pytest.raises(grpc.RpcError) as err:
+            c.search.Stats(node_pb2.StatsRequest(group_by=["colour"]))
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "group_by[0]" in err.value.details()
+        with pytest.raises(grpc.RpcError) as err:
+            c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_NODES, nodes=["atlantis"]))
+        assert "nodes[0]" in err.value.details()
+
+
+def test_answering_nodes_audit_what_they_disclosed_and_tell_the_origin(network):
+    with network.client("kr") as c:
+        resp = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, limit=1000))
+    de_hits = [h for h in resp.hits if h.origin == "de"]
+    assert de_hits
+    entries = network.nodes["de"].store.audit_entries(0, 100_000)
+    mine = [e for e in entries if e["query_id"] == resp.query_id]
+    assert mine and mine[0]["actor"] == "node:kr" and mine[0]["action"] == "disclose"
+    assert {tuple(k[:2]) for k in mine[0]["keys"]} >= {(h.origin, h.record_id) for h in de_hits
+                                                        if ("de", h.record_id) in network.holdings("de")}
+    # The origin asks a node which of its records it has disclosed, and to whom.
+    channel, stub = peer_stub(network, "de", "rilo-we")
+    disclosures = stub.Disclosures(peer_pb2.DisclosuresRequest()).disclosures
+    channel.close()
+    assert all(k.origin == "de" for d in disclosures for k in d.keys)
+    assert any(d.query_id == resp.query_id and d.asker == "node:kr" for d in disclosures)
+
+
+def test_a_forged_answer_is_refused(network):
+    """A relay that rewrites an answer breaks the answering node's signature: the asker drops it."""
+    engine = network.nodes["rilo-we"].queries
+    original = engine.seal
+
+    def tamper(answer, asker):
+        sealed = original(answer, asker)
+        return peer_pb2.SealedAnswer(node=sealed.node, sealed=sealed.sealed[:-1] + bytes([sealed.sealed[-1] ^ 1]))
+
+    engine.seal = tamper
+    try:
+        with network.client("de") as c:
+            resp = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_AREA))
+    finally:
+        engine.seal = original
+    status = {n.node: n.status for n in resp.nodes}
+    assert status["rilo-we"] == node_pb2.NODE_ANSWER_STATUS_ERROR
+    assert not resp.complete
+    assert any(e["kind"] == "bad_answer" for e in network.security_events("de"))
+
+
+def test_a_duplicated_query_id_or_forged_hop_count_is_answered_once(network):
+    engine = network.nodes["de"].queries
+    query = peer_pb2.Query(query_id="01JQ6ZK00000000000000000QQ", asker="de", kind=peer_pb2.QUERY_KIND_SEARCH,
+                           targets=[n for n in NETWORK], limit=10, expires_at="2030-01-01T00:00:00Z")
+    signed = engine.sign_query(query)
+    channel, stub = peer_stub(network, "de", "rilo-we")
+    first = stub.Query(peer_pb2.QueryRequest(query=signed, hops_left=99), timeout=10)
+    again = stub.Query(peer_pb2.QueryRequest(query=signed, hops_left=99), timeout=10)
+    channel.close()
+    answered = [a.node for a in first.answers]
+    assert len(answered) == len(set(answered))  # every node at most once, however high the hop count
+    assert set(answered) <= set(NETWORK)
+    assert not again.answers and [f.status for f in again.failures] == [node_pb2.NODE_ANSWER_STATUS_REFUSED]
+
+
+def test_a_dead_node_is_unreachable_and_a_slow_one_times_out(network):
+    network.nodes["jp"].queries.answer_delay = 3.0
+    network.stop("fr")
+    try:
+        with network.client("de") as c:
+            import time
+
+            started = time.monotonic()
+            resp = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, deadline_ms=800))
+            took = time.monotonic() - started
+    finally:
+        network.nodes["jp"].queries.answer_delay = 0.0
+        network.restart("fr")
+    status = {n.node: n.status for n in resp.nodes}
+    assert not resp.complete
+    assert status["fr"] == node_pb2.NODE_ANSWER_STATUS_UNREACHABLE
+    assert status["jp"] == node_pb2.NODE_ANSWER_STATUS_TIMEOUT
+    assert status["de"] == node_pb2.NODE_ANSWER_STATUS_OK and status["kr"] == node_pb2.NODE_ANSWER_STATUS_OK
+    assert took < 2.0  # the deadline holds: a slow node never makes the query hang
+
+
+def test_a_storm_of_global_queries_takes_no_node_down(network):
+    errors = []
+
+    def ask(i):
+        asker = MEMBERS[i % len(MEMBERS)]
+        try:
+            with network.client(asker) as c:
+                c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, deadline_ms=3000),
+                                timeout=20)
+        except grpc.RpcError as exc:
+            errors.append(exc.code())
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(100)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, Counter(errors)
+    # Every node is still up and an ordinary query still gets a complete answer.
+    with network.client("pl") as c:
+        resp = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, deadline_ms=5000))
+    assert resp.complete, [(n.node, n.status) for n in resp.nodes if n.status != 1]
