@@ -539,7 +539,8 @@ def node_answer_json(n: node_pb2.NodeAnswer) -> dict:
 
 def cmd_search(args) -> int:
     scope, nodes = scope_of(args.scope)
-    request = node_pb2.SearchRequest(filter=filter_of(args), scope=scope, nodes=nodes, limit=args.limit)
+    request = node_pb2.SearchRequest(filter=filter_of(args), scope=scope, nodes=nodes, limit=args.limit,
+                                     deadline_ms=args.deadline_ms)
     with client_of(args) as c:
         try:
             resp = c.search.Search(request, timeout=args.timeout)
@@ -568,6 +569,46 @@ def cmd_search(args) -> int:
     for n in out["nodes"]:
         console.print(f"  {n['node']}: {n['status']} ({n['hits']} hits, {n['ms']} ms)")
     return EXIT_OK
+
+
+def cmd_stats(args) -> int:
+    scope, nodes = scope_of(args.scope)
+    group_by = [g.strip() for g in args.group_by.split(",") if g.strip()]
+    request = node_pb2.StatsRequest(filter=filter_of(args), scope=scope, nodes=nodes, group_by=group_by,
+                                    deadline_ms=args.deadline_ms)
+    with client_of(args) as c:
+        try:
+            resp = c.search.Stats(request, timeout=args.timeout)
+        except grpc.RpcError as exc:
+            raise rpc_error(exc) from None
+    out = stats_json(resp)
+    if args.json:
+        print_json(out)
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{sum(g['cases'] for g in out['groups'])} cases" + ("" if resp.complete else " (incomplete)"))
+    for f in group_by:
+        table.add_column(f)
+    table.add_column("cases", justify="right")
+    table.add_column("items", justify="right")
+    for g in out["groups"]:
+        table.add_row(*(g["key"].get(f, "") for f in group_by), str(g["cases"]), str(g["items"]))
+    console = Console()
+    console.print(table)
+    bad = [n for n in out["nodes"] if n["status"] != "OK"]
+    console.print(f"{len(out['nodes']) - len(bad)}/{len(out['nodes'])} nodes answered"
+                  + ("" if not bad else ": " + ", ".join(f"{n['node']} {n['status']}" for n in bad)))
+    return EXIT_OK
+
+
+def stats_json(resp) -> dict:
+    """INTERFACES.md `stats --json`."""
+    return {"query_id": resp.query_id,
+            "groups": [{"key": {v.field: v.value for v in g.key}, "cases": g.cases, "items": g.items}
+                       for g in resp.groups],
+            "nodes": [node_answer_json(n) for n in resp.nodes], "complete": resp.complete}
 
 
 def cmd_status(args) -> int:
@@ -846,9 +887,21 @@ def build_parser() -> argparse.ArgumentParser:
     add_filter_args(p)
     p.add_argument("--scope", default="local", help="local, area, region, global, or ID,ID (default local)")
     p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--deadline-ms", type=int, default=0, help="how long to wait for the network (default 1500)")
     p.add_argument("--json", action="store_true")
     add_connection_args(p)
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("stats", help="count cases and seized items across the network, grouped")
+    add_filter_args(p)
+    p.add_argument("--group-by", required=True, metavar="FIELD[,FIELD]",
+                   help="section, category, country, departure_country, destination_country, conveyance, "
+                        "concealment, detection, location_type, month, region")
+    p.add_argument("--scope", default="local", help="local, area, region, global, or ID,ID (default local)")
+    p.add_argument("--deadline-ms", type=int, default=0, help="how long to wait for the network (default 1500)")
+    p.add_argument("--json", action="store_true")
+    add_connection_args(p)
+    p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("status", help="the node, its records and its peers")
     p.add_argument("--json", action="store_true")

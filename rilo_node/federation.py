@@ -206,18 +206,3 @@ def merge_groups(parts) -> dict[tuple, list[int]]:
         entry[0] += cases
         entry[1] += items
     return acc
-
-
-def hit_rank(hit) -> tuple:
-    """Newest version first; a held record beats a notice of the same version."""
-    return (hit["version"], 1 if hit["held"] else 0)
-
-
-def merge_hits(hits) -> list[dict]:
-    """One hit per record: the newest version, held where any answer holds it."""
-    best: dict[tuple[str, str], dict] = {}
-    for h in hits:
-        key = (h["origin"], h["record_id"])
-        if key not in best or hit_rank(h) > hit_rank(best[key]):
-            best[key] = h
-    return sorted(best.values(), key=lambda h: (h.get("date", ""), h["origin"], h["record_id"]), reverse=True)

@@ -83,7 +83,7 @@ class Node:
         self.jobs = Jobs()
         self.jobs.every(1.0, index_text, "index-text", store=self.store)
         if self.replicate:
-            self.jobs.every(0.5, self.network.supervise, "reconnect")
+            self.jobs.every(1.0, self.network.supervise, "reconnect")
             self.jobs.every(0.5, self.network.deliver_due, "direct-delivery")
             self.jobs.every(60.0, self.network.anti_entropy_all, "anti-entropy")
 

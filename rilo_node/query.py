@@ -21,7 +21,7 @@ from rilo_node import store as st
 from rilo_node.clock import Clock, new_ulid, rfc3339
 from rilo_node.errors import PermissionDeniedError, SignatureError, ValidationError
 from rilo_node.federation import (
-    MAX_HOPS, MAX_NODE_LIMIT, filter_sql, forward_to, merge_groups, merge_hits, scope_targets,
+    MAX_HOPS, MAX_NODE_LIMIT, filter_sql, forward_to, merge_groups, scope_targets,
     validate_filter, validate_group_by, validate_limit,
 )
 from rilo_node.grpc_api.convert import enum_to_str, pb_to_dict, seizure_from_bytes
@@ -344,7 +344,7 @@ class QueryEngine:
             parts = [(tuple(v.value for v in g.key), g.cases, g.items) for a in answers for g in a.groups]
             result["groups"] = sorted(merge_groups(parts).items(), key=lambda kv: (-kv[1][0], kv[0]))
         else:
-            result["hits"] = self._verified_hits(answers)[:limit]
+            result["hits"] = self._verified_hits(answers, limit)
             keys = [[h["origin"], h["record_id"], h["version"], "record" if h["held"] else "notice"]
                     for h in result["hits"]]
             now = rfc3339(self.clock.now())
@@ -353,31 +353,51 @@ class QueryEngine:
                 detail={"filter": flt, "scope": scope, "targets": len(targets), "complete": complete}, keys=keys))
         return result
 
-    def _verified_hits(self, answers: list[peer_pb2.Answer]) -> list[dict]:
-        hits = []
+    def _verified_hits(self, answers: list[peer_pb2.Answer], limit: int) -> list[dict]:
+        """Merge first, verify after: of every record only the best candidate (newest version, held
+        before notice) is checked, and only as many records as the answer shows; a candidate that
+        fails verification gives way to the next one for the same record."""
+        candidates: dict[tuple[str, str], list[tuple[tuple, str, node_pb2.SearchHit]]] = {}
         for answer in answers:
             for hit in answer.hits:
-                entry = {"origin": hit.origin, "record_id": hit.record_id, "version": hit.version, "kind": hit.kind,
-                         "held": False, "summary": hit.summary, "record": None, "date": hit.summary.seizure_date}
-                if hit.held:
-                    try:
-                        v = verify_record(hit.record, self.keyring)
-                    except SignatureError as exc:
-                        logger.warning("[peer=%s] hit %s/%s refused: %s", answer.node, hit.origin, hit.record_id, exc)
-                        continue
-                    h = v.header
-                    if (h.origin, h.record_id, h.version) != (hit.origin, hit.record_id, hit.version):
-                        continue
-                    ent = self.ent.of(h)
-                    if self.me not in ent.hold:
-                        continue  # more than the policy allows: never shown
-                    record = hit.record
-                    if record.annex and self.me not in ent.annex:
-                        record = record_pb2.SignedRecord(header=record.header, body=record.body,
-                                                         signature=record.signature, key_id=record.key_id)
-                    entry.update(held=True, record=record)
-                hits.append(entry)
-        return merge_hits(hits)
+                rank = (hit.version, 1 if hit.held else 0)
+                candidates.setdefault((hit.origin, hit.record_id), []).append((rank, answer.node, hit))
+        ordered = sorted(candidates.items(),
+                         key=lambda kv: (max(c[2].summary.seizure_date for c in kv[1]), kv[0]), reverse=True)
+        out: list[dict] = []
+        for (origin, record_id), cands in ordered:
+            if len(out) >= limit:
+                break
+            cands.sort(key=lambda c: c[0], reverse=True)
+            for _, node, hit in cands:
+                entry = self._checked(hit, node)
+                if entry is not None:
+                    out.append(entry)
+                    break
+        return out
+
+    def _checked(self, hit: node_pb2.SearchHit, node: str) -> dict | None:
+        entry = {"origin": hit.origin, "record_id": hit.record_id, "version": hit.version, "kind": hit.kind,
+                 "held": False, "summary": hit.summary, "record": None, "date": hit.summary.seizure_date}
+        if not hit.held:
+            return entry
+        try:
+            v = verify_record(hit.record, self.keyring)
+        except SignatureError as exc:
+            logger.warning("[peer=%s] hit %s/%s refused: %s", node, hit.origin, hit.record_id, exc)
+            return None
+        h = v.header
+        if (h.origin, h.record_id, h.version) != (hit.origin, hit.record_id, hit.version):
+            return None
+        ent = self.ent.of(h)
+        if self.me not in ent.hold:
+            return None  # more than the policy allows: never shown
+        record = hit.record
+        if record.annex and self.me not in ent.annex:
+            record = record_pb2.SignedRecord(header=record.header, body=record.body,
+                                             signature=record.signature, key_id=record.key_id)
+        entry.update(held=True, record=record)
+        return entry
 
 
 def summary_pb(body: dict) -> node_pb2.HitSummary:

@@ -79,6 +79,10 @@ class Store:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._listeners: list[Callable[[int], None]] = []
         self._closed = False
+        # Hints for the periodic jobs, so that an idle node does no work: set when a write may have
+        # left something for them (rows to index, deliveries owed); each job clears its own.
+        self.fts_pending = True
+        self.outbox_pending = True
         self._writer = threading.Thread(target=self._write_loop, name=f"store-writer:{self.path.name}", daemon=True)
         self._writer.start()
 
@@ -131,6 +135,7 @@ class Store:
                         conn.execute("RELEASE task")
                         results.append((fut, True, value))
                 conn.execute("COMMIT")
+                self.fts_pending = self.outbox_pending = True
             except BaseException as exc:  # noqa: BLE001
                 logger.exception("[store=%s] batch of %d failed", self.path.name, len(batch))
                 try:
@@ -300,6 +305,7 @@ def delete_projection_txn(conn: sqlite3.Connection, origin: str, record_id: str)
 
 
 def put_projection_txn(conn: sqlite3.Connection, row: dict, items: Iterable[dict], *, new: bool = False) -> None:
+    """Insert the search rows of one seizure (the full-text index catches up later, in bulk)."""
     if not new:
         delete_projection_txn(conn, row["origin"], row["record_id"])
     cols = list(row)
@@ -419,6 +425,7 @@ def apply_withdrawal_txn(conn: sqlite3.Connection, origin: str, record_id: str, 
 
 
 def enqueue_delivery_txn(conn: sqlite3.Connection, targets, origin: str, record_id: str, version: int) -> None:
+    """Owe `targets` a direct delivery (every commit raises the store's `outbox_pending` hint)."""
     conn.executemany(
         "INSERT OR IGNORE INTO outbox (target, origin, record_id, version) VALUES (?, ?, ?, ?)",
         [(t, origin, record_id, version) for t in targets],
