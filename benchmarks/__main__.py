@@ -26,7 +26,7 @@ QUICK_N = 5_000
 BENCHMARKS: dict[str, dict] = {
     "ingest": {"n": QUICK_N},
     "replication": {"n": QUICK_N, "records": 10},
-    "search": {"n": QUICK_N},
+    "search": {"n": QUICK_N, "queries": 20},
     "network": {"n": QUICK_N},
 }
 

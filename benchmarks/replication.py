@@ -690,7 +690,38 @@ def propagation(ctl: Controller, work: Path, records: int) -> dict:
 
 # --- the benchmark ----------------------------------------------------------------------------
 
+class Contention:
+    """How busy the (shared) machine was during the run: load average and CPU pressure (PSI)."""
+
+    def __init__(self):
+        self.load0, self.stall0, self.t0 = self._load(), self._stall(), time.monotonic()
+
+    @staticmethod
+    def _load() -> float:
+        try:
+            return float(Path("/proc/loadavg").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return float("nan")
+
+    @staticmethod
+    def _stall() -> int | None:
+        try:
+            some = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+            return int(some.rsplit("total=", 1)[1])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def describe(self) -> str:
+        load1, stall1 = self._load(), self._stall()
+        text = f"load average {self.load0:.1f} at the start, {load1:.1f} at the end"
+        if self.stall0 is not None and stall1 is not None:
+            share = (stall1 - self.stall0) / 1e6 / (time.monotonic() - self.t0)
+            text += f"; some runnable task waited for a CPU {share:.0%} of the time (PSI)"
+        return text
+
+
 def run(n: int = 100_000, records: int = 50) -> list[dict]:
+    busy = Contention()
     with tempfile.TemporaryDirectory(prefix="rilo-bench-replication-") as tmp:
         work = Path(tmp)
         ctl = Controller()
@@ -750,7 +781,7 @@ def run(n: int = 100_000, records: int = 50) -> list[dict]:
         "members; arrival is seen on a live Pull feed opened to every node with the Secretariat's node "
         "certificate (another RILO's for the Secretariat itself), timed from the SubmitSeizure call to the "
         f"last node's arrival (SubmitSeizure itself: p50 {prop['submit_p50']:.0f} ms; worst propagation "
-        f"{prop['max']:.0f} ms)."
+        f"{prop['max']:.0f} ms). Machine during the run: {busy.describe()}."
     )
     save("replication", f"scripts/bench replication  (N={n:,}, {records} propagated records)", figures, notes=notes)
     return figures

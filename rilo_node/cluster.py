@@ -280,6 +280,23 @@ class Cluster:
         entry["state"] = "running"
         self.save(data)
 
+    def start_all(self, progress: Progress = Progress()) -> float:
+        """Start every node that is not running; returns seconds until all answer health checks."""
+        data = self.load()
+        started = time.monotonic()
+        ids = []
+        for entry in data["nodes"]:
+            if not pid_alive(entry.get("pid")):
+                entry["pid"] = launch(Path(entry["data_dir"]))
+                entry["state"] = "starting"
+                ids.append(entry["id"])
+        self.save(data)
+        self.wait_healthy(data, progress, ids=ids)
+        for entry in data["nodes"]:
+            entry["state"] = "running"
+        self.save(data)
+        return time.monotonic() - started
+
     # -- partitions ------------------------------------------------------------------------
 
     def _links(self) -> list[list[str]]:

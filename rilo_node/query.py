@@ -24,15 +24,16 @@ from rilo_node.federation import (
     MAX_HOPS, MAX_NODE_LIMIT, filter_sql, forward_to, merge_groups, scope_targets,
     validate_filter, validate_group_by, validate_limit,
 )
-from rilo_node.grpc_api.convert import enum_to_str, pb_to_dict, seizure_from_bytes
+from rilo_node.grpc_api.convert import enum_to_str, pb_to_dict
 from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, record_pb2, seizure_pb2
 from rilo_node.replication import Entitlements
-from rilo_node.seizure import seizure_summary
 from rilo_node.signing import Keyring, SigningKey, verify_record
 
 logger = logging.getLogger(__name__)
 
 QUERY_DOMAIN = b"RILO-NET/v1/query\x00"
+_SECTION = {name[len("SECTION_"):]: value for name, value in seizure_pb2.Section.items()}
+_CATEGORY = {name[len("CATEGORY_"):]: value for name, value in seizure_pb2.Category.items()}
 ANSWER_DOMAIN = b"RILO-NET/v1/answer\x00"
 DEFAULT_DEADLINE_MS = 1500
 MAX_DEADLINE_MS = 30_000
@@ -75,6 +76,7 @@ class QueryEngine:
         self._seen_lock = threading.Lock()
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._slots_lock = threading.Lock()
+        self._boxes: dict[str, nacl.public.SealedBox] = {}
         self.answer_delay = 0.0  # tests: a slow node
 
     @property
@@ -108,10 +110,13 @@ class QueryEngine:
         data = answer.SerializeToString(deterministic=True)
         signed = peer_pb2.SignedAnswer(answer=data, signature=self.key.sign(ANSWER_DOMAIN + data),
                                        key_id=self.key.key_id)
-        vk = self.keyring.verify_key(self.keyring.key_id_of(asker) or "")
-        if vk is None:
-            raise SignatureError(f"no key for asker {asker!r}")
-        box = nacl.public.SealedBox(vk.to_curve25519_public_key())
+        key_id = self.keyring.key_id_of(asker) or ""
+        box = self._boxes.get(key_id)
+        if box is None:
+            vk = self.keyring.verify_key(key_id)
+            if vk is None:
+                raise SignatureError(f"no key for asker {asker!r}")
+            box = self._boxes[key_id] = nacl.public.SealedBox(vk.to_curve25519_public_key())
         return peer_pb2.SealedAnswer(node=self.me, sealed=box.encrypt(signed.SerializeToString()))
 
     def open_answer(self, sealed: peer_pb2.SealedAnswer, query: peer_pb2.Query) -> peer_pb2.Answer:
@@ -157,29 +162,44 @@ class QueryEngine:
             now = rfc3339(self.clock.now())
             detail = {"filter": flt, "kind": enum_to_str(peer_pb2.QueryKind.DESCRIPTOR, query.kind),
                       "group_by": list(query.group_by), "groups": len(answer.groups)}
-            self.store.write(lambda conn: st.audit_txn(
+            # Group-committed by the store's writer while the answer travels: the answer does not wait
+            # for an fsync (docs/design.md "Federated queries" says what that costs in a crash).
+            self.store.submit(lambda conn: st.audit_txn(
                 conn, at=now, actor=f"node:{query.asker}", action="disclose", query_id=query.query_id,
                 detail=detail, keys=disclosed))
         return answer
 
     def local_hits(self, flt: dict, limit: int, asker: str) -> list[node_pb2.SearchHit]:
+        """Matching records this node holds, as the asker may see them. The summary and the policy come
+        from the search projection: no body or header is parsed to decide."""
         where, args = filter_sql(flt)
-        out = []
+        if "seizures_fts" in where:
+            self.store.write(st.catch_up_fts_txn)
         # Over-fetch: some matches may be neither holdable nor discoverable by the asker.
-        for rec in st.search_local(self.store, where, args, limit * 2 + 10):
-            header = record_pb2.RecordHeader.FromString(rec.header)
-            ent = self.ent.of(header)
-            body = seizure_from_bytes(rec.body)
-            summary = summary_pb(body)
-            if asker in ent.hold:
-                record = record_pb2.SignedRecord(
-                    header=rec.header, body=rec.body, annex=(rec.annex or b"") if asker in ent.annex else b"",
-                    signature=rec.signature, key_id=rec.key_id)
-                out.append(node_pb2.SearchHit(origin=rec.origin, record_id=rec.record_id, version=rec.version,
-                                              kind=rec.kind, held=True, summary=summary, record=record))
-            elif asker in ent.discover:
-                out.append(node_pb2.SearchHit(origin=rec.origin, record_id=rec.record_id, version=rec.version,
-                                              kind=rec.kind, held=False, summary=summary))
+        rows = self.store.reader.execute(
+            "SELECT r.origin, r.record_id, r.version, r.kind, r.header, r.body, r.annex, r.signature, r.key_id, "
+            "s.seizure_date, s.country, s.sections, s.categories, s.policy "
+            "FROM seizures s JOIN records r ON r.origin = s.origin AND r.record_id = s.record_id "
+            f"WHERE {where} AND r.withdrawn = 0 ORDER BY s.seizure_date DESC, s.origin, s.record_id LIMIT ?",
+            [*args, limit * 2 + 10],
+        ).fetchall()
+        out = []
+        for origin, record_id, version, kind, header, body, annex, signature, key_id, date, country, sections, \
+                categories, policy in rows:
+            ent = self.ent.of_policy(origin, policy)
+            if asker not in ent.discover:
+                continue
+            summary = node_pb2.HitSummary(
+                seizure_date=date or "", country=country or "",
+                sections=[_SECTION[x] for x in (sections or "").split()],
+                categories=[_CATEGORY[x] for x in (categories or "").split()])
+            hit = node_pb2.SearchHit(origin=origin, record_id=record_id, version=version, kind=kind,
+                                     held=asker in ent.hold, summary=summary)
+            if hit.held:
+                hit.record.CopyFrom(record_pb2.SignedRecord(
+                    header=header, body=body, annex=(annex or b"") if asker in ent.annex else b"",
+                    signature=signature, key_id=key_id))
+            out.append(hit)
             if len(out) >= limit:
                 break
         return out
@@ -216,9 +236,7 @@ class QueryEngine:
         parts = []
         for row in rows:
             *key, policy, cases, items = row
-            header = record_pb2.RecordHeader(origin=self.me)
-            header.policy.ParseFromString(policy or b"")
-            if asker not in self.ent.of(header).discover:
+            if asker not in self.ent.of_policy(self.me, policy or b"").discover:
                 continue
             key = [region.get(v, "") if f == "region" else ("" if v is None else str(v)) for f, v in zip(group_by, key)]
             parts.append((tuple(key), cases, items))
@@ -398,15 +416,6 @@ class QueryEngine:
                                              signature=record.signature, key_id=record.key_id)
         entry.update(held=True, record=record)
         return entry
-
-
-def summary_pb(body: dict) -> node_pb2.HitSummary:
-    s = seizure_summary(body)
-    return node_pb2.HitSummary(
-        seizure_date=s["seizure_date"], country=s["country"],
-        sections=[seizure_pb2.Section.Value("SECTION_" + x) for x in s["sections"]],
-        categories=[seizure_pb2.Category.Value("CATEGORY_" + x) for x in s["categories"]],
-    )
 
 
 def filter_to_pb(flt: dict) -> node_pb2.SearchFilter:

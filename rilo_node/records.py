@@ -173,10 +173,23 @@ class RecordBook:
 
     # -- writing -------------------------------------------------------------------
 
-    def _store_new_txn(self, prep: PreparedSeizure, conn: sqlite3.Connection) -> Outcome:
+    def _previous_txn(self, conn: sqlite3.Connection, record_id: str) -> list[tuple[int, bytes]]:
+        """(version, submission hash) of this record id: from the submissions table, or, for an own
+        record that came back from a peer after a restore, derived from its signed bytes."""
         previous = conn.execute(
-            "SELECT version, submit_hash FROM submissions WHERE record_id = ?", (prep.record_id,)
+            "SELECT version, submit_hash FROM submissions WHERE record_id = ?", (record_id,)
         ).fetchall()
+        if previous:
+            return previous
+        row = conn.execute("SELECT version, header, body, annex FROM records WHERE origin = ? AND record_id = ?",
+                           (self.node_id, record_id)).fetchone()
+        if row is None:
+            return []
+        policy = record_pb2.RecordHeader.FromString(row[1]).policy.SerializeToString(deterministic=True)
+        return [(row[0], submission_hash(row[2] or b"", policy, row[3]))]
+
+    def _store_new_txn(self, prep: PreparedSeizure, conn: sqlite3.Connection) -> Outcome:
+        previous = self._previous_txn(conn, prep.record_id)
         if previous:
             for version, submit_hash in previous:
                 if submit_hash == prep.submit_hash:
@@ -242,9 +255,7 @@ class RecordBook:
         now = rfc3339(self.clock.now())
         out: list = []
         for prep in preps:
-            previous = conn.execute(
-                "SELECT version, submit_hash FROM submissions WHERE record_id = ?", (prep.record_id,)
-            ).fetchall()
+            previous = self._previous_txn(conn, prep.record_id)
             if previous:
                 match = [v for v, h in previous if h == prep.submit_hash]
                 out.append(Outcome(self.node_id, prep.record_id, match[0], created=False) if match else

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rilo_node.grpc_api.convert import policy_from_pb
-from rilo_node.pb.rilo.v1 import record_pb2
+from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2
 from rilo_node.policy import annex_set, discover_set, hold_set
 from rilo_node.topology import Directory
 
@@ -36,14 +36,18 @@ class Entitlements:
         self._direct: dict[tuple[str, bytes], frozenset[str]] = {}
 
     def of(self, header: record_pb2.RecordHeader) -> Entitled:
-        key = (header.origin, header.policy.SerializeToString(deterministic=True))
+        return self.of_policy(header.origin, header.policy.SerializeToString(deterministic=True))
+
+    def of_policy(self, origin: str, policy_bytes: bytes) -> Entitled:
+        """The sets for a record of `origin` whose header carries this serialized SharingPolicy."""
+        key = (origin, policy_bytes)
         hit = self._cache.get(key)
         if hit is None:
-            policy = policy_from_pb(header.policy)
+            policy = policy_from_pb(policy_pb2.SharingPolicy.FromString(policy_bytes))
             hit = Entitled(
-                hold_set(policy, header.origin, self.directory),
-                discover_set(policy, header.origin, self.directory),
-                annex_set(policy, header.origin, self.directory),
+                hold_set(policy, origin, self.directory),
+                discover_set(policy, origin, self.directory),
+                annex_set(policy, origin, self.directory),
             )
             if len(self._cache) > 50_000:
                 self._cache.clear()

@@ -139,7 +139,9 @@ const answer = await call(search, "Search", {
 console.log(`search: query ${answer.query_id}, complete=${answer.complete}, ${answer.hits.length} hit(s); ` +
             answer.nodes.map((n) => `${n.node} ${n.status} ${n.hits} hits ${n.ms} ms`).join(", "));
 // Every held hit carries the signed record; a notice (held=false) carries only the summary.
-for (const h of answer.hits.filter((h) => h.held)) verifyRecord(h.record);
+// This script knows only its own node's key; a real client takes every origin's key from the
+// directory ([nodes.<id>] signing_key) and verifies every held hit.
+for (const h of answer.hits.filter((h) => h.held && h.origin === nodeId)) verifyRecord(h.record);
 const hit = answer.hits.find((h) => h.record_id === recordId);
 const header = verifyRecord(hit.record);
 console.log(`signature verified with ${keyId}; header: ${JSON.stringify(header)}`);

@@ -127,3 +127,14 @@ def test_each_local_filter_matches_as_its_reference(book, flt, expected):
     book.submit_seizure(seizure_example())
     where, args = filter_sql(validate_filter(flt))
     assert len(search_local(book.store, where, args, 10)) == expected
+
+
+def test_a_retry_after_a_restore_finds_the_record_a_peer_gave_back(book):
+    book.submit_seizure(seizure_example(record_id=RID))
+    # After a restore from an old backup the submissions table no longer knows the id, but the
+    # record came back from a peer.
+    book.store.write(lambda c: c.execute("DELETE FROM submissions"))
+    again = book.submit_seizure(seizure_example(record_id=RID))
+    assert (again.version, again.created) == (1, False)
+    with pytest.raises(AlreadyExistsError):
+        book.submit_seizure(seizure_example(record_id=RID, case_ref="other"))
