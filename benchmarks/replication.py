@@ -13,6 +13,9 @@
 Nodes are forked by `Cluster` as in `rilo-node cluster up`. The forking happens in a controller
 process that never makes a gRPC object itself (each cluster command runs in a fresh fork of it):
 forking a process with live gRPC channels is unsafe, and this process polls the nodes over gRPC.
+
+RILO_BENCH_PROFILE=FILE runs the ceiling under cProfile (calling thread only; the store's writer
+thread is not in it) and prints the top functions.
 """
 
 from __future__ import annotations
