@@ -16,10 +16,9 @@ import grpc
 from rilo_node import store as st
 from rilo_node.clock import Clock, rfc3339
 from rilo_node.errors import SignatureError
-from rilo_node.grpc_api.convert import seizure_from_bytes
-from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, peer_pb2_grpc, record_pb2
+from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, peer_pb2_grpc, record_pb2, seizure_pb2
 from rilo_node.identity import node_dns
-from rilo_node.records import record_row, seizure_projection
+from rilo_node.records import record_row, seizure_projection_pb
 from rilo_node.replication import (
     BUCKETS, Entitlements, Offer, Verdict, bucket_of, differing_buckets, digest, judge, offer, wanted,
 )
@@ -33,6 +32,7 @@ WITHDRAWAL = record_pb2.RECORD_KIND_WITHDRAWAL
 FEED_BATCH = 500
 HEARTBEAT_SECONDS = 15.0
 COALESCE_SECONDS = 0.005
+CHECKPOINT_EVERY = 2.0
 BACKOFF_FIRST, BACKOFF_MAX = 0.2, 30.0
 
 
@@ -90,7 +90,7 @@ class Incoming:
 
     record: record_pb2.SignedRecord
     verified: VerifiedRecord | None = None
-    body: dict | None = None
+    body: seizure_pb2.SeizureCase | None = None
     error: str = ""
 
 
@@ -130,7 +130,7 @@ class Replicator:
                 item.verified = verify_record(rec, self.keyring)
                 h = item.verified.header
                 if h.kind == SEIZURE and not h.retracted:
-                    item.body = seizure_from_bytes(rec.body)
+                    item.body = seizure_pb2.SeizureCase.FromString(rec.body)
                 elif h.kind == WITHDRAWAL:
                     w = record_pb2.Withdrawal.FromString(rec.body)
                     if not w.record_id or not w.version:
@@ -144,10 +144,27 @@ class Replicator:
             out.append(item)
         return out
 
-    def receive(self, records, *, peer: str, via: str, checkpoint: int | None = None) -> list[str]:
+    def _already_held(self, rec: record_pb2.SignedRecord) -> bool:
+        """A copy of this very version is held (with the annex, if this one has one): nothing to do,
+        and no signature to check. Any doubt falls through to the full path."""
+        try:
+            h = record_pb2.RecordHeader.FromString(rec.header)
+        except Exception:  # noqa: BLE001 - the full path refuses and logs it
+            return False
+        row = self.store.reader.execute(
+            "SELECT version, annex IS NOT NULL, withdrawn FROM records WHERE origin = ? AND record_id = ?",
+            (h.origin, h.record_id)).fetchone()
+        return bool(row) and row[0] == h.version and not row[2] and (row[1] or not rec.annex)
+
+    def receive(self, records, *, peer: str, via: str, checkpoint: int | None = None,
+                lazy_checkpoint: bool = False) -> list[str]:
         """Verify, judge and store records from `peer`; with `checkpoint`, advance that peer's
-        checkpoint in the same transaction. Returns an outcome per record."""
-        items = self.verify(records)
+        checkpoint in the same transaction. Returns an outcome per record. With `lazy_checkpoint`,
+        a batch with nothing new writes nothing (the caller persists the checkpoint later)."""
+        duplicate = [self._already_held(r) for r in records]
+        items = self.verify([r for r, d in zip(records, duplicate) if not d])
+        if lazy_checkpoint and not items:
+            return ["duplicate"] * len(records)
         now = rfc3339(self.clock.now())
         me = self.me
 
@@ -191,9 +208,10 @@ class Replicator:
                 st.set_checkpoint_txn(conn, peer, checkpoint, now)
             return outcomes
 
-        return self.store.write(txn)
+        stored = iter(self.store.write(txn))
+        return ["duplicate" if d else next(stored) for d in duplicate]
 
-    def _store_txn(self, conn, v: VerifiedRecord, body: dict | None, annex: bytes | None, peer: str, now: str,
+    def _store_txn(self, conn, v: VerifiedRecord, body: seizure_pb2.SeizureCase | None, annex: bytes | None, peer: str, now: str,
                    *, new: bool) -> None:
         h = v.header
         rec = v.record if annex else strip_annex(v.record)
@@ -205,8 +223,8 @@ class Replicator:
         )
         if h.kind == SEIZURE:
             if body is not None:
-                row, items = seizure_projection(h.origin, h.record_id, h.version, body,
-                                                h.policy.SerializeToString(deterministic=True))
+                row, items = seizure_projection_pb(h.origin, h.record_id, h.version, body,
+                                                   h.policy.SerializeToString(deterministic=True))
                 st.put_projection_txn(conn, row, items, new=new)
             elif not new:
                 st.delete_projection_txn(conn, h.origin, h.record_id)
@@ -216,10 +234,18 @@ class Replicator:
 
     # -- serving -----------------------------------------------------------------------
 
-    def offered(self, rec: st.StoredRecord, peer: str) -> record_pb2.SignedRecord | None:
-        """The record as `peer` may receive it from this node, or None."""
+    def offered(self, rec: st.StoredRecord, peer: str, *, relay: bool = False) -> record_pb2.SignedRecord | None:
+        """The record as `peer` may receive it from this node, or None.
+
+        With `relay` (the live feed), split horizon: a record is not offered back to the node it came
+        from, nor to that node's own peers, which it offers the record to itself. Anti-entropy
+        (relay=False) repairs what a cut link between those two leaves out.
+        """
         if rec.withdrawn:
             return None  # a tombstone is never passed on; the entitled get the real version elsewhere
+        if relay and rec.received_from and (peer == rec.received_from or peer == rec.origin
+                                            or peer in self.ent.peers(rec.received_from)):
+            return None
         header = record_pb2.RecordHeader.FromString(rec.header)
         decision = offer(self.ent.of(header), peer, bool(rec.annex))
         if decision is Offer.NOTHING:
@@ -239,7 +265,7 @@ class Replicator:
             scanned = pos
             for rec in self.store.iter_records(after_seq=pos, batch=max_batch):
                 scanned = rec.seq
-                out = self.offered(rec, peer)
+                out = self.offered(rec, peer, relay=True)
                 if out is not None:
                     items.append(peer_pb2.FeedItem(record=out, seq=rec.seq))
                     if len(items) >= max_batch:
@@ -311,6 +337,7 @@ class PeerLink:
     head_seq: int = 0
     checkpoint: int = 0
     last_error: str = ""
+    checkpoint_saved: float = 0.0
     thread: threading.Thread | None = None
     call: object | None = None
     stop: threading.Event = field(default_factory=threading.Event)
@@ -414,8 +441,14 @@ class PeerNetwork:
                 link.failures = 0
                 link.head_seq = resp.head_seq
                 if resp.items or resp.scanned_seq > link.checkpoint:
-                    self.r.receive([i.record for i in resp.items], peer=peer, via="pull",
-                                   checkpoint=resp.scanned_seq)
+                    # A checkpoint alone is persisted at most every CHECKPOINT_EVERY seconds: losing
+                    # it in a crash only means scanning again records that are then dropped as duplicates.
+                    now = time.monotonic()
+                    lazy = now - link.checkpoint_saved < CHECKPOINT_EVERY
+                    outcomes = self.r.receive([i.record for i in resp.items], peer=peer, via="pull",
+                                              checkpoint=resp.scanned_seq, lazy_checkpoint=lazy)
+                    if not lazy or any(o != "duplicate" for o in outcomes):
+                        link.checkpoint_saved = now
                     link.checkpoint = max(link.checkpoint, resp.scanned_seq)
         except grpc.RpcError as exc:
             link.last_error = f"{exc.code().name}: {exc.details()}"

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from rilo_node import store as st
 from rilo_node.clock import Clock, new_ulid, rfc3339
 from rilo_node.errors import AlreadyExistsError, NotFoundError, RiloError, ValidationError
-from rilo_node.grpc_api.convert import annex_to_pb, policy_to_pb, seizure_from_bytes, seizure_to_pb
-from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2
+from rilo_node.grpc_api.convert import annex_to_pb, enum_prefix, policy_to_pb, seizure_from_bytes, seizure_to_pb
+from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2, seizure_pb2
 from rilo_node.policy import Policy, PolicyDefaults, parse_policy
 from rilo_node.replication import Entitlements, withdrawal_targets
 from rilo_node.seizure import validate_seizure
@@ -100,6 +100,55 @@ def seizure_projection(origin: str, record_id: str, version: int, body: dict,
     }
     rows = [{"idx": n, **item} for n, item in enumerate(items)]
     return row, rows
+
+
+def _names(enum) -> dict[int, str]:
+    prefix = enum_prefix(enum.DESCRIPTOR)
+    return {v.number: v.name[len(prefix):] for v in enum.DESCRIPTOR.values if v.number}
+
+
+_ENUM_NAMES = {
+    "location_type": _names(seizure_pb2.LocationType), "direction": _names(seizure_pb2.Direction),
+    "detection": _names(seizure_pb2.Detection), "conveyance": _names(seizure_pb2.Conveyance),
+    "concealment": _names(seizure_pb2.Concealment),
+}
+_SECTION_NAMES = _names(seizure_pb2.Section)
+_CATEGORY_NAMES = _names(seizure_pb2.Category)
+_UNIT_NAMES = _names(seizure_pb2.Unit)
+
+
+def seizure_projection_pb(origin: str, record_id: str, version: int, msg: seizure_pb2.SeizureCase,
+                          policy: bytes | None = None) -> tuple[dict, list[dict]]:
+    """The same rows as seizure_projection, read straight from a parsed SeizureCase (a received record
+    need not become a dict first)."""
+    items = []
+    for it in msg.items:
+        item = {"section": _SECTION_NAMES.get(it.section), "category": _CATEGORY_NAMES.get(it.category)}
+        if it.commodity:
+            item["commodity"] = it.commodity
+        if it.hs_code:
+            item["hs_code"] = it.hs_code
+        if it.HasField("quantity"):
+            item["quantity"] = it.quantity
+        if it.unit:
+            item["unit"] = _UNIT_NAMES.get(it.unit)
+        if it.currency:
+            item["currency"] = it.currency
+        if it.HasField("value_usd"):
+            item["value_usd"] = it.value_usd
+        items.append(item)
+    body = {"seizure_date": msg.seizure_date, "country": msg.country, "items": items,
+            "transit_countries": list(msg.transit_countries), "description": msg.description}
+    for field, names in _ENUM_NAMES.items():
+        value = getattr(msg, field)
+        if value:
+            body[field] = names.get(value)
+    for field in ("departure_country", "destination_country"):
+        if getattr(msg, field):
+            body[field] = getattr(msg, field)
+    if msg.HasField("ecommerce"):
+        body["ecommerce"] = msg.ecommerce
+    return seizure_projection(origin, record_id, version, body, policy)
 
 
 def record_row(rec: record_pb2.SignedRecord, *, origin: str, record_id: str, version: int, kind: int,

@@ -40,16 +40,18 @@ class StoredRecord:
     signature: bytes
     withdrawn: bool
     retracted: bool
+    received_from: str | None = None
 
 
-_RECORD_COLUMNS = "seq, origin, record_id, version, kind, created_at, key_id, header, body, annex, signature, withdrawn, retracted"
+_RECORD_COLUMNS = ("seq, origin, record_id, version, kind, created_at, key_id, header, body, annex, signature, "
+                   "withdrawn, retracted, received_from")
 
 
 def _row_to_record(row) -> StoredRecord:
     return StoredRecord(
         seq=row[0], origin=row[1], record_id=row[2], version=row[3], kind=row[4], created_at=row[5],
         key_id=row[6], header=row[7], body=row[8], annex=row[9], signature=row[10],
-        withdrawn=bool(row[11]), retracted=bool(row[12]),
+        withdrawn=bool(row[11]), retracted=bool(row[12]), received_from=row[13],
     )
 
 
@@ -78,6 +80,7 @@ class Store:
         self._readers_lock = threading.Lock()
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._listeners: list[Callable[[int], None]] = []
+        self._last_notified = -1
         self._closed = False
         # Hints for the periodic jobs, so that an idle node does no work: set when a write may have
         # left something for them (rows to index, deliveries owed); each job clears its own.
@@ -148,11 +151,14 @@ class Store:
                 continue
             if self._listeners:
                 last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
-                for listener in self._listeners:
-                    try:
-                        listener(last)
-                    except Exception:  # noqa: BLE001
-                        logger.exception("commit listener failed")
+                # Only a new record wakes the feeds (not an audit entry or a checkpoint).
+                if last != self._last_notified:
+                    self._last_notified = last
+                    for listener in self._listeners:
+                        try:
+                            listener(last)
+                        except Exception:  # noqa: BLE001
+                            logger.exception("commit listener failed")
             for fut, ok, value in results:
                 if ok:
                     fut.set_result(value)

@@ -138,3 +138,17 @@ def test_a_retry_after_a_restore_finds_the_record_a_peer_gave_back(book):
     assert (again.version, again.created) == (1, False)
     with pytest.raises(AlreadyExistsError):
         book.submit_seizure(seizure_example(record_id=RID, case_ref="other"))
+
+
+def test_the_projection_of_a_parsed_record_equals_that_of_its_dict(book):
+    from rilo_node.grpc_api.convert import seizure_to_pb
+    from rilo_node.records import seizure_projection, seizure_projection_pb
+    from rilo_node.seizure import validate_seizure
+
+    import datetime
+
+    body = validate_seizure(seizure_example(), node_country="DE", today=datetime.date(2026, 11, 28))
+    for k in ("policy", "annex"):
+        body.pop(k, None)
+    msg = seizure_to_pb(body)
+    assert seizure_projection_pb("de", "r", 1, msg, b"p") == seizure_projection("de", "r", 1, body, b"p")
