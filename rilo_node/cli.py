@@ -937,7 +937,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--delete", action="store_true", help="also delete the workdir and its data")
     p.set_defaults(func=cmd_cluster_down)
     p = cluster.add_parser("demo", help="the main job: up, seed, replicate, search, count, check, down")
-    p.add_argument("--records", type=int, default=3000, help="seizures to seed (default 3000)")
+    p.add_argument("--records", type=int, default=2000, help="seizures to seed (default 2000)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--workdir", default=None, help="keep the network in this folder (default: a temporary one)")
     p.set_defaults(func=cmd_cluster_demo)

@@ -93,7 +93,7 @@ def show(console: Console, title: str, result: dict) -> None:
 
 # -- the simulated network demo (`rilo-node cluster demo`, what scripts/demo runs) -------------
 
-def run_cluster_demo(records: int = 3000, seed: int = 1, workdir: str | None = None,
+def run_cluster_demo(records: int = 2000, seed: int = 1, workdir: str | None = None,
                      synchronous: str = "FULL") -> int:
     """Start the default network, seed it, watch replication converge, search and count from a
     member, check every node holds exactly what the policies allow, stop everything."""

@@ -184,6 +184,16 @@ def forward_to(me: str, peers_of, targets: set[str], covered: set[str]) -> list[
     return out
 
 
+def responsible(hold, origin: str, targets) -> str | None:
+    """The one node in scope that answers for a record: its origin if in scope, else the first of its
+    holders in scope. Every node computes the same, so each record crosses the network once per query
+    instead of once per copy."""
+    if origin in targets:
+        return origin
+    holders = sorted(n for n in hold if n in targets)
+    return holders[0] if holders else None
+
+
 def validate_group_by(fields) -> list[str]:
     if not fields:
         raise ValidationError("group_by", f"name at least one of {', '.join(GROUP_FIELDS)}")

@@ -21,7 +21,7 @@ from rilo_node import store as st
 from rilo_node.clock import Clock, new_ulid, rfc3339
 from rilo_node.errors import PermissionDeniedError, SignatureError, ValidationError
 from rilo_node.federation import (
-    MAX_HOPS, MAX_NODE_LIMIT, filter_sql, forward_to, merge_groups, scope_targets,
+    MAX_HOPS, MAX_NODE_LIMIT, filter_sql, forward_to, merge_groups, responsible, scope_targets,
     validate_filter, validate_group_by, validate_limit,
 )
 from rilo_node.grpc_api.convert import enum_to_str, pb_to_dict
@@ -154,7 +154,8 @@ class QueryEngine:
                                   cases=cases, items=items)
         else:
             limit = min(query.limit or 100, MAX_NODE_LIMIT)
-            for hit in self.local_hits(flt, limit, query.asker):
+            targets = frozenset(query.targets) if len(query.targets) > 1 else None
+            for hit in self.local_hits(flt, limit, query.asker, targets):
                 answer.hits.append(hit)
                 disclosed.append([hit.origin, hit.record_id, hit.version, "record" if hit.held else "notice"])
         answer.ms = int((time.monotonic() - started) * 1000)
@@ -169,7 +170,8 @@ class QueryEngine:
                 detail=detail, keys=disclosed))
         return answer
 
-    def local_hits(self, flt: dict, limit: int, asker: str) -> list[node_pb2.SearchHit]:
+    def local_hits(self, flt: dict, limit: int, asker: str, targets: frozenset[str] | None = None
+                   ) -> list[node_pb2.SearchHit]:
         """Matching records this node holds, as the asker may see them. The summary and the policy come
         from the search projection: no body or header is parsed to decide."""
         where, args = filter_sql(flt)
@@ -189,6 +191,8 @@ class QueryEngine:
             ent = self.ent.of_policy(origin, policy)
             if asker not in ent.discover:
                 continue
+            if targets is not None and responsible(ent.hold, origin, targets) != self.me:
+                continue  # another node in scope answers for this record
             summary = node_pb2.HitSummary(
                 seizure_date=date or "", country=country or "",
                 sections=[_SECTION[x] for x in (sections or "").split()],

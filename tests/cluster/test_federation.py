@@ -189,12 +189,17 @@ def test_answering_nodes_audit_what_they_disclosed_and_tell_the_origin(network):
     assert mine and mine[0]["actor"] == "node:kr" and mine[0]["action"] == "disclose"
     assert {tuple(k[:2]) for k in mine[0]["keys"]} >= {(h.origin, h.record_id) for h in de_hits
                                                         if ("de", h.record_id) in network.holdings("de")}
-    # The origin asks a node which of its records it has disclosed, and to whom.
+    # Asked alone, rilo-we answers for de's records it holds; de then asks it which of its records it
+    # has disclosed, and to whom.
+    with network.client("kr") as c:
+        only_we = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_NODES, nodes=["rilo-we"],
+                                                         limit=1000))
+    assert any(h.origin == "de" for h in only_we.hits)
     channel, stub = peer_stub(network, "de", "rilo-we")
     disclosures = stub.Disclosures(peer_pb2.DisclosuresRequest()).disclosures
     channel.close()
     assert all(k.origin == "de" for d in disclosures for k in d.keys)
-    assert any(d.query_id == resp.query_id and d.asker == "node:kr" for d in disclosures)
+    assert any(d.query_id == only_we.query_id and d.asker == "node:kr" for d in disclosures)
 
 
 def test_a_forged_answer_is_refused(network):
