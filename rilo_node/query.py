@@ -186,22 +186,31 @@ class QueryEngine:
             [*args, limit * 2 + 10],
         ).fetchall()
         out = []
+        decided: dict[tuple[str, bytes], tuple | None] = {}  # per (origin, policy): (held, annex) or skip
         for origin, record_id, version, kind, header, body, annex, signature, key_id, date, country, sections, \
                 categories, policy in rows:
-            ent = self.ent.of_policy(origin, policy)
-            if asker not in ent.discover:
+            key = (origin, policy)
+            if key not in decided:
+                ent = self.ent.of_policy(origin, policy)
+                if asker not in ent.discover:
+                    decided[key] = None
+                elif targets is not None and responsible(ent.hold, origin, targets) != self.me:
+                    decided[key] = None  # another node in scope answers for this record
+                else:
+                    decided[key] = (asker in ent.hold, asker in ent.annex)
+            decision = decided[key]
+            if decision is None:
                 continue
-            if targets is not None and responsible(ent.hold, origin, targets) != self.me:
-                continue  # another node in scope answers for this record
             summary = node_pb2.HitSummary(
                 seizure_date=date or "", country=country or "",
                 sections=[_SECTION[x] for x in (sections or "").split()],
                 categories=[_CATEGORY[x] for x in (categories or "").split()])
+            held, annex_ok = decision
             hit = node_pb2.SearchHit(origin=origin, record_id=record_id, version=version, kind=kind,
-                                     held=asker in ent.hold, summary=summary)
-            if hit.held:
+                                     held=held, summary=summary)
+            if held:
                 hit.record.CopyFrom(record_pb2.SignedRecord(
-                    header=header, body=body, annex=(annex or b"") if asker in ent.annex else b"",
+                    header=header, body=body, annex=(annex or b"") if annex_ok else b"",
                     signature=signature, key_id=key_id))
             out.append(hit)
             if len(out) >= limit:
