@@ -50,7 +50,7 @@ class Links:
     def __init__(self, path: Path | None = None):
         self.path = Path(path) if path else None
         self._cut: set[frozenset[str]] = set()
-        self._mtime: float | None = None
+        self._mtime: tuple | None = None
         self._lock = threading.Lock()
 
     def cut(self, a: str, b: str) -> None:
@@ -71,10 +71,13 @@ class Links:
 
     def _reload(self) -> None:
         try:
-            mtime = self.path.stat().st_mtime
+            st_ = self.path.stat()
         except FileNotFoundError:
             self._cut, self._mtime = set(), None
             return
+        # Time, size and inode: `cluster partition`/`heal` replace the file, so an edit within one
+        # timestamp tick is still seen.
+        mtime = (st_.st_mtime_ns, st_.st_size, st_.st_ino)
         if mtime != self._mtime:
             try:
                 pairs = json.loads(self.path.read_text()).get("cut", [])

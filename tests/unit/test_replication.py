@@ -574,9 +574,6 @@ def test_file_backed_links_pick_up_a_file_written_later_and_its_edits(tmp_path):
     assert not links.is_cut("de", "rilo-we")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "peers.Links._reload re-reads the file only when st_mtime changes: a heal written within the same "
-    "timestamp tick as the partition (coarse-mtime filesystems, or scripted partition+heal) is never seen"))
 def test_file_backed_links_notice_an_edit_that_keeps_the_same_mtime(tmp_path):
     path = tmp_path / "links.json"
     links = Links(path)
