@@ -113,6 +113,7 @@ class Replicator:
     def set_directory(self, directory: Directory) -> None:
         self.directory = directory
         self.ent = Entitlements(directory)
+        self._pair_cache: dict[str, tuple[int, list]] = {}  # peer -> (head seq, keys)
 
     def _committed(self, last_seq: int) -> None:
         with self._cond:
@@ -298,14 +299,34 @@ class Replicator:
 
     def pair_keys(self, peer: str) -> list[tuple[str, str, int]]:
         """(origin, record_id, version) of live records this node holds that both it and `peer` may hold."""
-        keys = []
-        for rec in self.store.iter_records(batch=2000):
-            if rec.withdrawn:
-                continue
-            ent = self.ent.of(record_pb2.RecordHeader.FromString(rec.header))
-            if self.me in ent.hold and peer in ent.hold:
-                keys.append((rec.origin, rec.record_id, rec.version))
-        return keys
+        return self.pair_keys_all([peer])[peer]
+
+    def pair_keys_all(self, peers) -> dict[str, list[tuple[str, str, int]]]:
+        """pair_keys for many peers in one scan of the store, reused while nothing new was stored."""
+        head = self._head
+        out: dict[str, list] = {}
+        missing = []
+        for p in peers:
+            cached = self._pair_cache.get(p)
+            if cached is not None and cached[0] == head:
+                out[p] = cached[1]
+            else:
+                missing.append(p)
+        if missing:
+            fresh: dict[str, list] = {p: [] for p in missing}
+            for rec in self.store.iter_records(batch=2000):
+                if rec.withdrawn:
+                    continue
+                ent = self.ent.of(record_pb2.RecordHeader.FromString(rec.header))
+                if self.me not in ent.hold:
+                    continue
+                for p in missing:
+                    if p in ent.hold:
+                        fresh[p].append((rec.origin, rec.record_id, rec.version))
+            for p, keys in fresh.items():
+                self._pair_cache[p] = (head, keys)
+                out[p] = keys
+        return out
 
     def digest_response(self, peer: str, detail_buckets) -> peer_pb2.DigestResponse:
         keys = self.pair_keys(peer)
@@ -552,6 +573,7 @@ class PeerNetwork:
 
     def anti_entropy_all(self) -> int:
         total = 0
+        self.r.pair_keys_all(self.peers())  # one scan of the store for every peer of this pass
         for peer in self.peers():
             if self._closed:
                 break
