@@ -3,7 +3,6 @@ default network and for every member of the topology (`--members-per-area all`).
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from pathlib import Path

@@ -106,7 +106,6 @@ def random_filters(rng: random.Random) -> list[dict]:
 
 
 def run(n: int = 200_000, queries: int = 200) -> list[dict]:
-    import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
     from rilo_node.client import NodeClient, target_from_cluster

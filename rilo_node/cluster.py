@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rilo_node.errors import ConfigError, RiloError
+from rilo_node.errors import RiloError
 from rilo_node.topology import Directory, default_topology_path, dump_topology, load_topology
 
 DEFAULT_WORKDIR = Path(".rilo-cluster")
@@ -410,18 +410,3 @@ def launch(folder: Path) -> int:
         os._exit(code)
     finally:
         log.close()
-
-
-def reap_children() -> None:
-    """Collect exited children of this process (forked nodes that were stopped)."""
-    with contextlib.suppress(ChildProcessError):
-        while True:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-            if pid == 0:
-                return
-
-
-def ensure_not_running(workdir: Path) -> None:
-    alive = Cluster(workdir).running()
-    if alive:
-        raise ConfigError(f"{len(alive)} nodes of {workdir} are running")

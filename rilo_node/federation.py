@@ -105,35 +105,6 @@ def filter_sql(flt: dict) -> tuple[str, list]:
     return " AND ".join(where), args
 
 
-def matches(flt: dict, body: dict, origin: str) -> bool:
-    """The same filter evaluated on a seizure body in memory (reference for tests and hit checks)."""
-    items = body.get("items", [])
-    if "section" in flt and not any(i.get("section") == flt["section"] for i in items):
-        return False
-    if "category" in flt and not any(i.get("category") == flt["category"] for i in items):
-        return False
-    for key in ("country", "departure_country", "destination_country"):
-        if key in flt and body.get(key) != flt[key]:
-            return False
-    if "origin" in flt and origin != flt["origin"]:
-        return False
-    if "route_country" in flt:
-        route = {body.get("departure_country"), body.get("destination_country"), *body.get("transit_countries", [])}
-        if flt["route_country"] not in route:
-            return False
-    date = body.get("seizure_date", "")
-    if "date_from" in flt and date < flt["date_from"]:
-        return False
-    if "date_to" in flt and date > flt["date_to"]:
-        return False
-    if "text" in flt:
-        haystack = " ".join([body.get("description", "")] + [i.get("commodity", "") for i in items]).lower()
-        words = set(_WORD.findall(haystack))
-        if not all(w.lower() in words for w in _WORD.findall(flt["text"])):
-            return False
-    return True
-
-
 # -- federated queries (INTERFACES.md `search --json`, `stats --json`) ------------------------
 
 MAX_HOPS = 3          # member → RILO → RILO (or wco) → member: every node of the real topology

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from concurrent import futures
-from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -161,11 +160,6 @@ class Node:
     def wait(self) -> None:
         if self.server is not None:
             self.server.wait_for_termination()
-
-
-def ensure_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def serve(config: NodeConfig) -> int:

@@ -22,7 +22,7 @@ from rilo_node.clock import Clock, new_ulid, rfc3339
 from rilo_node.errors import PermissionDeniedError, SignatureError, ValidationError
 from rilo_node.federation import (
     MAX_HOPS, MAX_NODE_LIMIT, filter_sql, forward_to, merge_groups, responsible, scope_targets,
-    validate_filter, validate_group_by, validate_limit,
+    validate_filter, validate_limit,
 )
 from rilo_node.grpc_api.convert import enum_to_str, pb_to_dict
 from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, record_pb2, seizure_pb2

@@ -372,10 +372,6 @@ def rebuild_fts_txn(conn: sqlite3.Connection) -> None:
     catch_up_fts_txn(conn)
 
 
-def set_meta_txn(conn: sqlite3.Connection, key: str, value: str) -> None:
-    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
-
-
 def search_local(store: Store, where: str, args: list, limit: int) -> list[StoredRecord]:
     """Live seizures matching a WHERE clause over `seizures s`, newest seizure date first.
     A text search first brings the full-text index up to date (read your writes)."""

@@ -15,7 +15,7 @@ from google.protobuf.message import Message
 
 from rilo_node.errors import ValidationError
 from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2, seizure_pb2
-from rilo_node.policy import Policy, ScopeSpec, policy_from_dict_trusted, policy_to_dict
+from rilo_node.policy import Policy, ScopeSpec, policy_from_dict_trusted
 
 
 @lru_cache(maxsize=None)
@@ -192,15 +192,6 @@ def policy_to_pb(policy: Policy) -> policy_pb2.SharingPolicy:
 def policy_from_pb(msg: policy_pb2.SharingPolicy) -> Policy:
     """A policy from a verified header (its node ids need not be in this node's directory)."""
     return policy_from_dict_trusted(pb_to_dict(msg))
-
-
-def policy_pb_to_input(msg: policy_pb2.SharingPolicy) -> dict:
-    """A submitted (possibly partial) policy message as the JSON dict parse_policy takes."""
-    return pb_to_dict(msg)
-
-
-def policy_json(policy: Policy) -> dict:
-    return policy_to_dict(policy)
 
 
 # -- records ----------------------------------------------------------------------
