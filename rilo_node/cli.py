@@ -19,21 +19,18 @@ import grpc
 
 from rilo_node import __version__
 from rilo_node.client import NodeClient, Target, target_from_cluster, target_from_node_dir
-from rilo_node.errors import ConfigError, RiloError, ValidationError
+from rilo_node.errors import CliError, ConfigError, RiloError, ValidationError
 from rilo_node.federation import FILTER_FIELDS
 from rilo_node.grpc_api.convert import (
     annex_from_bytes, dict_to_pb, enum_to_str, kind_name, pb_to_dict, seizure_from_bytes,
 )
 from rilo_node.pb.rilo.v1 import node_pb2, record_pb2
+from rilo_node.projections import BODY_TYPES
 from rilo_node.seizure import csv_header_problems, csv_row_to_seizure
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
 
-class CliError(Exception):
-    def __init__(self, message: str, code: int = EXIT_FAIL):
-        super().__init__(message)
-        self.code = code
 
 
 # -- connection --------------------------------------------------------------------
@@ -115,6 +112,8 @@ def record_json(rec: record_pb2.SignedRecord, withdrawn: bool) -> dict:
     body = None
     if not gone and header.kind == record_pb2.RECORD_KIND_SEIZURE:
         body = seizure_from_bytes(rec.body)
+    elif not gone and header.kind in BODY_TYPES and rec.body:
+        body = pb_to_dict(BODY_TYPES[header.kind].FromString(rec.body))
     return {
         "origin": header.origin,
         "record_id": header.record_id,
@@ -839,7 +838,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", required=True)
     p.set_defaults(func=cmd_reindex)
 
-    seizure = sub.add_parser("seizure", help="submit seizures").add_subparsers(dest="action", required=True)
+    seizure = sub.add_parser("seizure", help="submit, correct and validate seizures").add_subparsers(dest="action", required=True)
     p = seizure.add_parser("add", help="submit one JSON seizure; prints its key")
     p.add_argument("--file", required=True, help="a JSON file, or - for standard input")
     p.add_argument("--json", action="store_true")
@@ -860,6 +859,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     add_connection_args(p)
     p.set_defaults(func=cmd_seizure_update)
+
+    from rilo_node import cli_requests
+
+    cli_requests.add_parsers(sub, seizure)
 
     records = sub.add_parser("records", help="read, export and retract records").add_subparsers(dest="action",
                                                                                              required=True)

@@ -10,7 +10,7 @@ import grpc
 
 from rilo_node.config import load_config
 from rilo_node.errors import ConfigError
-from rilo_node.pb.rilo.v1 import node_pb2_grpc
+from rilo_node.pb.rilo.v1 import node_pb2_grpc, request_pb2_grpc
 from rilo_node.identity import node_dns
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -87,6 +87,8 @@ class NodeClient:
         self.records = node_pb2_grpc.RecordServiceStub(self.channel)
         self.search = node_pb2_grpc.SearchServiceStub(self.channel)
         self.admin = node_pb2_grpc.NodeAdminServiceStub(self.channel)
+        self.requests = request_pb2_grpc.RequestServiceStub(self.channel)
+        self.validation = request_pb2_grpc.ValidationServiceStub(self.channel)
 
     def close(self) -> None:
         self.channel.close()

@@ -65,3 +65,23 @@ def new_ulid(clock: Clock) -> str:
         out.append(_CROCKFORD[value & 31])
         value >>= 5
     return "".join(reversed(out))
+
+
+class ShiftedClock(SystemClock):
+    """The system clock moved forward by hand: wall time jumps, monotonic time runs as usual.
+
+    For networks of live nodes in tests: deadlines and retention see the moved date, while timeouts,
+    backoff and scheduling keep running in real time.
+    """
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return datetime.now(timezone.utc) + self._offset
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._offset += timedelta(seconds=seconds)

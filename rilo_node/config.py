@@ -36,6 +36,17 @@ KEYS: dict[str, dict[str, str]] = {
         "annex": "default annex scope",
         "handling": "default handling code",
     },
+    "requests": {
+        "reminder_days": "remind the addressee this many days before a request's due date (default 3)",
+        "check_every": "seconds between deadline checks: reminders and overdue notices (default 60)",
+    },
+    "validation": {
+        "required": "a member's new seizures stay inside its region until its RILO validates them (default false)",
+    },
+    "retention": {
+        "days": "retract own records older than this many days; 0 keeps them (default 0)",
+        "check_every": "seconds between retention runs (default 3600)",
+    },
 }
 
 
@@ -54,6 +65,11 @@ class NodeConfig:
     synchronous: str = "FULL"
     defaults: PolicyDefaults = field(default_factory=PolicyDefaults)
     links: Path | None = None
+    reminder_days: int = 3
+    deadline_check_every: float = 60.0
+    validation_required: bool = False
+    retention_days: int = 0
+    retention_check_every: float = 3600.0
 
     @property
     def db_path(self) -> Path:
@@ -129,6 +145,17 @@ def parse_config(data: dict, path: Path) -> NodeConfig:
     if "handling" in pol and pol["handling"] not in HANDLING:
         fail(f"policy.handling {pol['handling']!r} is not one of {', '.join(HANDLING)}")
     defaults = PolicyDefaults(**{k: pol[k] for k in ("share", "discover", "annex", "handling") if k in pol})
+
+    def number(table: str, key: str, default, *, minimum: float, integer: bool = True):
+        value = data.get(table, {}).get(key, default)
+        kind = int if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kind) or value < minimum:
+            fail(f"{table}.{key} must be {'a whole number' if integer else 'a number'} >= {minimum:g}, not {value!r}")
+        return value
+
+    required = data.get("validation", {}).get("required", False)
+    if not isinstance(required, bool):
+        fail("validation.required must be true or false")
     return NodeConfig(
         path=path,
         node_id=node_id,
@@ -143,6 +170,11 @@ def parse_config(data: dict, path: Path) -> NodeConfig:
         synchronous=synchronous,
         defaults=defaults,
         links=p(node.get("links", "links.json"), "node.links", False),
+        reminder_days=number("requests", "reminder_days", 3, minimum=0),
+        deadline_check_every=float(number("requests", "check_every", 60, minimum=0.1, integer=False)),
+        validation_required=required,
+        retention_days=number("retention", "days", 0, minimum=0),
+        retention_check_every=float(number("retention", "check_every", 3600, minimum=1, integer=False)),
     )
 
 
@@ -173,4 +205,15 @@ share = "REGION"
 discover = "GLOBAL"
 annex = "ORIGIN"
 handling = "H0"
+
+[requests]
+reminder_days = 3
+check_every = 60
+
+[validation]
+required = false
+
+[retention]
+days = 0
+check_every = 3600
 """

@@ -46,3 +46,15 @@ class NotFoundError(RiloError):
 
 class PermissionDeniedError(RiloError):
     """The caller's certificate does not allow this call."""
+
+
+class CliError(Exception):
+    """A command-line failure: the message for stderr and the exit code (1, or 2 for bad input).
+
+    Defined here, not in the cli module, so that `python -m rilo_node.cli` (where that module runs as
+    __main__) and the command modules it loads share one class.
+    """
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code

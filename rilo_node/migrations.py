@@ -164,6 +164,74 @@ def m0004_seizure_policy(db: "sqlite_utils.Database") -> None:
         db.execute("UPDATE seizures SET policy = ? WHERE id = ?", (policy, sid))
 
 
+@migration
+def m0005_requests_and_validation(db: "sqlite_utils.Database") -> None:
+    # Projections of request records (rebuilt by `rilo-node reindex` like the seizure rows).
+    db.execute(
+        """
+        CREATE TABLE requests (
+            origin TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            addressee TEXT NOT NULL,
+            via_rilo TEXT NOT NULL DEFAULT '',
+            assistance TEXT,
+            urgency TEXT,
+            subject TEXT,
+            due_date TEXT,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (origin, record_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX requests_addressee ON requests (addressee)")
+    # Responses, closures and notices, each naming the request it is about.
+    db.execute(
+        """
+        CREATE TABLE request_events (
+            origin TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            kind INTEGER NOT NULL,
+            request_origin TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            status TEXT,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (origin, record_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX request_events_request ON request_events (request_origin, request_id)")
+    # Endorsements held: a RILO's newest verdict on a member's seizure.
+    db.execute(
+        """
+        CREATE TABLE endorsements (
+            origin TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            seizure_origin TEXT NOT NULL,
+            seizure_id TEXT NOT NULL,
+            seizure_version INTEGER NOT NULL,
+            body_sha256 BLOB NOT NULL,
+            verdict TEXT NOT NULL,
+            comments TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (origin, record_id)
+        )
+        """
+    )
+    db.execute("CREATE UNIQUE INDEX endorsements_seizure ON endorsements (seizure_origin, seizure_id, origin)")
+    # Own seizures held inside the region until the home RILO validates them (validation.required):
+    # the policy they are to be published with once it does. Local bookkeeping, not a projection.
+    db.execute(
+        """
+        CREATE TABLE held_for_validation (
+            record_id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            intended_policy BLOB NOT NULL,
+            published_version INTEGER
+        )
+        """
+    )
+
+
 def applied(conn: sqlite3.Connection) -> list[str]:
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_migrations'").fetchone():
         return []

@@ -16,7 +16,10 @@ from rilo_node.errors import ConfigError
 from rilo_node.jobs import Jobs, index_text
 from rilo_node.grpc_api.services import NodeAdminService, RecordService, SearchService
 from rilo_node.grpc_api.peer_service import PeerService
-from rilo_node.pb.rilo.v1 import node_pb2, node_pb2_grpc, peer_pb2_grpc
+from rilo_node.grpc_api.request_service import RequestService, ValidationService
+from rilo_node.assistance import Requests
+from rilo_node.validation import Validations
+from rilo_node.pb.rilo.v1 import node_pb2, node_pb2_grpc, peer_pb2_grpc, request_pb2, request_pb2_grpc
 from rilo_node.peers import Links, PeerNetwork, Replicator
 from rilo_node.query import QueryEngine
 from rilo_node.records import RecordBook
@@ -29,7 +32,8 @@ logger = logging.getLogger(__name__)
 SERVICE_NAMES = tuple(
     node_pb2.DESCRIPTOR.services_by_name[name].full_name
     for name in ("RecordService", "SearchService", "NodeAdminService")
-) + ("rilo.v1.PeerService",)
+) + tuple(request_pb2.DESCRIPTOR.services_by_name[name].full_name
+          for name in ("RequestService", "ValidationService")) + ("rilo.v1.PeerService",)
 
 # Large enough for a batch of seizures or a page of search hits, small enough to refuse abuse.
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -65,6 +69,13 @@ class Node:
             self.store, self.key, directory, self.clock,
             defaults=config.defaults, node_country=info.country if info.role == "member" else None,
         )
+        if config.validation_required:
+            if self.book.home_rilo() is None:
+                raise ConfigError(f"{config.path}: validation.required needs a home RILO, and "
+                                  f"{config.node_id!r} reports to none in the directory")
+            self.book.validation_required = True
+        self.requests = Requests(self.book, self.clock)
+        self.validations = Validations(self.book, self.clock)
         self.keyring = Keyring()
         self.replicator = Replicator(self.store, config.node_id, directory, self.keyring, self.clock)
         self.links = links or Links(config.links or config.base_dir / "links.json")
@@ -85,6 +96,33 @@ class Node:
             self.jobs.every(1.0, self.network.supervise, "reconnect")
             self.jobs.every(0.5, self.network.deliver_due, "direct-delivery")
             self.jobs.every(60.0, self.network.anti_entropy_all, "anti-entropy")
+        self.jobs.every(config.deadline_check_every, self.run_deadlines, "request-deadlines")
+        self.jobs.every(1.0, self.run_validation, "validation")
+        if config.retention_days:
+            self.jobs.every(config.retention_check_every, self.run_retention, "retention")
+        self._validation_sweep_at = 0.0
+
+    # -- jobs: each one a plain call on the store and the clock, so tests call them directly --
+
+    def run_deadlines(self) -> int:
+        """Reminders and overdue notices for own open requests."""
+        return self.requests.deadlines(self.config.reminder_days)
+
+    def run_validation(self, *, force: bool = False) -> int:
+        """Publish own seizures their RILO validated; let a RILO's endorsements follow their seizures.
+        Runs when a received record asked for it, and every 30 s regardless."""
+        sweep = force or self.clock.monotonic() - self._validation_sweep_at > 30.0
+        if sweep:
+            self._validation_sweep_at = self.clock.monotonic()
+        done = 0
+        if self.info.role == "member" and (sweep or self.store.validation_pending):
+            done += self.book.publish_validated()
+        if self.info.role == "rilo" and (sweep or self.store.endorsements_pending):
+            done += self.validations.refresh()
+        return done
+
+    def run_retention(self) -> int:
+        return self.book.retain(self.config.retention_days)
 
     def set_directory(self, directory: Directory) -> None:
         """Adopt a (new) directory: addresses, signing keys, entitlements."""
@@ -120,6 +158,10 @@ class Node:
                              peer_states=self.network.states),
             server,
         )
+        request_pb2_grpc.add_RequestServiceServicer_to_server(
+            RequestService(self.book, self.requests, insecure=insecure), server)
+        request_pb2_grpc.add_ValidationServiceServicer_to_server(
+            ValidationService(self.book, self.validations, insecure=insecure), server)
         peer_pb2_grpc.add_PeerServiceServicer_to_server(PeerService(self.replicator, self.links, self.queries, insecure=insecure),
                                                         server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)

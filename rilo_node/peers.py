@@ -13,6 +13,7 @@ from pathlib import Path
 
 import grpc
 
+from rilo_node import projections
 from rilo_node import store as st
 from rilo_node.clock import Clock, rfc3339
 from rilo_node.errors import SignatureError
@@ -24,6 +25,7 @@ from rilo_node.replication import (
 )
 from rilo_node.signing import Keyring, VerifiedRecord, strip_annex, verify_record
 from rilo_node.topology import Directory
+from rilo_node.validation import may_endorse
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +95,7 @@ class Incoming:
 
     record: record_pb2.SignedRecord
     verified: VerifiedRecord | None = None
-    body: seizure_pb2.SeizureCase | None = None
+    body: object | None = None  # the parsed body: a SeizureCase, or a request-side message
     error: str = ""
 
 
@@ -112,6 +114,8 @@ class Replicator:
 
     def set_directory(self, directory: Directory) -> None:
         self.directory = directory
+        me = directory.get(self.me)
+        self._my_members = frozenset(directory.members_of(self.me)) if me is not None and me.role == "rilo" else frozenset()
         self.ent = Entitlements(directory)
         self._pair_cache: dict[str, tuple[int, list]] = {}  # peer -> (head seq, keys)
 
@@ -139,12 +143,19 @@ class Replicator:
                     w = record_pb2.Withdrawal.FromString(rec.body)
                     if not w.record_id or not w.version:
                         raise SignatureError("withdrawal names no record")
+                elif h.kind in projections.KINDS:
+                    if not h.retracted:
+                        item.body = projections.parse_body(h.kind, rec.body)
+                        if h.kind == projections.ENDORSEMENT and not may_endorse(
+                                h.origin, item.body.seizure.origin, self.directory):
+                            raise SignatureError(f"{h.origin} is not the RILO of {item.body.seizure.origin}: "
+                                                 "it may not validate its seizures")
                 elif h.kind not in (SEIZURE, WITHDRAWAL):
                     raise SignatureError(f"unknown record kind {h.kind}")
             except SignatureError as exc:
                 item.error = f"refused: {exc}"
             except Exception as exc:  # noqa: BLE001 - a body that does not parse
-                item.error = f"refused: body does not parse ({type(exc).__name__})"
+                item.error = f"refused: body does not parse ({type(exc).__name__}: {exc})"
             out.append(item)
         return out
 
@@ -232,9 +243,27 @@ class Replicator:
                 st.put_projection_txn(conn, row, items, new=new)
             elif not new:
                 st.delete_projection_txn(conn, h.origin, h.record_id)
+            if self._my_members and h.origin in self._my_members:
+                self.store.endorsements_pending = True  # an endorsement here may have to follow it
+        elif h.kind in projections.KINDS:
+            projections.project_txn(conn, h, v.record.body, body)
+            if body is not None:
+                self._noticed_txn(conn, h, body, peer, now)
         elif h.kind == WITHDRAWAL:
             w = record_pb2.Withdrawal.FromString(v.record.body)
             st.apply_withdrawal_txn(conn, h.origin, w.record_id, w.version)
+
+    def _noticed_txn(self, conn, h: record_pb2.RecordHeader, body, peer: str, now: str) -> None:
+        """What a received request-side record means for this node beyond storing it."""
+        if h.kind == projections.ENDORSEMENT and body.seizure.origin == self.me:
+            self.store.validation_pending = True  # own seizures held in the region may now be published
+        elif h.kind == projections.RESPONSE and body.released and body.request.origin == self.me:
+            # The other half of the release in the audit (the origin wrote its own when it released).
+            st.audit_txn(conn, at=now, actor=h.origin, action="released_to_me",
+                         keys=[[k.origin, k.record_id, k.version] for k in body.released],
+                         detail={"request": f"{body.request.origin}/{body.request.record_id}",
+                                 "response": f"{h.origin}/{h.record_id}", "annex": body.annex_released,
+                                 "via": peer})
 
     # -- serving -----------------------------------------------------------------------
 

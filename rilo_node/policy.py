@@ -284,3 +284,43 @@ def may_discover(policy: Policy, origin: str, node: str, directory: Directory) -
 
 def may_hold_annex(policy: Policy, origin: str, node: str, directory: Directory) -> bool:
     return node in annex_set(policy, origin, directory)
+
+
+# --- derived policies -----------------------------------------------------------
+
+def with_node(policy: Policy, node: str, *, annex: bool = False) -> Policy:
+    """The policy widened to let `node` hold the record (and, with `annex`, its annex): a release.
+
+    `node` joins share.nodes (and annex.nodes) and leaves their exclude lists; nothing else changes,
+    so H' = H ∪ {node} and, with annex, A' = A ∪ {node}.
+    """
+
+    def add(spec: ScopeSpec) -> ScopeSpec:
+        return ScopeSpec(spec.scope, tuple(sorted({*spec.nodes, node})), tuple(x for x in spec.exclude if x != node))
+
+    return Policy(add(policy.share), policy.discover, add(policy.annex) if annex else policy.annex,
+                  tlp=policy.tlp, handling=policy.handling, handling_note=policy.handling_note)
+
+
+def within_region(policy: Policy, origin: str, directory: Directory) -> Policy:
+    """The policy cut down to the origin's region: every set becomes set ∩ ({o} ∪ region(o)).
+
+    What a member publishes while its home RILO has not yet validated a record (validation.required).
+    GLOBAL becomes REGION, RILOS becomes the region's RILOs by name, named nodes outside the region
+    are dropped; AREA and REGION are inside the region already.
+    """
+    region = _origin_field(directory, origin, "region")
+    inside = directory.ids_where("region", region) | {origin}
+    rilos_inside = sorted(directory.ids_where("role", "rilo") & inside)
+
+    def cut(spec: ScopeSpec) -> ScopeSpec:
+        nodes = {n for n in spec.nodes if n in inside}
+        scope = spec.scope
+        if scope == "GLOBAL":
+            scope = "REGION"
+        elif scope == "RILOS":
+            scope, nodes = "NAMED", nodes | set(rilos_inside)
+        return ScopeSpec(scope, tuple(sorted(nodes)), spec.exclude)
+
+    return Policy(cut(policy.share), cut(policy.discover), cut(policy.annex), tlp=policy.tlp,
+                  handling=policy.handling, handling_note=policy.handling_note)

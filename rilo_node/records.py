@@ -7,13 +7,16 @@ import json
 import logging
 import sqlite3
 from dataclasses import dataclass
+from datetime import timedelta
 
+from rilo_node import projections
 from rilo_node import store as st
 from rilo_node.clock import Clock, new_ulid, rfc3339
 from rilo_node.errors import AlreadyExistsError, NotFoundError, RiloError, ValidationError
 from rilo_node.grpc_api.convert import annex_to_pb, enum_prefix, policy_to_pb, seizure_from_bytes, seizure_to_pb
 from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2, seizure_pb2
-from rilo_node.policy import Policy, PolicyDefaults, parse_policy
+from rilo_node.grpc_api.convert import policy_from_pb
+from rilo_node.policy import Policy, PolicyDefaults, parse_policy, with_node, within_region
 from rilo_node.replication import Entitlements, withdrawal_targets
 from rilo_node.seizure import validate_seizure
 from rilo_node.signing import SigningKey, make_record
@@ -48,6 +51,9 @@ class PreparedSeizure:
     record: record_pb2.SignedRecord
     submit_hash: bytes
     created_at: str
+    # Set while the record is held inside its region awaiting validation: the serialized
+    # SharingPolicy it is to be published with once its home RILO endorses it.
+    intended_policy: bytes | None = None
 
 
 def submission_hash(body: bytes, policy: bytes, annex: bytes | None) -> bytes:
@@ -177,6 +183,8 @@ class RecordBook:
         # Set by the node when it replicates: own records then owe direct deliveries, and a
         # correction that narrows the policy sends a withdrawal to the nodes it no longer entitles.
         self.entitlements: Entitlements | None = None
+        # validation.required: new seizures stay inside the region until the home RILO endorses them.
+        self.validation_required = False
 
     # -- preparing (CPU only, runs on the caller's thread) -----------------------------
 
@@ -196,9 +204,11 @@ class RecordBook:
         return hit
 
     def prepare(self, data: dict, *, record_id: str | None = None, version: int = 1,
-                body_pb=None) -> PreparedSeizure:
+                body_pb=None, hold_in_region: bool | None = None) -> PreparedSeizure:
         """Validate, normalise, serialize and sign. `body_pb` is the SeizureCase the data was read
-        from, if any: when validation changed nothing, its bytes are used as they are."""
+        from, if any: when validation changed nothing, its bytes are used as they are. With
+        `hold_in_region` (by default: validation.required), the signed policy is cut down to the region
+        and the submitted one is kept for when the home RILO validates the record."""
         if not isinstance(data, dict):
             raise ValidationError("", "a seizure must be a JSON object")
         body = validate_seizure(data, node_country=self.node_country, today=self.clock.now().date())
@@ -207,6 +217,12 @@ class RecordBook:
         policy_in = body.pop("policy", None)
         annex = body.pop("annex", None) or None
         policy, policy_pb, policy_bytes = self._policy(policy_in)
+        intended = None
+        if self.validation_required if hold_in_region is None else hold_in_region:
+            held_policy = within_region(policy, self.node_id, self.directory)
+            if held_policy != policy:
+                intended = policy_bytes
+                policy, policy_pb = held_policy, policy_to_pb(held_policy)
         created_at = rfc3339(self.clock.now())
         if body_pb is not None and _same_body(body, data):
             body_bytes = body_pb.SerializeToString(deterministic=True)
@@ -218,7 +234,7 @@ class RecordBook:
             policy=policy_pb, body=body_bytes, annex=annex_bytes,
         )
         return PreparedSeizure(rid, version, body, policy, rec, submission_hash(body_bytes, policy_bytes, annex_bytes),
-                               created_at)
+                               created_at, intended)
 
     # -- writing -------------------------------------------------------------------
 
@@ -263,6 +279,16 @@ class RecordBook:
         policy = record_pb2.RecordHeader.FromString(prep.record.header).policy.SerializeToString(deterministic=True)
         row, items = seizure_projection(self.node_id, prep.record_id, prep.version, prep.body, policy)
         st.put_projection_txn(conn, row, items, new=new)
+        if prep.intended_policy is not None:
+            conn.execute(
+                "INSERT INTO held_for_validation (record_id, version, intended_policy) VALUES (?, ?, ?) "
+                "ON CONFLICT (record_id) DO UPDATE SET version = excluded.version, "
+                "intended_policy = excluded.intended_policy, published_version = NULL",
+                (prep.record_id, prep.version, prep.intended_policy),
+            )
+        elif not new:
+            conn.execute("DELETE FROM held_for_validation WHERE record_id = ? AND published_version IS NULL",
+                         (prep.record_id,))
         self._owe_deliveries_txn(conn, prep.record)
 
     def _owe_deliveries_txn(self, conn: sqlite3.Connection, rec: record_pb2.SignedRecord) -> None:
@@ -337,7 +363,8 @@ class RecordBook:
                 raise NotFoundError(f"no own record {record_id!r}")
             if held.retracted:
                 raise ConflictError(f"record {record_id!r} is retracted; it cannot be corrected")
-            prep = self.prepare(data, record_id=record_id, version=held.version + 1)
+            prep = self.prepare(data, record_id=record_id, version=held.version + 1,
+                                hold_in_region=self.validation_required and self.held_in_region(record_id))
 
             def txn(conn, prep=prep, held_version=held.version):
                 current = st.held_version_txn(conn, self.node_id, record_id)
@@ -386,6 +413,8 @@ class RecordBook:
                     None, now,
                 )
                 st.delete_projection_txn(conn, self.node_id, record_id)
+                projections.unproject_txn(conn, self.node_id, record_id)
+                conn.execute("DELETE FROM held_for_validation WHERE record_id = ?", (record_id,))
                 self._owe_deliveries_txn(conn, rec)
                 st.audit_txn(conn, at=now, actor=actor or self.node_id, action="retract",
                              keys=[[self.node_id, record_id, held.version + 1]])
@@ -396,6 +425,148 @@ class RecordBook:
                 return outcome
         raise ConflictError(f"record {record_id!r} changed during the retraction; try again")
 
+    # -- records of other kinds, releases, validation, retention ----------------------
+
+    def sign(self, *, kind: int, policy: policy_pb2.SharingPolicy, body: bytes, record_id: str | None = None,
+             version: int = 1, annex: bytes | None = None) -> record_pb2.SignedRecord:
+        return make_record(self.key, record_id=record_id or new_ulid(self.clock), version=version, kind=kind,
+                           created_at=rfc3339(self.clock.now()), policy=policy, body=body, annex=annex)
+
+    def put_signed_txn(self, conn: sqlite3.Connection, rec: record_pb2.SignedRecord, *, now: str | None = None,
+                       previous_header: bytes | None = None) -> record_pb2.RecordHeader:
+        """Store an own record of a kind other than SEIZURE (request, response, closure, notice,
+        endorsement) with its projection; owe its direct deliveries. With `previous_header` (the
+        version it replaces), nodes the new version no longer entitles get a withdrawal."""
+        h = record_pb2.RecordHeader.FromString(rec.header)
+        now = now or rfc3339(self.clock.now())
+        st.upsert_record_txn(conn, record_row(rec, origin=self.node_id, record_id=h.record_id, version=h.version,
+                                              kind=h.kind, created_at=h.created_at, retracted=h.retracted),
+                             None, now, new=previous_header is None)
+        projections.project_txn(conn, h, rec.body)
+        self._owe_deliveries_txn(conn, rec)
+        if previous_header is not None:
+            self._withdraw_txn(conn, previous_header, rec)
+        return h
+
+    def held_in_region(self, record_id: str) -> bool:
+        """True while an own seizure waits inside its region for its home RILO's validation."""
+        row = self.store.reader.execute(
+            "SELECT 1 FROM held_for_validation WHERE record_id = ? AND published_version IS NULL", (record_id,)
+        ).fetchone()
+        return row is not None
+
+    def _reversion_txn(self, conn: sqlite3.Connection, held: st.StoredRecord, policy: Policy, now: str,
+                       ) -> record_pb2.SignedRecord:
+        """The next version of an own seizure with the same body and annex under another policy."""
+        pb = policy_to_pb(policy)
+        rec = make_record(self.key, record_id=held.record_id, version=held.version + 1, kind=SEIZURE,
+                          created_at=now, policy=pb, body=held.body or b"", annex=held.annex)
+        st.upsert_record_txn(conn, record_row(rec, origin=self.node_id, record_id=held.record_id,
+                                              version=held.version + 1, kind=SEIZURE, created_at=now), None, now)
+        policy_bytes = pb.SerializeToString(deterministic=True)
+        conn.execute("UPDATE seizures SET version = ?, policy = ? WHERE origin = ? AND record_id = ?",
+                     (held.version + 1, policy_bytes, self.node_id, held.record_id))
+        st.add_submission_txn(conn, held.record_id, held.version + 1,
+                              submission_hash(held.body or b"", policy_bytes, held.annex))
+        self._owe_deliveries_txn(conn, rec)
+        self._withdraw_txn(conn, held.header, rec)
+        return rec
+
+    def release_txn(self, conn: sqlite3.Connection, record_id: str, to: str, *, annex: bool, now: str,
+                    ) -> record_pb2.RecordKey | None:
+        """Let `to` hold an own seizure (and, with `annex`, its annex): its next version, with `to`
+        added to the policy. None when `to` may hold that much already."""
+        row = conn.execute(f"SELECT {st.RECORD_COLUMNS} FROM records WHERE origin = ? AND record_id = ?",
+                           (self.node_id, record_id)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no own record {record_id!r}")
+        held = st.row_to_record(row)
+        if held.kind != SEIZURE or held.retracted or held.withdrawn:
+            raise ConflictError(f"record {record_id!r} is not a live seizure; it cannot be released")
+        header = record_pb2.RecordHeader.FromString(held.header)
+        policy = policy_from_pb(header.policy)
+        wider = with_node(policy, to, annex=annex)
+        ent = self.entitlements.of if self.entitlements else None
+        if ent is not None:
+            before = ent(header)
+            if to in before.hold and (not annex or to in before.annex):
+                return None
+        elif wider == policy:
+            return None
+        self._reversion_txn(conn, held, wider, now)
+        return record_pb2.RecordKey(origin=self.node_id, record_id=record_id, version=held.version + 1)
+
+    def home_rilo(self) -> str | None:
+        info = self.directory.get(self.node_id)
+        rilo = self.directory.get(info.area) if info and info.role == "member" and info.area else None
+        return rilo.id if rilo else None
+
+    def publish_validated(self) -> int:
+        """Publish, with the policy they were submitted with, the own seizures held inside the region
+        that the home RILO has endorsed (the endorsement names their current body). Returns how many."""
+        rilo = self.home_rilo()
+        if rilo is None:
+            return 0
+        self.store.validation_pending = False
+
+        def txn(conn) -> int:
+            rows = conn.execute(
+                "SELECT h.record_id, h.intended_policy, e.body_sha256 FROM held_for_validation h "
+                "JOIN endorsements e ON e.seizure_origin = ? AND e.seizure_id = h.record_id AND e.origin = ? "
+                "WHERE h.published_version IS NULL AND e.verdict = 'ENDORSED'", (self.node_id, rilo)).fetchall()
+            now = rfc3339(self.clock.now())
+            done = 0
+            for record_id, intended, endorsed_sha in rows:
+                row = conn.execute(f"SELECT {st.RECORD_COLUMNS} FROM records WHERE origin = ? AND record_id = ?",
+                                   (self.node_id, record_id)).fetchone()
+                if row is None:
+                    continue
+                held = st.row_to_record(row)
+                header = record_pb2.RecordHeader.FromString(held.header)
+                if held.retracted or header.body_sha256 != endorsed_sha:
+                    continue  # retracted, or corrected since the RILO looked: it waits for a new verdict
+                policy = policy_from_pb(policy_pb2.SharingPolicy.FromString(intended))
+                rec = self._reversion_txn(conn, held, policy, now)
+                conn.execute("UPDATE held_for_validation SET published_version = ? WHERE record_id = ?",
+                             (held.version + 1, record_id))
+                st.audit_txn(conn, at=now, actor=rilo, action="publish",
+                             keys=[[self.node_id, record_id, held.version + 1]],
+                             detail={"reason": f"validated by {rilo}"})
+                done += 1 if rec else 0
+            return done
+
+        return self.store.write(txn)
+
+    def retention_due(self, days: int, limit: int = 1000) -> list[str]:
+        """Own live records older than `days`: seizures by their seizure date, other records by the
+        time their origin signed them. Oldest first."""
+        cutoff_dt = self.clock.now() - timedelta(days=days)
+        cutoff_date, cutoff = cutoff_dt.date().isoformat(), rfc3339(cutoff_dt)
+        rows = self.store.reader.execute(
+            "SELECT r.record_id FROM records r LEFT JOIN seizures s ON s.origin = r.origin AND s.record_id = r.record_id "
+            "WHERE r.origin = ? AND r.retracted = 0 AND r.kind != ? AND "
+            "((r.kind = ? AND s.seizure_date < ?) OR (r.kind != ? AND r.created_at < ?)) "
+            "ORDER BY COALESCE(s.seizure_date, r.created_at) LIMIT ?",
+            (self.node_id, WITHDRAWAL, SEIZURE, cutoff_date, SEIZURE, cutoff, limit)).fetchall()
+        return [r[0] for r in rows]
+
+    def retain(self, days: int) -> int:
+        """Retention: retract every own record older than `days` (0: keep forever). The retraction is a
+        signed tombstone that replaces the record on every node that holds it."""
+        if days <= 0:
+            return 0
+        done = 0
+        while True:
+            due = self.retention_due(days)
+            for record_id in due:
+                if self.retract(record_id, actor="retention").created:
+                    done += 1
+            if len(due) < 1000:
+                break
+        if done:
+            logger.info("[node=%s] retention: retracted %d records older than %d days", self.node_id, done, days)
+        return done
+
     # -- reading -------------------------------------------------------------------
 
     def body_of(self, rec: st.StoredRecord) -> dict | None:
@@ -405,11 +576,17 @@ class RecordBook:
 
     def reindex(self) -> int:
         """Rebuild the search projections from the signed bytes; returns the seizures indexed."""
-        records = [r for r in self.store.iter_records() if r.kind == SEIZURE and r.body and not r.withdrawn]
+        held = [r for r in self.store.iter_records() if r.body and not r.withdrawn and not r.retracted]
+        records = [r for r in held if r.kind == SEIZURE]
+        others = [r for r in held if r.kind in projections.KINDS]
 
         def txn(conn):
             conn.execute("DELETE FROM seizures")
             conn.execute("DELETE FROM seizure_items")
+            for table in ("requests", "request_events", "endorsements"):
+                conn.execute(f"DELETE FROM {table}")
+            for r in others:
+                projections.project_txn(conn, record_pb2.RecordHeader.FromString(r.header), r.body)
             for r in records:
                 policy = record_pb2.RecordHeader.FromString(r.header).policy.SerializeToString(deterministic=True)
                 row, items = seizure_projection(r.origin, r.record_id, r.version, seizure_from_bytes(r.body), policy)

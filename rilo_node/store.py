@@ -43,11 +43,11 @@ class StoredRecord:
     received_from: str | None = None
 
 
-_RECORD_COLUMNS = ("seq, origin, record_id, version, kind, created_at, key_id, header, body, annex, signature, "
+RECORD_COLUMNS = _RECORD_COLUMNS = ("seq, origin, record_id, version, kind, created_at, key_id, header, body, annex, signature, "
                    "withdrawn, retracted, received_from")
 
 
-def _row_to_record(row) -> StoredRecord:
+def row_to_record(row) -> StoredRecord:
     return StoredRecord(
         seq=row[0], origin=row[1], record_id=row[2], version=row[3], kind=row[4], created_at=row[5],
         key_id=row[6], header=row[7], body=row[8], annex=row[9], signature=row[10],
@@ -86,6 +86,10 @@ class Store:
         # left something for them (rows to index, deliveries owed); each job clears its own.
         self.fts_pending = True
         self.outbox_pending = True
+        # An endorsement of an own seizure arrived (publish what it validates); a member's seizure
+        # arrived at its RILO (its endorsement may have to follow a new policy).
+        self.validation_pending = True
+        self.endorsements_pending = True
         self._writer = threading.Thread(target=self._write_loop, name=f"store-writer:{self.path.name}", daemon=True)
         self._writer.start()
 
@@ -204,7 +208,7 @@ class Store:
         row = self.reader.execute(
             f"SELECT {_RECORD_COLUMNS} FROM records WHERE origin = ? AND record_id = ?", (origin, record_id)
         ).fetchone()
-        return _row_to_record(row) if row else None
+        return row_to_record(row) if row else None
 
     def iter_records(self, after_seq: int = 0, origin: str | None = None, batch: int = 500) -> Iterator[StoredRecord]:
         """Records in local sequence order after `after_seq`, read in pages (no long read transaction)."""
@@ -222,7 +226,7 @@ class Store:
             if not rows:
                 return
             for row in rows:
-                yield _row_to_record(row)
+                yield row_to_record(row)
             seq = rows[-1][0]
 
     def last_seq(self) -> int:
@@ -383,7 +387,7 @@ def search_local(store: Store, where: str, args: list, limit: int) -> list[Store
         f"WHERE {where} AND r.withdrawn = 0 ORDER BY s.seizure_date DESC, s.origin, s.record_id LIMIT ?",
         [*args, limit],
     ).fetchall()
-    return [_row_to_record(r) for r in rows]
+    return [row_to_record(r) for r in rows]
 
 
 # -- replication bookkeeping --------------------------------------------------------
@@ -418,6 +422,8 @@ def apply_withdrawal_txn(conn: sqlite3.Connection, origin: str, record_id: str, 
     )
     if cur.rowcount:
         delete_projection_txn(conn, origin, record_id)
+        for table in ("requests", "request_events", "endorsements"):
+            conn.execute(f"DELETE FROM {table} WHERE origin = ? AND record_id = ?", (origin, record_id))
     conn.execute(
         "INSERT INTO withdrawals (origin, record_id, version) VALUES (?, ?, ?) "
         "ON CONFLICT (origin, record_id) DO UPDATE SET version = MAX(version, excluded.version)",

@@ -11,8 +11,8 @@ from tests.cluster.harness import Cluster
 def make_cluster(tmp_path, directory, network_ca, topology_path):
     made: list[Cluster] = []
 
-    def make(ids: list[str]) -> Cluster:
-        cluster = Cluster(tmp_path / f"net{len(made)}", directory, ids, network_ca, topology_path)
+    def make(ids: list[str], **kwargs) -> Cluster:
+        cluster = Cluster(tmp_path / f"net{len(made)}", directory, ids, network_ca, topology_path, **kwargs)
         made.append(cluster)
         return cluster
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import tomllib
 import time
 from pathlib import Path
 
@@ -17,9 +19,26 @@ from rilo_node.provision import NodeFolder, init_node_dir
 from rilo_node.topology import Directory
 
 
+def set_config(path: Path, settings: dict[str, dict]) -> None:
+    """Change some keys of a node.toml: {table: {key: value}}."""
+    data = tomllib.loads(path.read_text())
+    for table, values in settings.items():
+        data.setdefault(table, {}).update(values)
+    lines = []
+    for table, values in data.items():
+        lines.append(f"[{table}]")
+        for key, value in values.items():
+            lines.append(f"{key} = {json.dumps(value)}")
+        lines.append("")
+    path.write_text("\n".join(lines))
+
+
 class Cluster:
-    def __init__(self, workdir: Path, full: Directory, ids: list[str], ca: CertificateAuthority, topology: Path):
+    def __init__(self, workdir: Path, full: Directory, ids: list[str], ca: CertificateAuthority, topology: Path,
+                 *, clock=None, settings: dict[str, dict[str, dict]] | None = None):
         self.workdir = workdir
+        self.clock = clock
+        self.settings = settings or {}
         self.ca = ca
         self.links = Links()
         self.folders: dict[str, NodeFolder] = {}
@@ -28,6 +47,8 @@ class Cluster:
         directory = full.subset(ids)
         for node_id in ids:
             folder = init_node_dir(workdir / node_id, node_id, topology, ca=ca)
+            if node_id in self.settings:
+                set_config(folder.config, self.settings[node_id])
             self.folders[node_id] = folder
             directory = directory.with_node_fields(node_id, signing_key=folder.signing_key.public_b64)
         self.directory = directory
@@ -45,7 +66,7 @@ class Cluster:
         config = load_config(self.folders[node_id].config)
         if node_id in self.ports:
             config = dataclasses.replace(config, listen=f"127.0.0.1:{self.ports[node_id]}")
-        node = Node(config, directory=self.directory, links=self.links)
+        node = Node(config, directory=self.directory, links=self.links, clock=self.clock)
         self.ports[node_id] = node.start(replication=False)
         self.nodes[node_id] = node
         return node

@@ -25,15 +25,15 @@ _sym_db = _symbol_database.Default()
 from rilo_node.pb.rilo.v1 import policy_pb2 as rilo__node_dot_pb_dot_rilo_dot_v1_dot_policy__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!rilo_node/pb/rilo/v1/record.proto\x12\x07rilo.v1\x1a!rilo_node/pb/rilo/v1/policy.proto\"\xef\x01\n\x0cRecordHeader\x12\x0e\n\x06origin\x18\x01 \x01(\t\x12\x11\n\trecord_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x04\x12!\n\x04kind\x18\x04 \x01(\x0e\x32\x13.rilo.v1.RecordKind\x12\x12\n\ncreated_at\x18\x05 \x01(\t\x12&\n\x06policy\x18\x06 \x01(\x0b\x32\x16.rilo.v1.SharingPolicy\x12\x0e\n\x06key_id\x18\x07 \x01(\t\x12\x13\n\x0b\x62ody_sha256\x18\x08 \x01(\x0c\x12\x14\n\x0c\x61nnex_sha256\x18\t \x01(\x0c\x12\x11\n\tretracted\x18\n \x01(\x08\"^\n\x0cSignedRecord\x12\x0e\n\x06header\x18\x01 \x01(\x0c\x12\x0c\n\x04\x62ody\x18\x02 \x01(\x0c\x12\r\n\x05\x61nnex\x18\x03 \x01(\x0c\x12\x11\n\tsignature\x18\x04 \x01(\x0c\x12\x0e\n\x06key_id\x18\x05 \x01(\t\"0\n\nWithdrawal\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\"?\n\tRecordKey\x12\x0e\n\x06origin\x18\x01 \x01(\t\x12\x11\n\trecord_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x04*^\n\nRecordKind\x12\x1b\n\x17RECORD_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13RECORD_KIND_SEIZURE\x10\x01\x12\x1a\n\x16RECORD_KIND_WITHDRAWAL\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!rilo_node/pb/rilo/v1/record.proto\x12\x07rilo.v1\x1a!rilo_node/pb/rilo/v1/policy.proto\"\xef\x01\n\x0cRecordHeader\x12\x0e\n\x06origin\x18\x01 \x01(\t\x12\x11\n\trecord_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x04\x12!\n\x04kind\x18\x04 \x01(\x0e\x32\x13.rilo.v1.RecordKind\x12\x12\n\ncreated_at\x18\x05 \x01(\t\x12&\n\x06policy\x18\x06 \x01(\x0b\x32\x16.rilo.v1.SharingPolicy\x12\x0e\n\x06key_id\x18\x07 \x01(\t\x12\x13\n\x0b\x62ody_sha256\x18\x08 \x01(\x0c\x12\x14\n\x0c\x61nnex_sha256\x18\t \x01(\x0c\x12\x11\n\tretracted\x18\n \x01(\x08\"^\n\x0cSignedRecord\x12\x0e\n\x06header\x18\x01 \x01(\x0c\x12\x0c\n\x04\x62ody\x18\x02 \x01(\x0c\x12\r\n\x05\x61nnex\x18\x03 \x01(\x0c\x12\x11\n\tsignature\x18\x04 \x01(\x0c\x12\x0e\n\x06key_id\x18\x05 \x01(\t\"0\n\nWithdrawal\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\"?\n\tRecordKey\x12\x0e\n\x06origin\x18\x01 \x01(\t\x12\x11\n\trecord_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x04*\xdf\x01\n\nRecordKind\x12\x1b\n\x17RECORD_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13RECORD_KIND_SEIZURE\x10\x01\x12\x1a\n\x16RECORD_KIND_WITHDRAWAL\x10\x02\x12\x17\n\x13RECORD_KIND_REQUEST\x10\x03\x12\x18\n\x14RECORD_KIND_RESPONSE\x10\x04\x12\x17\n\x13RECORD_KIND_CLOSURE\x10\x05\x12\x16\n\x12RECORD_KIND_NOTICE\x10\x06\x12\x1b\n\x17RECORD_KIND_ENDORSEMENT\x10\x07\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'rilo_node.pb.rilo.v1.record_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RECORDKIND']._serialized_start=534
-  _globals['_RECORDKIND']._serialized_end=628
+  _globals['_RECORDKIND']._serialized_start=535
+  _globals['_RECORDKIND']._serialized_end=758
   _globals['_RECORDHEADER']._serialized_start=82
   _globals['_RECORDHEADER']._serialized_end=321
   _globals['_SIGNEDRECORD']._serialized_start=323

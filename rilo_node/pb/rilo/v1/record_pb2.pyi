@@ -12,9 +12,19 @@ class RecordKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RECORD_KIND_UNSPECIFIED: _ClassVar[RecordKind]
     RECORD_KIND_SEIZURE: _ClassVar[RecordKind]
     RECORD_KIND_WITHDRAWAL: _ClassVar[RecordKind]
+    RECORD_KIND_REQUEST: _ClassVar[RecordKind]
+    RECORD_KIND_RESPONSE: _ClassVar[RecordKind]
+    RECORD_KIND_CLOSURE: _ClassVar[RecordKind]
+    RECORD_KIND_NOTICE: _ClassVar[RecordKind]
+    RECORD_KIND_ENDORSEMENT: _ClassVar[RecordKind]
 RECORD_KIND_UNSPECIFIED: RecordKind
 RECORD_KIND_SEIZURE: RecordKind
 RECORD_KIND_WITHDRAWAL: RecordKind
+RECORD_KIND_REQUEST: RecordKind
+RECORD_KIND_RESPONSE: RecordKind
+RECORD_KIND_CLOSURE: RecordKind
+RECORD_KIND_NOTICE: RecordKind
+RECORD_KIND_ENDORSEMENT: RecordKind
 
 class RecordHeader(_message.Message):
     __slots__ = ("origin", "record_id", "version", "kind", "created_at", "policy", "key_id", "body_sha256", "annex_sha256", "retracted")
