@@ -13,7 +13,7 @@ from rilo_node.config import KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-NODE_PROTO = ROOT / "proto" / "rilo_node" / "pb" / "rilo" / "v1" / "node.proto"
+PROTOS = [ROOT / "proto" / "rilo_node" / "pb" / "rilo" / "v1" / name for name in ("node.proto", "request.proto")]
 EXAMPLE = DOCS / "examples" / "node-client.mjs"
 
 
@@ -35,7 +35,7 @@ def command_paths(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ())
 
 COMMANDS = command_paths(build_parser())
 CONFIG_KEYS = [f"{table}.{key}" for table, keys in KEYS.items() for key in keys]
-PROTO_TEXT = NODE_PROTO.read_text(encoding="utf-8")
+PROTO_TEXT = "\n".join(p.read_text(encoding="utf-8") for p in PROTOS)
 RPCS = re.findall(r"^\s*rpc\s+(\w+)\s*\(", PROTO_TEXT, re.MULTILINE)
 SERVICES = re.findall(r"^\s*service\s+(\w+)\s*\{", PROTO_TEXT, re.MULTILINE)
 
@@ -64,8 +64,8 @@ def test_the_parser_has_the_commands_this_test_walks():
 
 @pytest.mark.parametrize("words", COMMANDS, ids=" ".join)
 def test_every_command_and_subcommand_is_documented_as_rilo_node_command_sub(words):
-    text = read("operator-guide.md") + "\n" + read("api.md")
-    assert mentions(text, words), f"`rilo-node {' '.join(words)}` is in the CLI but in neither guide"
+    text = read("operator-guide.md") + "\n" + read("api.md") + "\n" + read("analyst-guide.md")
+    assert mentions(text, words), f"`rilo-node {' '.join(words)}` is in the CLI but in no guide"
 
 
 @pytest.mark.parametrize("key", CONFIG_KEYS)
@@ -75,12 +75,12 @@ def test_every_config_key_is_documented_in_the_operator_guide(key):
 
 
 def test_node_proto_has_rpcs_to_check():
-    assert len(RPCS) >= 10 and "SubmitSeizure" in RPCS and "Search" in RPCS
+    assert len(RPCS) >= 15 and "SubmitSeizure" in RPCS and "Search" in RPCS and "CreateRequest" in RPCS
 
 
 @pytest.mark.parametrize("rpc", RPCS)
 def test_every_rpc_of_node_proto_is_named_in_the_api_guide(rpc):
-    assert re.search(rf"\b{rpc}\b", read("api.md")), f"RPC {rpc} of node.proto is not named in docs/api.md"
+    assert re.search(rf"\b{rpc}\b", read("api.md")), f"RPC {rpc} of node.proto or request.proto is not named in docs/api.md"
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -98,17 +98,17 @@ def test_the_readme_links_to_docs_files_that_exist():
 
 def test_the_readme_links_to_the_three_guides():
     links = set(markdown_links((ROOT / "README.md").read_text(encoding="utf-8")))
-    assert {"docs/operator-guide.md", "docs/api.md", "docs/design.md"} <= links
+    assert {"docs/operator-guide.md", "docs/api.md", "docs/design.md", "docs/analyst-guide.md"} <= links
 
 
-@pytest.mark.parametrize("name", ["operator-guide.md", "api.md", "design.md"])
+@pytest.mark.parametrize("name", ["operator-guide.md", "api.md", "design.md", "analyst-guide.md"])
 def test_relative_links_in_the_guides_point_to_files_that_exist(name):
     links = [link for link in markdown_links(read(name)) if link and "://" not in link]
     missing = [link for link in links if not (DOCS / link).exists()]
     assert not missing, f"docs/{name} links to files that do not exist: {missing}"
 
 
-@pytest.mark.parametrize("name", ["operator-guide.md", "api.md", "design.md"])
+@pytest.mark.parametrize("name", ["operator-guide.md", "api.md", "design.md", "analyst-guide.md"])
 def test_every_command_the_docs_show_being_run_exists(name):
     known = set(COMMANDS) | {path[:1] for path in COMMANDS}
     groups = {path[0] for path in COMMANDS if len(path) > 1}
