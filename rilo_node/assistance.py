@@ -37,6 +37,11 @@ MAX_REASON = 2_000
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def _value(enum, prefix: str, name: str) -> int:
+    """The number of an enum value by its short name; 0 (unspecified) for a name this version lacks."""
+    return enum.DESCRIPTOR.values_by_name[prefix + name].number if prefix + name in enum.DESCRIPTOR.values_by_name else 0
+
+
 def _enum_ok(enum, value: int) -> bool:
     return value != 0 and value in enum.DESCRIPTOR.values_by_number
 
@@ -173,18 +178,21 @@ def derive(requester: str, addressee: str, due_date: str, created_at: str, event
     return Derived(status, overdue, updated, responses, counted)
 
 
-def deadline_actions(status: str, due_date: str, today: dt.date, reminder_days: int, sent: set[str]) -> list[str]:
+def deadline_actions(status: str, due_date: str, today: dt.date, reminder_days: int, sent: set[str],
+                     created: dt.date | None = None) -> list[str]:
     """Which notices a requester's node owes for one of its requests today. Pure.
 
-    REMINDER (to the addressee) once the due date is `reminder_days` away or less; OVERDUE (to the
-    requester's RILO) once the due date has passed. Each is sent once, and only while the request
-    is open.
+    REMINDER (to the addressee) once the due date is `reminder_days` away or less, unless the
+    request was sent (`created`) inside that window already; OVERDUE (to the requester's RILO) once
+    the due date has passed. Each is sent once, and only while the request is open.
     """
     if status not in OPEN:
         return []
     due = dt.date.fromisoformat(due_date)
     out = []
-    if "REMINDER" not in sent and today <= due and (due - today).days <= reminder_days:
+    window_opens = due - dt.timedelta(days=reminder_days)
+    if ("REMINDER" not in sent and window_opens <= today <= due
+            and (created is None or created < window_opens)):
         out.append("REMINDER")
     if "OVERDUE" not in sent and today > due:
         out.append("OVERDUE")
@@ -208,11 +216,16 @@ class Requests:
 
     def create(self, msg: request_pb2.AssistanceRequest, *, record_id: str = "", actor: str = ""):
         """Sign and store a request; returns (RecordKey, created)."""
+        today = self.clock.now().date()
         if record_id:
             from rilo_node.seizure import _record_id as normal_id
 
             record_id = normal_id(record_id)
-        req = check_request(msg, self.me, self.directory, self.clock.now().date())
+            earlier = self.store.get_record(self.me, record_id)
+            if earlier is not None and earlier.kind == REQUEST:
+                # A retry: judged as of the day it was first sent (its due date may have passed since).
+                today = min(today, dt.date.fromisoformat(earlier.created_at[:10]))
+        req = check_request(msg, self.me, self.directory, today)
         body = req.SerializeToString(deterministic=True)
         rec = self.book.sign(kind=REQUEST, policy=named_policy(parties(self.me, req)), body=body,
                              record_id=record_id or None)
@@ -252,9 +265,22 @@ class Requests:
         return rec, request_pb2.AssistanceRequest.FromString(rec.body)
 
     def respond(self, key: record_pb2.RecordKey, status: int, *, text: str = "", reason: str = "", records=(),
-                release: bool = False, release_annex: bool = False, actor: str = ""):
-        """The addressee's response; returns (RecordKey of the response, [released RecordKey])."""
+                release: bool = False, release_annex: bool = False, actor: str = "", record_id: str = ""):
+        """The addressee's response; returns (RecordKey of the response, [released RecordKey]).
+        With `record_id`, a retry returns the response first written under that id."""
         rec, req = self._request(key)
+        if record_id:
+            from rilo_node.seizure import _record_id as normal_id
+
+            record_id = normal_id(record_id)
+            earlier = self.store.get_record(self.me, record_id)
+            if earlier is not None:
+                first = request_pb2.RequestResponse.FromString(earlier.body or b"") if earlier.kind == RESPONSE else None
+                if first is None or (first.request.origin, first.request.record_id, first.status) != (
+                        rec.origin, rec.record_id, status):
+                    raise AlreadyExistsError(f"record_id {record_id!r} already exists with other content")
+                return (record_pb2.RecordKey(origin=self.me, record_id=record_id, version=earlier.version),
+                        list(first.released))
         if req.addressee != self.me:
             raise PermissionDeniedError(f"only the addressee ({req.addressee}) responds to this request")
         if not _enum_ok(request_pb2.ResponseStatus, status):
@@ -278,22 +304,24 @@ class Requests:
                                       request_pb2.RESPONSE_STATUS_PARTIALLY_ANSWERED):
             raise ValidationError("release", "records are released with an ANSWERED or PARTIALLY_ANSWERED response")
         requester = rec.origin
-        if self._closed(rec.origin, rec.record_id):
-            raise ConflictError(f"request {rec.origin}/{rec.record_id} is closed")
-        policy = record_pb2.RecordHeader.FromString(rec.header).policy
+        # The parties of the request, from its body: never a wider audience than the request's own.
+        policy = named_policy(parties(requester, req))
 
         def txn(conn):
+            if self._closed(rec.origin, rec.record_id, conn):
+                raise ConflictError(f"request {rec.origin}/{rec.record_id} is closed")
             now = rfc3339(self.clock.now())
             released = []
-            for record_id in dict.fromkeys(to_release):
-                k = self.book.release_txn(conn, record_id, requester, annex=release_annex, now=now)
+            for own_id in dict.fromkeys(to_release):
+                k = self.book.release_txn(conn, own_id, requester, annex=release_annex, now=now)
                 if k is not None:
                     released.append(k)
             body = request_pb2.RequestResponse(
                 request=record_pb2.RecordKey(origin=rec.origin, record_id=rec.record_id), status=status,
                 text=text, reason=reason, records=list(records), released=released,
                 annex_released=bool(released) and release_annex)
-            out = self.book.sign(kind=RESPONSE, policy=policy, body=body.SerializeToString(deterministic=True))
+            out = self.book.sign(kind=RESPONSE, policy=policy, body=body.SerializeToString(deterministic=True),
+                                 record_id=record_id or None)
             h = self.book.put_signed_txn(conn, out, now=now)
             st.audit_txn(conn, at=now, actor=actor or self.me, action="respond",
                          keys=[[self.me, h.record_id, 1]],
@@ -314,14 +342,14 @@ class Requests:
             raise PermissionDeniedError(f"only the requester ({rec.origin}) closes this request")
         if len(text) > MAX_RESPONSE_TEXT:
             raise ValidationError("text", f"longer than {MAX_RESPONSE_TEXT} characters")
-        if self._closed(rec.origin, rec.record_id):
-            raise ConflictError(f"request {rec.origin}/{rec.record_id} is closed already")
-        policy = record_pb2.RecordHeader.FromString(rec.header).policy
+        policy = named_policy(parties(rec.origin, req))
         body = request_pb2.RequestClosure(request=record_pb2.RecordKey(origin=rec.origin, record_id=rec.record_id),
                                           text=text)
         out = self.book.sign(kind=CLOSURE, policy=policy, body=body.SerializeToString(deterministic=True))
 
         def txn(conn):
+            if self._closed(rec.origin, rec.record_id, conn):
+                raise ConflictError(f"request {rec.origin}/{rec.record_id} is closed already")
             now = rfc3339(self.clock.now())
             h = self.book.put_signed_txn(conn, out, now=now)
             st.audit_txn(conn, at=now, actor=actor or self.me, action="close", keys=[[self.me, h.record_id, 1]],
@@ -330,8 +358,8 @@ class Requests:
 
         return self.store.write(txn)
 
-    def _closed(self, origin: str, record_id: str) -> bool:
-        return self.store.reader.execute(
+    def _closed(self, origin: str, record_id: str, conn=None) -> bool:
+        return (conn or self.store.reader).execute(
             "SELECT 1 FROM request_events WHERE request_origin = ? AND request_id = ? AND kind = ? AND origin = ?",
             (origin, record_id, CLOSURE, origin)).fetchone() is not None
 
@@ -355,9 +383,12 @@ class Requests:
             "SELECT origin, record_id, addressee, via_rilo, assistance, urgency, subject, due_date, created_at "
             f"FROM requests {where} ORDER BY created_at DESC, record_id DESC", args).fetchall()
         today = self.clock.now().date()
+        summaries = [self._summary(conn, row, today) for row in rows]
+        if box == "ALL":
+            summaries = sorted(summaries + self._notice_only(conn, today), key=lambda s: (s.created_at, s.key.record_id),
+                               reverse=True)
         out = []
-        for row in rows:
-            s = self._summary(conn, row, today)
+        for s in summaries:
             if overdue_only and not s.overdue:
                 continue
             if status and request_pb2.RequestStatus.Name(s.status) != "REQUEST_STATUS_" + status:
@@ -367,15 +398,38 @@ class Requests:
                 break
         return out
 
+    def _notice_only(self, conn, today: dt.date) -> list[request_pb2.RequestSummary]:
+        """Requests this node knows of only from a notice (an overdue notice to the requester's RILO):
+        who asked whom, by when, and whether it is overdue; not the subject, not the status."""
+        rows = conn.execute(
+            "SELECT r.body, e.created_at FROM request_events e JOIN records r ON r.origin = e.origin "
+            "AND r.record_id = e.record_id LEFT JOIN requests q ON q.origin = e.request_origin "
+            "AND q.record_id = e.request_id WHERE e.kind = ? AND q.record_id IS NULL AND r.body IS NOT NULL "
+            "ORDER BY e.created_at", (NOTICE,)).fetchall()
+        by_request: dict[tuple[str, str], request_pb2.RequestSummary] = {}
+        for body, created in rows:
+            n = request_pb2.RequestNotice.FromString(body)
+            k = (n.request.origin, n.request.record_id)
+            s = by_request.get(k)
+            if s is None:
+                s = by_request[k] = request_pb2.RequestSummary(
+                    key=record_pb2.RecordKey(origin=k[0], record_id=k[1], version=1), requester=k[0],
+                    addressee=n.addressee, assistance=n.assistance, urgency=n.urgency, due_date=n.due_date,
+                    created_at=created, status=request_pb2.REQUEST_STATUS_UNKNOWN, notice_only=True)
+            s.updated_at = created
+            if n.type == request_pb2.NOTICE_TYPE_OVERDUE:
+                s.overdue = True
+        return list(by_request.values())
+
     def _summary(self, conn, row, today: dt.date) -> request_pb2.RequestSummary:
         origin, record_id, addressee, via, assistance, urgency, subject, due, created = row
         d = derive(origin, addressee, due, created, self._events(conn, origin, record_id), today)
         return request_pb2.RequestSummary(
             key=record_pb2.RecordKey(origin=origin, record_id=record_id, version=1), requester=origin,
             addressee=addressee, via_rilo=via,
-            assistance=request_pb2.AssistanceType.Value("ASSISTANCE_TYPE_" + assistance),
-            urgency=request_pb2.Urgency.Value("URGENCY_" + urgency), subject=subject, due_date=due,
-            created_at=created, status=request_pb2.RequestStatus.Value("REQUEST_STATUS_" + d.status),
+            assistance=_value(request_pb2.AssistanceType, "ASSISTANCE_TYPE_", assistance),
+            urgency=_value(request_pb2.Urgency, "URGENCY_", urgency), subject=subject, due_date=due,
+            created_at=created, status=_value(request_pb2.RequestStatus, "REQUEST_STATUS_", d.status),
             overdue=d.overdue, updated_at=d.updated_at, responses=d.responses)
 
     def get(self, key: record_pb2.RecordKey) -> request_pb2.GetRequestResponse:
@@ -424,7 +478,8 @@ class Requests:
             events = self._events(conn, origin, record_id)
             d = derive(origin, addressee, due, created, events, today)
             sent = {e.status for e in events if e.kind == NOTICE and e.origin == self.me}
-            for notice in deadline_actions(d.status, due, today, reminder_days, sent):
+            for notice in deadline_actions(d.status, due, today, reminder_days, sent,
+                                           dt.date.fromisoformat(created[:10])):
                 owed.append((row, notice))
         done = 0
         for row, notice in owed:
@@ -447,7 +502,11 @@ class Requests:
         rec = self.book.sign(kind=NOTICE, policy=named_policy(nodes), body=body.SerializeToString(deterministic=True))
 
         def txn(conn) -> bool:
-            # Checked again inside the write: a notice is sent once, whatever runs the job.
+            # Checked again inside the write: a notice is sent once, whatever runs the job, and not
+            # after an answer or a closure that came in meanwhile.
+            today = self.clock.now().date()
+            if derive(origin, addressee, due, row[8], self._events(conn, origin, record_id), today).status not in OPEN:
+                return False
             if conn.execute("SELECT 1 FROM request_events WHERE request_origin = ? AND request_id = ? AND kind = ? "
                             "AND status = ? AND origin = ?", (origin, record_id, NOTICE, notice, self.me)).fetchone():
                 return False

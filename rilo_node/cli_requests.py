@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import grpc
 
 from rilo_node.cli import (
@@ -23,6 +25,16 @@ CREATE_FLAGS = {"to": "addressee", "type": "assistance", "basis": "legal_basis",
 
 def _name(enum, number: int) -> str:
     return enum_to_str(enum.DESCRIPTOR, number)
+
+
+def limit_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 10_000:
+        raise argparse.ArgumentTypeError("must be between 1 and 10000")
+    return value
 
 
 def record_key(text: str, flag: str, *, need_origin: bool = True) -> record_pb2.RecordKey:
@@ -50,16 +62,31 @@ def summary_json(s: request_pb2.RequestSummary) -> dict:
         "via_rilo": s.via_rilo or None, "assistance": _name(request_pb2.AssistanceType, s.assistance),
         "urgency": _name(request_pb2.Urgency, s.urgency), "subject": s.subject, "due_date": s.due_date,
         "created_at": s.created_at, "status": _name(request_pb2.RequestStatus, s.status), "overdue": s.overdue,
-        "updated_at": s.updated_at, "responses": s.responses,
+        "updated_at": s.updated_at, "responses": s.responses, "notice_only": s.notice_only,
     }
 
 
+def _keys(keys) -> list[dict]:
+    return [{"origin": k.origin, "record_id": k.record_id, "version": k.version} for k in keys]
+
+
 def event_json(e: request_pb2.RequestEvent) -> dict:
+    """One response, closure or notice; every key present for its kind, whether set or not."""
+    out = {"origin": e.key.origin, "record_id": e.key.record_id, "kind": _name(record_pb2.RecordKind, e.kind),
+           "created_at": e.created_at, "counts": e.counts}
     which = e.WhichOneof("body")
-    body = pb_to_dict(getattr(e, which)) if which else {}
-    body.pop("request", None)
-    return {"origin": e.key.origin, "record_id": e.key.record_id, "kind": _name(record_pb2.RecordKind, e.kind),
-            "created_at": e.created_at, "counts": e.counts, **body}
+    if which == "response":
+        r = e.response
+        out.update(status=_name(request_pb2.ResponseStatus, r.status), text=r.text, reason=r.reason,
+                   records=_keys(r.records), released=_keys(r.released), annex_released=r.annex_released)
+    elif which == "closure":
+        out.update(text=e.closure.text)
+    elif which == "notice":
+        n = e.notice
+        out.update(type=_name(request_pb2.NoticeType, n.type), addressee=n.addressee, due_date=n.due_date,
+                   urgency=_name(request_pb2.Urgency, n.urgency),
+                   assistance=_name(request_pb2.AssistanceType, n.assistance))
+    return out
 
 
 # -- request create|list|show|respond|close ------------------------------------------
@@ -77,7 +104,10 @@ def cmd_request_create(args) -> int:
     if args.about:
         data["records"] = [{"origin": k.origin, "record_id": k.record_id}
                            for k in (record_key(a, "--about") for a in args.about)]
-    record_id = data.pop("record_id", None) or args.id or ""
+    record_id = args.id or data.pop("record_id", None) or ""
+    data.pop("record_id", None)
+    if not isinstance(record_id, str):
+        raise CliError(f"{args.file}: record_id: must be text (a ULID or UUID)", EXIT_BAD_INPUT)
     with client_of(args) as c:
         if args.via_rilo:
             status = _call(c.admin.GetStatus, node_pb2.GetStatusRequest(), args)
@@ -88,6 +118,8 @@ def cmd_request_create(args) -> int:
             msg = dict_to_pb(data, request_pb2.AssistanceRequest(), "request")
         except ValidationError as exc:
             raise CliError(str(exc), EXIT_BAD_INPUT) from None
+        except (TypeError, ValueError) as exc:
+            raise CliError(f"request: {exc}", EXIT_BAD_INPUT) from None
         resp = _call(c.requests.CreateRequest, request_pb2.CreateRequestRequest(record_id=record_id, request=msg), args)
     if args.json:
         print_json(key_json(resp.key, created=resp.created))
@@ -114,7 +146,7 @@ def cmd_request_list(args) -> int:
         route = f"{r['requester']} -> {r['addressee']}" + (f" via {r['via_rilo']}" if r["via_rilo"] else "")
         status = r["status"] + (" OVERDUE" if r["overdue"] else "")
         print(f"{r['origin']}/{r['record_id']}  {route:<22} {r['assistance']:<12} {r['urgency']:<9} "
-              f"due {r['due_date']}  {status:<20} {r['subject']}")
+              f"due {r['due_date']}  {status:<20} {r['subject'] or '(known here from a notice only)'}")
     if not rows:
         print("no requests")
     return EXIT_OK
@@ -162,7 +194,7 @@ def cmd_request_respond(args) -> int:
         request=record_key(args.request, "REQUEST", need_origin=False),
         status=request_pb2.ResponseStatus.Value("RESPONSE_STATUS_" + args.status), text=args.text or "",
         reason=args.reason or "", records=records, release=args.release or args.with_annex,
-        release_annex=args.with_annex)
+        release_annex=args.with_annex, record_id=args.id or "")
     with client_of(args) as c:
         resp = _call(c.requests.RespondToRequest, request, args)
     if args.json:
@@ -255,7 +287,7 @@ def add_parsers(sub, seizure) -> None:
     box.add_argument("--outbox", action="store_true", help="sent by this node")
     p.add_argument("--overdue", action="store_true", help="only open requests past their due date")
     p.add_argument("--status", choices=REQUEST_STATUS)
-    p.add_argument("--limit", type=int, default=1000)
+    p.add_argument("--limit", type=limit_arg, default=1000)
     p.add_argument("--json", action="store_true")
     add_connection_args(p)
     p.set_defaults(func=cmd_request_list)
@@ -275,6 +307,7 @@ def add_parsers(sub, seizure) -> None:
     p.add_argument("--release", action="store_true",
                    help="release this node's records the request concerns to the requester (a new version each)")
     p.add_argument("--with-annex", action="store_true", help="release their annex too (implies --release)")
+    p.add_argument("--id", metavar="RECORD_ID", help="a ULID or UUID: responding again with it never duplicates")
     p.add_argument("--json", action="store_true")
     add_connection_args(p)
     p.set_defaults(func=cmd_request_respond)
@@ -300,7 +333,7 @@ def add_parsers(sub, seizure) -> None:
 
     p = seizure.add_parser("validations", help="seizures and their validation state (members' at a RILO, own at a member)")
     p.add_argument("--pending", action="store_true", help="only those without a verdict on their current body")
-    p.add_argument("--limit", type=int, default=1000)
+    p.add_argument("--limit", type=limit_arg, default=1000)
     p.add_argument("--json", action="store_true")
     add_connection_args(p)
     p.set_defaults(func=cmd_seizure_validations)

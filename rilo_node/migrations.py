@@ -217,7 +217,8 @@ def m0005_requests_and_validation(db: "sqlite_utils.Database") -> None:
         )
         """
     )
-    db.execute("CREATE UNIQUE INDEX endorsements_seizure ON endorsements (seizure_origin, seizure_id, origin)")
+    # Not unique: after a retraction a RILO's next verdict is a new record, and a node may hold both.
+    db.execute("CREATE INDEX endorsements_seizure ON endorsements (seizure_origin, seizure_id, origin)")
     # Own seizures held inside the region until the home RILO validates them (validation.required):
     # the policy they are to be published with once it does. Local bookkeeping, not a projection.
     db.execute(
@@ -230,6 +231,8 @@ def m0005_requests_and_validation(db: "sqlite_utils.Database") -> None:
         )
         """
     )
+    # Nodes an own seizure was released to (on request): a later correction or publication keeps them.
+    db["releases"].create({"record_id": str, "node": str, "annex": int}, pk=("record_id", "node"))
 
 
 def applied(conn: sqlite3.Connection) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -145,7 +146,7 @@ class Replicator:
                         raise SignatureError("withdrawal names no record")
                 elif h.kind in projections.KINDS:
                     if not h.retracted:
-                        item.body = projections.parse_body(h.kind, rec.body)
+                        item.body = projections.parse_body(h.kind, rec.body, h, self.directory.__contains__)
                         if h.kind == projections.ENDORSEMENT and not may_endorse(
                                 h.origin, item.body.seizure.origin, self.directory):
                             raise SignatureError(f"{h.origin} is not the RILO of {item.body.seizure.origin}: "
@@ -182,8 +183,10 @@ class Replicator:
             return ["duplicate"] * len(records)
         now = rfc3339(self.clock.now())
         me = self.me
+        signals: set[str] = set()  # raised on the store once the batch has committed
 
         def txn(conn) -> list[str]:
+            signals.clear()
             outcomes = []
             for item in items:
                 if item.error:
@@ -214,20 +217,37 @@ class Replicator:
                 elif verdict is Verdict.ANNEX:
                     # Stored again (a new local seq), so that this node's own feeds pass the annex on
                     # to the entitled peers that got the record without it from here.
-                    self._store_txn(conn, v, item.body, v.record.annex, peer, now, new=False)
+                    self._store_txn(conn, v, item.body, v.record.annex, peer, now, new=False, signals=signals)
+                elif verdict is Verdict.STORE and h.kind in projections.KINDS:
+                    # One record that cannot be stored must not hold back the rest of the batch.
+                    conn.execute("SAVEPOINT one_record")
+                    try:
+                        self._store_txn(conn, v, item.body, None, peer, now, new=held is None, signals=signals)
+                    except sqlite3.Error as exc:
+                        conn.execute("ROLLBACK TO one_record")
+                        st.security_event_txn(conn, at=now, kind="bad_record", peer=peer, origin=h.origin,
+                                              record_id=h.record_id, detail=f"{via}: not stored: {exc}")
+                        conn.execute("RELEASE one_record")
+                        outcomes.append(f"refused: not stored ({exc})")
+                        continue
+                    conn.execute("RELEASE one_record")
                 elif verdict is Verdict.STORE:
                     annex = None if annex_refused else (v.record.annex or None)
-                    self._store_txn(conn, v, item.body, annex, peer, now, new=held is None)
+                    self._store_txn(conn, v, item.body, annex, peer, now, new=held is None, signals=signals)
                 outcomes.append(verdict.value)
             if checkpoint is not None:
                 st.set_checkpoint_txn(conn, peer, checkpoint, now)
             return outcomes
 
         stored = iter(self.store.write(txn))
+        if "validation" in signals:
+            self.store.validation_pending = True
+        if "endorsements" in signals:
+            self.store.endorsements_pending = True
         return ["duplicate" if d else next(stored) for d in duplicate]
 
     def _store_txn(self, conn, v: VerifiedRecord, body: seizure_pb2.SeizureCase | None, annex: bytes | None, peer: str, now: str,
-                   *, new: bool) -> None:
+                   *, new: bool, signals: set[str]) -> None:
         h = v.header
         rec = v.record if annex else strip_annex(v.record)
         st.upsert_record_txn(
@@ -244,20 +264,25 @@ class Replicator:
             elif not new:
                 st.delete_projection_txn(conn, h.origin, h.record_id)
             if self._my_members and h.origin in self._my_members:
-                self.store.endorsements_pending = True  # an endorsement here may have to follow it
+                signals.add("endorsements")  # an endorsement of this RILO's may have to follow it
         elif h.kind in projections.KINDS:
             projections.project_txn(conn, h, v.record.body, body)
             if body is not None:
-                self._noticed_txn(conn, h, body, peer, now)
+                self._noticed_txn(conn, h, body, peer, now, signals)
         elif h.kind == WITHDRAWAL:
             w = record_pb2.Withdrawal.FromString(v.record.body)
             st.apply_withdrawal_txn(conn, h.origin, w.record_id, w.version)
 
-    def _noticed_txn(self, conn, h: record_pb2.RecordHeader, body, peer: str, now: str) -> None:
+    def _noticed_txn(self, conn, h: record_pb2.RecordHeader, body, peer: str, now: str, signals: set[str]) -> None:
         """What a received request-side record means for this node beyond storing it."""
         if h.kind == projections.ENDORSEMENT and body.seizure.origin == self.me:
-            self.store.validation_pending = True  # own seizures held in the region may now be published
+            signals.add("validation")  # own seizures held in the region may now be published
         elif h.kind == projections.RESPONSE and body.released and body.request.origin == self.me:
+            # Only the addressee of one of this node's requests releases, and only its own records.
+            addressee = conn.execute("SELECT addressee FROM requests WHERE origin = ? AND record_id = ?",
+                                     (self.me, body.request.record_id)).fetchone()
+            if addressee is None or addressee[0] != h.origin or any(k.origin != h.origin for k in body.released):
+                return
             # The other half of the release in the audit (the origin wrote its own when it released).
             st.audit_txn(conn, at=now, actor=h.origin, action="released_to_me",
                          keys=[[k.origin, k.record_id, k.version] for k in body.released],

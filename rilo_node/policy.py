@@ -302,12 +302,13 @@ def with_node(policy: Policy, node: str, *, annex: bool = False) -> Policy:
                   tlp=policy.tlp, handling=policy.handling, handling_note=policy.handling_note)
 
 
-def within_region(policy: Policy, origin: str, directory: Directory) -> Policy:
+def within_region(policy: Policy, origin: str, directory: Directory, *, keep: tuple[str, ...] = ()) -> Policy:
     """The policy cut down to the origin's region: every set becomes set ∩ ({o} ∪ region(o)).
 
     What a member publishes while its home RILO has not yet validated a record (validation.required).
     GLOBAL becomes REGION, RILOS becomes the region's RILOs by name, named nodes outside the region
-    are dropped; AREA and REGION are inside the region already.
+    are dropped; AREA and REGION are inside the region already. Nodes in `keep` (the home RILO,
+    which must see the record to validate it) are then added to share.nodes wherever they are.
     """
     region = _origin_field(directory, origin, "region")
     inside = directory.ids_where("region", region) | {origin}
@@ -322,5 +323,8 @@ def within_region(policy: Policy, origin: str, directory: Directory) -> Policy:
             scope, nodes = "NAMED", nodes | set(rilos_inside)
         return ScopeSpec(scope, tuple(sorted(nodes)), spec.exclude)
 
-    return Policy(cut(policy.share), cut(policy.discover), cut(policy.annex), tlp=policy.tlp,
-                  handling=policy.handling, handling_note=policy.handling_note)
+    cut_policy = Policy(cut(policy.share), cut(policy.discover), cut(policy.annex), tlp=policy.tlp,
+                        handling=policy.handling, handling_note=policy.handling_note)
+    for node in keep:
+        cut_policy = with_node(cut_policy, node)
+    return cut_policy

@@ -157,6 +157,12 @@ def seizure_projection_pb(origin: str, record_id: str, version: int, msg: seizur
     return seizure_projection(origin, record_id, version, body, policy)
 
 
+def with_released(policy: Policy, released) -> Policy:
+    for node, annex in released:
+        policy = with_node(policy, node, annex=annex)
+    return policy
+
+
 def record_row(rec: record_pb2.SignedRecord, *, origin: str, record_id: str, version: int, kind: int,
                created_at: str, withdrawn: bool = False, retracted: bool = False) -> dict:
     return {
@@ -204,11 +210,13 @@ class RecordBook:
         return hit
 
     def prepare(self, data: dict, *, record_id: str | None = None, version: int = 1,
-                body_pb=None, hold_in_region: bool | None = None) -> PreparedSeizure:
+                body_pb=None, hold_in_region: bool | None = None,
+                released: tuple[tuple[str, bool], ...] = ()) -> PreparedSeizure:
         """Validate, normalise, serialize and sign. `body_pb` is the SeizureCase the data was read
         from, if any: when validation changed nothing, its bytes are used as they are. With
         `hold_in_region` (by default: validation.required), the signed policy is cut down to the region
-        and the submitted one is kept for when the home RILO validates the record."""
+        and the submitted one is kept for when the home RILO validates the record. `released` are the
+        (node, annex) pairs the record was released to: every version keeps them."""
         if not isinstance(data, dict):
             raise ValidationError("", "a seizure must be a JSON object")
         body = validate_seizure(data, node_country=self.node_country, today=self.clock.now().date())
@@ -217,9 +225,15 @@ class RecordBook:
         policy_in = body.pop("policy", None)
         annex = body.pop("annex", None) or None
         policy, policy_pb, policy_bytes = self._policy(policy_in)
+        if released:
+            policy = with_released(policy, released)
+            policy_pb = policy_to_pb(policy)
+            policy_bytes = policy_pb.SerializeToString(deterministic=True)
         intended = None
         if self.validation_required if hold_in_region is None else hold_in_region:
-            held_policy = within_region(policy, self.node_id, self.directory)
+            rilo = self.home_rilo()
+            held_policy = with_released(within_region(policy, self.node_id, self.directory,
+                                                      keep=(rilo,) if rilo else ()), released)
             if held_policy != policy:
                 intended = policy_bytes
                 policy, policy_pb = held_policy, policy_to_pb(held_policy)
@@ -364,7 +378,8 @@ class RecordBook:
             if held.retracted:
                 raise ConflictError(f"record {record_id!r} is retracted; it cannot be corrected")
             prep = self.prepare(data, record_id=record_id, version=held.version + 1,
-                                hold_in_region=self.validation_required and self.held_in_region(record_id))
+                                hold_in_region=self.validation_required and self.held_in_region(record_id),
+                                released=self.released_to(record_id))
 
             def txn(conn, prep=prep, held_version=held.version):
                 current = st.held_version_txn(conn, self.node_id, record_id)
@@ -448,6 +463,11 @@ class RecordBook:
             self._withdraw_txn(conn, previous_header, rec)
         return h
 
+    def released_to(self, record_id: str) -> tuple[tuple[str, bool], ...]:
+        rows = self.store.reader.execute("SELECT node, annex FROM releases WHERE record_id = ? ORDER BY node",
+                                         (record_id,)).fetchall()
+        return tuple((node, bool(annex)) for node, annex in rows)
+
     def held_in_region(self, record_id: str) -> bool:
         """True while an own seizure waits inside its region for its home RILO's validation."""
         row = self.store.reader.execute(
@@ -479,13 +499,25 @@ class RecordBook:
         row = conn.execute(f"SELECT {st.RECORD_COLUMNS} FROM records WHERE origin = ? AND record_id = ?",
                            (self.node_id, record_id)).fetchone()
         if row is None:
-            raise NotFoundError(f"no own record {record_id!r}")
+            raise ValidationError("release", f"{self.node_id}/{record_id} is not held here; it cannot be released "
+                                             "(respond without --release)")
         held = st.row_to_record(row)
         if held.kind != SEIZURE or held.retracted or held.withdrawn:
-            raise ConflictError(f"record {record_id!r} is not a live seizure; it cannot be released")
+            raise ValidationError("release", f"{self.node_id}/{record_id} is not a live seizure; it cannot be "
+                                             "released (respond without --release)")
         header = record_pb2.RecordHeader.FromString(held.header)
         policy = policy_from_pb(header.policy)
         wider = with_node(policy, to, annex=annex)
+        # Remembered for later versions (corrections, publication after validation), and applied to the
+        # policy a record held for validation is to be published with.
+        conn.execute("INSERT INTO releases (record_id, node, annex) VALUES (?, ?, ?) ON CONFLICT (record_id, node) "
+                     "DO UPDATE SET annex = MAX(annex, excluded.annex)", (record_id, to, int(annex)))
+        intended = conn.execute("SELECT intended_policy FROM held_for_validation WHERE record_id = ? "
+                                "AND published_version IS NULL", (record_id,)).fetchone()
+        if intended is not None:
+            widened = with_node(policy_from_pb(policy_pb2.SharingPolicy.FromString(intended[0])), to, annex=annex)
+            conn.execute("UPDATE held_for_validation SET intended_policy = ? WHERE record_id = ?",
+                         (policy_to_pb(widened).SerializeToString(deterministic=True), record_id))
         ent = self.entitlements.of if self.entitlements else None
         if ent is not None:
             before = ent(header)
@@ -508,6 +540,11 @@ class RecordBook:
         if rilo is None:
             return 0
         self.store.validation_pending = False
+        if not self.store.reader.execute(
+                "SELECT 1 FROM held_for_validation h JOIN endorsements e ON e.seizure_origin = ? "
+                "AND e.seizure_id = h.record_id AND e.origin = ? WHERE h.published_version IS NULL "
+                "AND e.verdict = 'ENDORSED' LIMIT 1", (self.node_id, rilo)).fetchone():
+            return 0
 
         def txn(conn) -> int:
             rows = conn.execute(
@@ -516,7 +553,10 @@ class RecordBook:
                 "WHERE h.published_version IS NULL AND e.verdict = 'ENDORSED'", (self.node_id, rilo)).fetchall()
             now = rfc3339(self.clock.now())
             done = 0
+            published = set()
             for record_id, intended, endorsed_sha in rows:
+                if record_id in published:
+                    continue
                 row = conn.execute(f"SELECT {st.RECORD_COLUMNS} FROM records WHERE origin = ? AND record_id = ?",
                                    (self.node_id, record_id)).fetchone()
                 if row is None:
@@ -526,28 +566,29 @@ class RecordBook:
                 if held.retracted or header.body_sha256 != endorsed_sha:
                     continue  # retracted, or corrected since the RILO looked: it waits for a new verdict
                 policy = policy_from_pb(policy_pb2.SharingPolicy.FromString(intended))
-                rec = self._reversion_txn(conn, held, policy, now)
+                self._reversion_txn(conn, held, policy, now)
+                published.add(record_id)
                 conn.execute("UPDATE held_for_validation SET published_version = ? WHERE record_id = ?",
                              (held.version + 1, record_id))
                 st.audit_txn(conn, at=now, actor=rilo, action="publish",
                              keys=[[self.node_id, record_id, held.version + 1]],
                              detail={"reason": f"validated by {rilo}"})
-                done += 1 if rec else 0
+                done += 1
             return done
 
         return self.store.write(txn)
 
     def retention_due(self, days: int, limit: int = 1000) -> list[str]:
         """Own live records older than `days`: seizures by their seizure date, other records by the
-        time their origin signed them. Oldest first."""
+        time their origin signed them. Oldest first. Not endorsements: they go with their seizure."""
         cutoff_dt = self.clock.now() - timedelta(days=days)
         cutoff_date, cutoff = cutoff_dt.date().isoformat(), rfc3339(cutoff_dt)
         rows = self.store.reader.execute(
             "SELECT r.record_id FROM records r LEFT JOIN seizures s ON s.origin = r.origin AND s.record_id = r.record_id "
-            "WHERE r.origin = ? AND r.retracted = 0 AND r.kind != ? AND "
+            "WHERE r.origin = ? AND r.retracted = 0 AND r.kind NOT IN (?, ?) AND "
             "((r.kind = ? AND s.seizure_date < ?) OR (r.kind != ? AND r.created_at < ?)) "
             "ORDER BY COALESCE(s.seizure_date, r.created_at) LIMIT ?",
-            (self.node_id, WITHDRAWAL, SEIZURE, cutoff_date, SEIZURE, cutoff, limit)).fetchall()
+            (self.node_id, WITHDRAWAL, projections.ENDORSEMENT, SEIZURE, cutoff_date, SEIZURE, cutoff, limit)).fetchall()
         return [r[0] for r in rows]
 
     def retain(self, days: int) -> int:

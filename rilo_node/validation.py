@@ -96,7 +96,7 @@ class Validations:
         return conn.execute(
             f"SELECT {', '.join('r.' + c.strip() for c in st.RECORD_COLUMNS.split(','))} FROM endorsements e "
             "JOIN records r ON r.origin = e.origin AND r.record_id = e.record_id "
-            "WHERE e.seizure_origin = ? AND e.seizure_id = ? AND e.origin = ?",
+            "WHERE e.seizure_origin = ? AND e.seizure_id = ? AND e.origin = ? ORDER BY e.created_at DESC LIMIT 1",
             (origin, record_id, self.me)).fetchone()
 
     def _endorse_txn(self, conn, seizure: st.StoredRecord, verdict: int, comments: str, actor: str):
@@ -129,31 +129,57 @@ class Validations:
         return record_pb2.RecordKey(origin=self.me, record_id=h.record_id, version=h.version), body.seizure
 
     def refresh(self) -> int:
-        """Let own endorsements follow their seizures: when a later version of an endorsed seizure with
-        the same body is held (published after validation, or released), the endorsement gets a new
-        version shared with that version's holders. Returns how many were refreshed."""
+        """Let own endorsements follow their seizures. When a later version of an endorsed seizure with
+        the same body is held here (published after validation, or released), the endorsement gets a
+        new version shared with that version's holders. When the body changed, the endorsement (still
+        about the old body) keeps only the holders the new version has too; when the seizure was
+        retracted, or withdrawn from this RILO, the endorsement is retracted. Returns the changes made."""
         self.store.endorsements_pending = False
         me = self.directory.get(self.me)
         if me is None or me.role != "rilo":
             return 0
         rows = self.store.reader.execute(
-            "SELECT e.seizure_origin, e.seizure_id, e.body_sha256, e.comments FROM endorsements e JOIN records r "
+            "SELECT e.record_id, e.seizure_origin, e.seizure_id, e.body_sha256, e.comments, e.verdict, "
+            "r.withdrawn, r.retracted FROM endorsements e JOIN records r "
             "ON r.origin = e.seizure_origin AND r.record_id = e.seizure_id "
-            "WHERE e.origin = ? AND e.verdict = 'ENDORSED' AND r.version > e.seizure_version "
-            "AND r.withdrawn = 0 AND r.retracted = 0", (self.me,)).fetchall()
+            "WHERE e.origin = ? AND (r.version != e.seizure_version OR r.withdrawn = 1 OR r.retracted = 1)",
+            (self.me,)).fetchall()
         done = 0
-        for origin, record_id, endorsed_sha, comments in rows:
-            seizure = self.store.get_record(origin, record_id)
-            if seizure is None:
+        for record_id, origin, seizure_id, endorsed_sha, comments, verdict, withdrawn, retracted in rows:
+            if withdrawn or retracted:
+                done += int(self.book.retract(record_id, actor="validation").created)
+                continue
+            seizure = self.store.get_record(origin, seizure_id)
+            if seizure is None or verdict != "ENDORSED":
                 continue
             header = record_pb2.RecordHeader.FromString(seizure.header)
-            if endorsed_sha != header.body_sha256:
-                continue  # corrected since: it waits for a new verdict
-            out = self.store.write(lambda conn, s=seizure, c=comments: self._endorse_txn(conn, s, ENDORSED, c,
-                                                                                        "validation"))
-            if out is not None:
+            if endorsed_sha == header.body_sha256:
+                txn = (lambda conn, s=seizure, c=comments: self._endorse_txn(conn, s, ENDORSED, c, "validation"))
+            else:
+                txn = (lambda conn, r=record_id, h=header: self._narrow_txn(conn, r, h))
+            if self.store.write(txn) is not None:
                 done += 1
         return done
+
+    def _narrow_txn(self, conn, record_id: str, seizure_header: record_pb2.RecordHeader):
+        """The endorsement of an earlier body, shared only with nodes that also hold the current version."""
+        row = conn.execute(f"SELECT {st.RECORD_COLUMNS} FROM records WHERE origin = ? AND record_id = ?",
+                           (self.me, record_id)).fetchone()
+        if row is None:
+            return None
+        previous = st.row_to_record(row)
+        if previous.retracted or not previous.body:
+            return None
+        ph = record_pb2.RecordHeader.FromString(previous.header)
+        keep = set(ph.policy.share.nodes) & (set(self._holders(seizure_header)) | {seizure_header.origin, self.me})
+        if keep == set(ph.policy.share.nodes):
+            return None
+        policy = endorsement_policy(sorted(keep), ph.policy.handling)
+        rec = self.book.sign(kind=ENDORSEMENT, policy=policy, body=previous.body, record_id=record_id,
+                             version=previous.version + 1)
+        now = rfc3339(self.clock.now())
+        self.book.put_signed_txn(conn, rec, now=now, previous_header=previous.header)
+        return record_id
 
     def listing(self, *, pending_only: bool = False, limit: int = 1000) -> list[request_pb2.SeizureValidation]:
         """At a RILO: its members' seizures held here. At a member: its own seizures. With the newest
@@ -172,7 +198,8 @@ class Validations:
             "SELECT r.origin, r.record_id, r.version, r.header, s.seizure_date, s.country, e.body_sha256, e.verdict, "
             "e.comments, e.created_at, h.record_id IS NOT NULL "
             "FROM records r JOIN seizures s ON s.origin = r.origin AND s.record_id = r.record_id "
-            "LEFT JOIN endorsements e ON e.seizure_origin = r.origin AND e.seizure_id = r.record_id AND e.origin = ? "
+            "LEFT JOIN endorsements e ON e.rowid = (SELECT x.rowid FROM endorsements x WHERE x.seizure_origin = r.origin "
+            "AND x.seizure_id = r.record_id AND x.origin = ? ORDER BY x.created_at DESC LIMIT 1) "
             "LEFT JOIN held_for_validation h ON r.origin = ? AND h.record_id = r.record_id "
             "AND h.published_version IS NULL "
             f"WHERE r.origin IN ({marks}) AND r.kind = ? AND r.withdrawn = 0 AND r.retracted = 0 "

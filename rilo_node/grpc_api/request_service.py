@@ -64,7 +64,8 @@ class RequestService(_ClientServiceBase, request_pb2_grpc.RequestServiceServicer
         actor = self._client(context)
         key, released = self.requests.respond(
             request.request, request.status, text=request.text, reason=request.reason, records=list(request.records),
-            release=request.release, release_annex=request.release_annex, actor=str(actor))
+            release=request.release, release_annex=request.release_annex, actor=str(actor),
+            record_id=request.record_id)
         return request_pb2.RespondToRequestResponse(key=key, released=released)
 
     @grpc_errors

@@ -315,6 +315,10 @@ def test_reminder_then_overdue_notice_with_a_moved_clock(make_cluster):
     settle(net)
     # The RILO heard of the overdue request, but does not hold the request itself.
     assert holders(net, "de", req.record_id) == {"de", "jp"}
+    with net.client("rilo-we") as c:
+        known = c.requests.ListRequests(request_pb2.ListRequestsRequest(overdue_only=True)).requests
+    assert [(s.key.record_id, s.notice_only, s.status, s.subject, s.addressee) for s in known] == \
+        [(req.record_id, True, request_pb2.REQUEST_STATUS_UNKNOWN, "", "jp")]
 
     # An answered request is no longer overdue and owes nothing more.
     with net.client("jp") as c:
@@ -351,3 +355,121 @@ def test_retention_retracts_old_records_everywhere(make_cluster):
     net.wait_for(tombstones, what="tombstones at fr and rilo-we")
     assert not net.holdings("fr")[("de", new.record_id)]["retracted"]
     assert [e["actor"] for e in de.store.audit_entries(limit=100) if e["action"] == "retract"] == ["retention"]
+
+
+# -- what a review found: each of these failed before its fix ----------------------------------
+
+
+def test_a_request_signed_with_a_wider_policy_than_its_parties_is_refused(net):
+    """Else the addressee would answer into that wider audience."""
+    from rilo_node.pb.rilo.v1 import policy_pb2
+
+    book = net.nodes["jp"].book
+    wide = policy_pb2.SharingPolicy(share=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_GLOBAL),
+                                    discover=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_GLOBAL),
+                                    annex=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_ORIGIN),
+                                    handling=policy_pb2.HANDLING_H0)
+    rec = book.sign(kind=REQUEST, policy=wide, body=a_request("de").SerializeToString(deterministic=True))
+    outcome = net.nodes["de"].replicator.receive([rec], peer="jp", via="test")
+    assert outcome[0].startswith("refused") and "NAMED to exactly its parties" in outcome[0]
+    bad = request_pb2.AssistanceRequest()
+    bad.CopyFrom(a_request("de"))
+    bad.due_date = "soon"
+    from rilo_node.assistance import named_policy
+
+    rec = book.sign(kind=REQUEST, policy=named_policy(["jp", "de"]), body=bad.SerializeToString(deterministic=True))
+    assert net.nodes["de"].replicator.receive([rec], peer="jp", via="test")[0].startswith("refused")
+    with net.client("de") as c:  # and the inbox still lists fine
+        assert c.requests.ListRequests(request_pb2.ListRequestsRequest()).requests == []
+
+
+def test_responses_go_to_the_parties_of_the_request_only(net):
+    req = create(net, "de", a_request("jp"))
+    net.wait_for(lambda: {"jp"} - holders(net, "de", req.record_id), what="request at jp")
+    with net.client("jp") as c:
+        out = c.requests.RespondToRequest(request_pb2.RespondToRequestRequest(
+            request=key("de", req.record_id), status=request_pb2.RESPONSE_STATUS_ANSWERED, text="answer",
+            record_id="01J00000000000000000000001"))
+        again = c.requests.RespondToRequest(request_pb2.RespondToRequestRequest(
+            request=key("de", req.record_id), status=request_pb2.RESPONSE_STATUS_ANSWERED, text="answer",
+            record_id="01J00000000000000000000001"))
+    assert out.key == again.key  # a retry with the same id writes nothing new
+    net.wait_for(lambda: {"de"} - holders(net, "jp", out.key.record_id), what="response at de")
+    settle(net)
+    assert holders(net, "jp", out.key.record_id) == {"de", "jp"}
+    held = net.nodes["jp"].store.get_record("jp", out.key.record_id)
+    h = record_pb2.RecordHeader.FromString(held.header)
+    assert sorted(h.policy.share.nodes) == ["de", "jp"]
+
+
+def test_a_release_survives_publication_after_validation(make_cluster):
+    net = make_cluster(NETWORK, settings={"de": {"validation": {"required": True}}})
+    # NAMED to a node outside the region: held, the home RILO is still let in to validate it.
+    sk = net.submit("de", member_seizure("de", net.directory, policy={"share": {"scope": "NAMED", "nodes": ["kr"]}}))
+    net.wait_for(lambda: {"rilo-we"} - holders(net, "de", sk.record_id), what="seizure at its RILO")
+    req = create(net, "jp", a_request("de", records=[key("de", sk.record_id)]))
+    net.wait_for(lambda: {"de"} - holders(net, "jp", req.record_id), what="request at de")
+    with net.client("de") as c:
+        c.requests.RespondToRequest(request_pb2.RespondToRequestRequest(
+            request=key("jp", req.record_id), status=request_pb2.RESPONSE_STATUS_ANSWERED, release=True))
+    net.wait_for(lambda: {"jp"} - holders(net, "de", sk.record_id), what="release at jp")
+    with net.client("rilo-we") as c:
+        c.validation.ValidateSeizure(request_pb2.ValidateSeizureRequest(
+            origin="de", record_id=sk.record_id, verdict=request_pb2.ENDORSEMENT_VERDICT_ENDORSED))
+
+    def published():
+        held = net.holdings("kr").get(("de", sk.record_id))
+        return None if held and held["version"] == 3 else f"kr holds {held}"
+
+    net.wait_for(published, what="publication reaches kr")
+    settle(net)
+    # The submitted audience (kr) plus the release (jp). The RILO, let in only to validate it, keeps a
+    # tombstone: the submitted policy did not name it.
+    assert holders(net, "de", sk.record_id) == {"de", "kr", "jp", "rilo-we"}
+    assert not net.holdings("jp")[("de", sk.record_id)]["withdrawn"]
+    assert net.holdings("rilo-we")[("de", sk.record_id)]["withdrawn"]
+
+
+def test_an_endorsement_follows_its_seizure_out_of_the_network(make_cluster):
+    net = make_cluster(NETWORK)
+    sk = net.submit("de", member_seizure("de", net.directory, policy={"share": {"scope": "GLOBAL"}}))
+    net.wait_for(lambda: set(NETWORK) - holders(net, "de", sk.record_id), what="seizure everywhere")
+    with net.client("rilo-we") as c:
+        e = c.validation.ValidateSeizure(request_pb2.ValidateSeizureRequest(
+            origin="de", record_id=sk.record_id, verdict=request_pb2.ENDORSEMENT_VERDICT_ENDORSED,
+            comments="checked against the airport's log")).key
+    net.wait_for(lambda: set(NETWORK) - holders(net, "rilo-we", e.record_id), what="endorsement everywhere")
+    # A correction that narrows the seizure to the area: the old endorsement narrows with it.
+    with net.client("de") as c:
+        from rilo_node.cli import submission_from_dict
+
+        c.records.UpdateSeizure(node_pb2.UpdateSeizureRequest(record_id=sk.record_id, submission=submission_from_dict(
+            member_seizure("de", net.directory, description="corrected", policy={"share": {"scope": "AREA"}}))))
+
+    def narrowed():
+        live = {n for n in net.nodes if (held := net.holdings(n).get(("rilo-we", e.record_id))) and held["body"]}
+        return None if live <= {"de", "fr", "rilo-we"} else live
+
+    net.wait_for(narrowed, what="endorsement narrowed to the seizure's new holders")
+    # Retracted: the endorsement is retracted too; a new verdict later is a new record, and
+    # nodes holding the old one store it (no clash between the two).
+    with net.client("de") as c:
+        c.records.RetractRecord(node_pb2.RetractRecordRequest(record_id=sk.record_id))
+    net.wait_for(lambda: not net.holdings("rilo-we")[("rilo-we", e.record_id)]["retracted"] and "live",
+                 what="endorsement retracted")
+
+
+def test_only_the_addressee_releases_to_the_requester(net):
+    """A response naming 'released' records from anyone but the addressee writes no audit entry."""
+    from rilo_node.assistance import named_policy
+
+    req = create(net, "de", a_request("jp"))
+    body = request_pb2.RequestResponse(request=key("de", req.record_id), status=request_pb2.RESPONSE_STATUS_ANSWERED,
+                                       released=[key("jp", "01J00000000000000000000009", 2)])
+    rec = net.nodes["fr"].book.sign(kind=RESPONSE, policy=named_policy(["fr", "de"]),
+                                    body=body.SerializeToString(deterministic=True))
+    assert net.nodes["de"].replicator.receive([rec], peer="fr", via="test") == ["stored"]
+    assert not [e for e in net.nodes["de"].store.audit_entries(limit=1000) if e["action"] == "released_to_me"]
+    with net.client("de") as c:  # stored, shown, but it does not count
+        full = c.requests.GetRequest(request_pb2.GetRequestRequest(request=key("de", req.record_id)))
+    assert status_name(full.summary) == "SENT" and [e.counts for e in full.events] == [False]

@@ -80,7 +80,7 @@ def test_a_request_from_hit_to_release_and_closure(net, tmp_path):
 
     def released():
         held = export(net, "de").get(("jp", sk["record_id"]))
-        return None if held and held["version"] == 2 and held["annex"] else held
+        return None if held and held["version"] == 2 and held["annex"] else f"de holds {held}"
 
     wait_for(released, what="the released record with its annex at de")
     shown = js(cli(net, "request", "show", ref, "--json", "--node", "de"))
@@ -127,7 +127,7 @@ def test_validation_through_the_cli(net, tmp_path):
 
     def spread():
         held = export(net, "jp").get(("de", sk["record_id"]))
-        return None if held and held["version"] == 2 else held
+        return None if held and held["version"] == 2 else f"jp holds {held}"
 
     wait_for(spread, what="validated seizure at jp")
     wait_for(lambda: None if js(cli(net, "seizure", "validations", "--json", "--node", "de"))["seizures"][0]["state"]

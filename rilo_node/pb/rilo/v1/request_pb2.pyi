@@ -46,6 +46,7 @@ class RequestStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REQUEST_STATUS_REFUSED: _ClassVar[RequestStatus]
     REQUEST_STATUS_POSTPONED: _ClassVar[RequestStatus]
     REQUEST_STATUS_CLOSED: _ClassVar[RequestStatus]
+    REQUEST_STATUS_UNKNOWN: _ClassVar[RequestStatus]
 
 class NoticeType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -99,6 +100,7 @@ REQUEST_STATUS_PARTIALLY_ANSWERED: RequestStatus
 REQUEST_STATUS_REFUSED: RequestStatus
 REQUEST_STATUS_POSTPONED: RequestStatus
 REQUEST_STATUS_CLOSED: RequestStatus
+REQUEST_STATUS_UNKNOWN: RequestStatus
 NOTICE_TYPE_UNSPECIFIED: NoticeType
 NOTICE_TYPE_REMINDER: NoticeType
 NOTICE_TYPE_OVERDUE: NoticeType
@@ -221,7 +223,7 @@ class ListRequestsRequest(_message.Message):
     def __init__(self, box: _Optional[_Union[RequestBox, str]] = ..., overdue_only: _Optional[bool] = ..., status: _Optional[_Union[RequestStatus, str]] = ..., limit: _Optional[int] = ...) -> None: ...
 
 class RequestSummary(_message.Message):
-    __slots__ = ("key", "requester", "addressee", "via_rilo", "assistance", "urgency", "subject", "due_date", "created_at", "status", "overdue", "updated_at", "responses")
+    __slots__ = ("key", "requester", "addressee", "via_rilo", "assistance", "urgency", "subject", "due_date", "created_at", "status", "overdue", "updated_at", "responses", "notice_only")
     KEY_FIELD_NUMBER: _ClassVar[int]
     REQUESTER_FIELD_NUMBER: _ClassVar[int]
     ADDRESSEE_FIELD_NUMBER: _ClassVar[int]
@@ -235,6 +237,7 @@ class RequestSummary(_message.Message):
     OVERDUE_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     RESPONSES_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_ONLY_FIELD_NUMBER: _ClassVar[int]
     key: _record_pb2.RecordKey
     requester: str
     addressee: str
@@ -248,7 +251,8 @@ class RequestSummary(_message.Message):
     overdue: bool
     updated_at: str
     responses: int
-    def __init__(self, key: _Optional[_Union[_record_pb2.RecordKey, _Mapping]] = ..., requester: _Optional[str] = ..., addressee: _Optional[str] = ..., via_rilo: _Optional[str] = ..., assistance: _Optional[_Union[AssistanceType, str]] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., subject: _Optional[str] = ..., due_date: _Optional[str] = ..., created_at: _Optional[str] = ..., status: _Optional[_Union[RequestStatus, str]] = ..., overdue: _Optional[bool] = ..., updated_at: _Optional[str] = ..., responses: _Optional[int] = ...) -> None: ...
+    notice_only: bool
+    def __init__(self, key: _Optional[_Union[_record_pb2.RecordKey, _Mapping]] = ..., requester: _Optional[str] = ..., addressee: _Optional[str] = ..., via_rilo: _Optional[str] = ..., assistance: _Optional[_Union[AssistanceType, str]] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., subject: _Optional[str] = ..., due_date: _Optional[str] = ..., created_at: _Optional[str] = ..., status: _Optional[_Union[RequestStatus, str]] = ..., overdue: _Optional[bool] = ..., updated_at: _Optional[str] = ..., responses: _Optional[int] = ..., notice_only: _Optional[bool] = ...) -> None: ...
 
 class ListRequestsResponse(_message.Message):
     __slots__ = ("requests",)
@@ -293,7 +297,7 @@ class GetRequestResponse(_message.Message):
     def __init__(self, summary: _Optional[_Union[RequestSummary, _Mapping]] = ..., request: _Optional[_Union[AssistanceRequest, _Mapping]] = ..., events: _Optional[_Iterable[_Union[RequestEvent, _Mapping]]] = ...) -> None: ...
 
 class RespondToRequestRequest(_message.Message):
-    __slots__ = ("request", "status", "text", "reason", "records", "release", "release_annex")
+    __slots__ = ("request", "status", "text", "reason", "records", "release", "release_annex", "record_id")
     REQUEST_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -301,6 +305,7 @@ class RespondToRequestRequest(_message.Message):
     RECORDS_FIELD_NUMBER: _ClassVar[int]
     RELEASE_FIELD_NUMBER: _ClassVar[int]
     RELEASE_ANNEX_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
     request: _record_pb2.RecordKey
     status: ResponseStatus
     text: str
@@ -308,7 +313,8 @@ class RespondToRequestRequest(_message.Message):
     records: _containers.RepeatedCompositeFieldContainer[_record_pb2.RecordKey]
     release: bool
     release_annex: bool
-    def __init__(self, request: _Optional[_Union[_record_pb2.RecordKey, _Mapping]] = ..., status: _Optional[_Union[ResponseStatus, str]] = ..., text: _Optional[str] = ..., reason: _Optional[str] = ..., records: _Optional[_Iterable[_Union[_record_pb2.RecordKey, _Mapping]]] = ..., release: _Optional[bool] = ..., release_annex: _Optional[bool] = ...) -> None: ...
+    record_id: str
+    def __init__(self, request: _Optional[_Union[_record_pb2.RecordKey, _Mapping]] = ..., status: _Optional[_Union[ResponseStatus, str]] = ..., text: _Optional[str] = ..., reason: _Optional[str] = ..., records: _Optional[_Iterable[_Union[_record_pb2.RecordKey, _Mapping]]] = ..., release: _Optional[bool] = ..., release_annex: _Optional[bool] = ..., record_id: _Optional[str] = ...) -> None: ...
 
 class RespondToRequestResponse(_message.Message):
     __slots__ = ("key", "released")
