@@ -190,9 +190,9 @@ def deadline_actions(status: str, due_date: str, today: dt.date, reminder_days: 
         return []
     due = dt.date.fromisoformat(due_date)
     out = []
-    window_opens = due - dt.timedelta(days=reminder_days)
-    if ("REMINDER" not in sent and window_opens <= today <= due
-            and (created is None or created < window_opens)):
+    # Day counts, not dates: any reminder_days is fine (no date arithmetic that could overflow).
+    if ("REMINDER" not in sent and 0 <= (due - today).days <= reminder_days
+            and (created is None or (due - created).days > reminder_days)):
         out.append("REMINDER")
     if "OVERDUE" not in sent and today > due:
         out.append("OVERDUE")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -146,11 +147,14 @@ def parse_config(data: dict, path: Path) -> NodeConfig:
         fail(f"policy.handling {pol['handling']!r} is not one of {', '.join(HANDLING)}")
     defaults = PolicyDefaults(**{k: pol[k] for k in ("share", "discover", "annex", "handling") if k in pol})
 
-    def number(table: str, key: str, default, *, minimum: float, integer: bool = True):
+    def number(table: str, key: str, default, *, minimum: float, maximum: float = 100 * 365 * 86400,
+               integer: bool = True):
         value = data.get(table, {}).get(key, default)
         kind = int if integer else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kind) or value < minimum:
-            fail(f"{table}.{key} must be {'a whole number' if integer else 'a number'} >= {minimum:g}, not {value!r}")
+        if (isinstance(value, bool) or not isinstance(value, kind) or not math.isfinite(value) or value < minimum
+                or value > maximum):
+            fail(f"{table}.{key} must be {'a whole number' if integer else 'a number'} from {minimum:g} to "
+                 f"{maximum:g}, not {value!r}")
         return value
 
     required = data.get("validation", {}).get("required", False)

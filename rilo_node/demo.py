@@ -129,6 +129,9 @@ def run_cluster_demo(records: int = 2000, seed: int = 1, workdir: str | None = N
         ):
             show_search(console, cluster, asker, title, flt, scope)
         show_stats(console, cluster, asker)
+        console.rule("[bold]a request for assistance: from a notice to the details")
+        if show_request(console, cluster, asker):
+            expected = expected_placements(cluster)
         console.rule("[bold]policy check")
         ok = check_placements(cluster, expected, console)
     except ClusterError as exc:
@@ -166,7 +169,7 @@ def expected_placements(cluster) -> dict[str, dict[tuple[str, str], bool]]:
     for n in directory:
         for resp in _export(cluster, n.id, origin=n.id):
             h = record_pb2.RecordHeader.FromString(resp.record.header)
-            if resp.withdrawn:
+            if resp.withdrawn or h.kind == record_pb2.RECORD_KIND_WITHDRAWAL:
                 continue
             e = ent.of(h)
             for holder in e.hold:
@@ -251,6 +254,103 @@ def show_stats(console, cluster, asker) -> None:
     console.print(table)
 
 
+def _until(predicate, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def show_request(console, cluster, asker: str) -> bool:
+    """The asker finds a notice (a record it may discover, not hold), asks the origin through its RILO,
+    the origin answers and releases the record, the asker reads it and closes the request. True when a
+    request was made (the placements to check changed)."""
+    import datetime as dt
+
+    from rilo_node.client import NodeClient, target_from_cluster
+    from rilo_node.pb.rilo.v1 import node_pb2, record_pb2, request_pb2, seizure_pb2
+
+    def client(node_id: str) -> NodeClient:
+        return NodeClient(target_from_cluster(cluster.workdir, node_id))
+
+    directory = cluster.directory()
+    with client(asker) as c:
+        hits = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, limit=1000,
+                                                      filter=node_pb2.SearchFilter(category=seizure_pb2.CATEGORY_COCAINE),
+                                                      deadline_ms=5000), timeout=30).hits
+        notices = [h for h in hits if not h.held and directory.get(h.origin).role == "member"]
+        if not notices:
+            console.print("no notice among the hits: nothing to ask for")
+            return False
+        hit = notices[0]
+        status = c.admin.GetStatus(node_pb2.GetStatusRequest(), timeout=10)
+        due = (dt.date.today() + dt.timedelta(days=14)).isoformat()
+        req = request_pb2.AssistanceRequest(
+            addressee=hit.origin, via_rilo=status.area, legal_basis="Nairobi Convention, Annex X",
+            assistance=request_pb2.ASSISTANCE_TYPE_INFORMATION, urgency=request_pb2.URGENCY_URGENT, due_date=due,
+            subject=f"Details of seizure {hit.origin}/{hit.record_id} ({hit.summary.seizure_date})",
+            records=[record_pb2.RecordKey(origin=hit.origin, record_id=hit.record_id)])
+        key = c.requests.CreateRequest(request_pb2.CreateRequestRequest(request=req), timeout=30).key
+    ref = record_pb2.RecordKey(origin=key.origin, record_id=key.record_id)
+    console.print(f"{asker} sees a notice of {hit.origin}/{hit.record_id} and asks {hit.origin} for the details "
+                  f"through {status.area}: request {key.origin}/{key.record_id}")
+
+    def listed(node_id: str) -> bool:
+        with client(node_id) as c:
+            return bool([s for s in c.requests.ListRequests(request_pb2.ListRequestsRequest(), timeout=10).requests
+                         if s.key.record_id == key.record_id])
+
+    if not _until(lambda: listed(hit.origin)):
+        console.print(f"[red]the request did not reach {hit.origin}[/]")
+        return True
+    with client(hit.origin) as c:
+        answer = c.requests.RespondToRequest(request_pb2.RespondToRequestRequest(
+            request=ref, status=request_pb2.RESPONSE_STATUS_ANSWERED, release=True,
+            text="Released to you; the annex stays with us."), timeout=30)
+    released = ", ".join(f"{k.origin}/{k.record_id}/v{k.version}" for k in answer.released)
+    console.print(f"{hit.origin} answers and releases the record: {released}")
+
+    def holds(version: int) -> bool:
+        with client(asker) as c:
+            try:
+                got = c.records.GetRecord(node_pb2.GetRecordRequest(origin=hit.origin, record_id=hit.record_id),
+                                          timeout=10)
+            except Exception:  # noqa: BLE001 - not there yet
+                return False
+            return got.key.version >= version and not got.withdrawn
+
+    version = answer.released[0].version if answer.released else hit.version
+    if _until(lambda: holds(version)):
+        console.print(f"{asker} now holds {hit.origin}/{hit.record_id} v{version} (before: a notice only)")
+    with client(asker) as c:
+        c.requests.CloseRequest(request_pb2.CloseRequestRequest(request=ref, text="Thank you."), timeout=30)
+
+    def closed(node_id: str) -> bool:
+        with client(node_id) as c:
+            got = c.requests.GetRequest(request_pb2.GetRequestRequest(request=ref), timeout=10)
+            return got.summary.status == request_pb2.REQUEST_STATUS_CLOSED
+
+    parties = [asker, hit.origin, status.area]
+    _until(lambda: all(closed(n) for n in parties))
+    with client(asker) as c:
+        shown = c.requests.GetRequest(request_pb2.GetRequestRequest(request=ref), timeout=10)
+    table = Table(title=f"request {key.origin}/{key.record_id}: "
+                        f"{request_pb2.RequestStatus.Name(shown.summary.status).removeprefix('REQUEST_STATUS_')}, "
+                        f"shared with {', '.join(parties)} only")
+    for col in ("at", "record", "by", "what"):
+        table.add_column(col)
+    table.add_row(shown.summary.created_at[:19], "REQUEST", asker, shown.request.subject)
+    for e in shown.events:
+        kind = record_pb2.RecordKind.Name(e.kind).removeprefix("RECORD_KIND_")
+        what = (request_pb2.ResponseStatus.Name(e.response.status).removeprefix("RESPONSE_STATUS_")
+                if e.HasField("response") else e.closure.text if e.HasField("closure") else "")
+        table.add_row(e.created_at[:19], kind, e.author, what)
+    console.print(table)
+    return True
+
+
 def check_placements(cluster, expected, console) -> bool:
     """Every node holds exactly the records its policy entitles it to, verified, annexes only where allowed."""
     from rilo_node.pb.rilo.v1 import record_pb2
@@ -278,7 +378,7 @@ def check_placements(cluster, expected, console) -> bool:
                 beyond += 1
             if v.has_annex and n.id not in e.annex:
                 annex_leaks += 1
-            if h.kind == record_pb2.RECORD_KIND_SEIZURE and not resp.withdrawn:
+            if not resp.withdrawn and h.kind != record_pb2.RECORD_KIND_WITHDRAWAL:
                 held[(h.origin, h.record_id)] = v.has_annex
         missing += len(set(expected[n.id]) - set(held))
         beyond += len(set(held) - set(expected[n.id]))

@@ -288,17 +288,32 @@ def may_hold_annex(policy: Policy, origin: str, node: str, directory: Directory)
 
 # --- derived policies -----------------------------------------------------------
 
-def with_node(policy: Policy, node: str, *, annex: bool = False) -> Policy:
+def with_node(policy: Policy, node: str, *, annex: bool = False, origin: str | None = None,
+              directory: Directory | None = None) -> Policy:
     """The policy widened to let `node` hold the record (and, with `annex`, its annex): a release.
 
-    `node` joins share.nodes (and annex.nodes) and leaves their exclude lists; nothing else changes,
-    so H' = H ∪ {node} and, with annex, A' = A ∪ {node}.
+    H' = H ∪ {node}; with `annex`, A' = A ∪ {node}, else A' = A; D and everything else unchanged.
+    `node` joins share.nodes (and annex.nodes) and leaves their exclude lists. Without `annex` it
+    joins annex.exclude instead, since A = (H ∩ set(annex)) ∪ {o} would otherwise hand it the annex
+    wherever the annex scope covers it. With `origin` and `directory`, a node that holds the record
+    (or its annex) already is left as it is; without them the caller ensures node ∉ H.
     """
 
     def add(spec: ScopeSpec) -> ScopeSpec:
         return ScopeSpec(spec.scope, tuple(sorted({*spec.nodes, node})), tuple(x for x in spec.exclude if x != node))
 
-    return Policy(add(policy.share), policy.discover, add(policy.annex) if annex else policy.annex,
+    def keep_out(spec: ScopeSpec) -> ScopeSpec:
+        return ScopeSpec(spec.scope, tuple(x for x in spec.nodes if x != node), tuple(sorted({*spec.exclude, node})))
+
+    known = origin is not None and directory is not None
+    holds = known and node in hold_set(policy, origin, directory)
+    has_annex = known and node in annex_set(policy, origin, directory)
+    share = policy.share if holds else add(policy.share)
+    if annex:
+        annex_spec = policy.annex if has_annex else add(policy.annex)
+    else:
+        annex_spec = policy.annex if (holds or has_annex) else keep_out(policy.annex)
+    return Policy(share, policy.discover, annex_spec,
                   tlp=policy.tlp, handling=policy.handling, handling_note=policy.handling_note)
 
 
@@ -326,5 +341,5 @@ def within_region(policy: Policy, origin: str, directory: Directory, *, keep: tu
     cut_policy = Policy(cut(policy.share), cut(policy.discover), cut(policy.annex), tlp=policy.tlp,
                         handling=policy.handling, handling_note=policy.handling_note)
     for node in keep:
-        cut_policy = with_node(cut_policy, node)
+        cut_policy = with_node(cut_policy, node, origin=origin, directory=directory)
     return cut_policy

@@ -157,9 +157,9 @@ def seizure_projection_pb(origin: str, record_id: str, version: int, msg: seizur
     return seizure_projection(origin, record_id, version, body, policy)
 
 
-def with_released(policy: Policy, released) -> Policy:
+def with_released(policy: Policy, released, origin: str, directory: Directory) -> Policy:
     for node, annex in released:
-        policy = with_node(policy, node, annex=annex)
+        policy = with_node(policy, node, annex=annex, origin=origin, directory=directory)
     return policy
 
 
@@ -226,14 +226,15 @@ class RecordBook:
         annex = body.pop("annex", None) or None
         policy, policy_pb, policy_bytes = self._policy(policy_in)
         if released:
-            policy = with_released(policy, released)
+            policy = with_released(policy, released, self.node_id, self.directory)
             policy_pb = policy_to_pb(policy)
             policy_bytes = policy_pb.SerializeToString(deterministic=True)
         intended = None
         if self.validation_required if hold_in_region is None else hold_in_region:
             rilo = self.home_rilo()
             held_policy = with_released(within_region(policy, self.node_id, self.directory,
-                                                      keep=(rilo,) if rilo else ()), released)
+                                                      keep=(rilo,) if rilo else ()), released,
+                                         self.node_id, self.directory)
             if held_policy != policy:
                 intended = policy_bytes
                 policy, policy_pb = held_policy, policy_to_pb(held_policy)
@@ -507,7 +508,7 @@ class RecordBook:
                                              "released (respond without --release)")
         header = record_pb2.RecordHeader.FromString(held.header)
         policy = policy_from_pb(header.policy)
-        wider = with_node(policy, to, annex=annex)
+        wider = with_node(policy, to, annex=annex, origin=self.node_id, directory=self.directory)
         # Remembered for later versions (corrections, publication after validation), and applied to the
         # policy a record held for validation is to be published with.
         conn.execute("INSERT INTO releases (record_id, node, annex) VALUES (?, ?, ?) ON CONFLICT (record_id, node) "
@@ -515,7 +516,8 @@ class RecordBook:
         intended = conn.execute("SELECT intended_policy FROM held_for_validation WHERE record_id = ? "
                                 "AND published_version IS NULL", (record_id,)).fetchone()
         if intended is not None:
-            widened = with_node(policy_from_pb(policy_pb2.SharingPolicy.FromString(intended[0])), to, annex=annex)
+            widened = with_node(policy_from_pb(policy_pb2.SharingPolicy.FromString(intended[0])), to, annex=annex,
+                                origin=self.node_id, directory=self.directory)
             conn.execute("UPDATE held_for_validation SET intended_policy = ? WHERE record_id = ?",
                          (policy_to_pb(widened).SerializeToString(deterministic=True), record_id))
         ent = self.entitlements.of if self.entitlements else None
