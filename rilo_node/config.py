@@ -174,10 +174,10 @@ def parse_config(data: dict, path: Path) -> NodeConfig:
         synchronous=synchronous,
         defaults=defaults,
         links=p(node.get("links", "links.json"), "node.links", False),
-        reminder_days=number("requests", "reminder_days", 3, minimum=0),
+        reminder_days=number("requests", "reminder_days", 3, minimum=0, maximum=36_500),
         deadline_check_every=float(number("requests", "check_every", 60, minimum=0.1, integer=False)),
         validation_required=required,
-        retention_days=number("retention", "days", 0, minimum=0),
+        retention_days=number("retention", "days", 0, minimum=0, maximum=36_500),
         retention_check_every=float(number("retention", "check_every", 3600, minimum=1, integer=False)),
     )
 
