@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, dict] = {
     "replication": {"n": QUICK_N, "records": 10},
     "search": {"n": QUICK_N, "queries": 20},
     "network": {},  # its run() has no size to shrink yet
+    "requests": {"requests": 5},
 }
 
 
