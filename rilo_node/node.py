@@ -94,7 +94,6 @@ class Node:
         self.jobs.every(1.0, index_text, "index-text", store=self.store)
         if self.replicate:
             self.jobs.every(1.0, self.network.supervise, "reconnect")
-            self.jobs.every(0.5, self.network.deliver_due, "direct-delivery")
             self.jobs.every(60.0, self.network.anti_entropy_all, "anti-entropy")
         self.jobs.every(config.deadline_check_every, self.run_deadlines, "request-deadlines")
         self.jobs.every(1.0, self.run_validation, "validation")
@@ -179,6 +178,8 @@ class Node:
         for name in SERVICE_NAMES + ("",):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         self.jobs.start()
+        if self.replicate:
+            self.network.start_delivery()
         if replication and self.replicate:
             self.start_replication()
         logger.info("[node=%s] serving on %s (%s)", self.config.node_id, self.address,

@@ -436,6 +436,29 @@ class PeerNetwork:
         self._lock = threading.Lock()
         self._closed = False
         self._deliver_lock = threading.Lock()
+        self._deliver_wake = threading.Event()
+        self._deliverer: threading.Thread | None = None
+
+    def start_delivery(self, every: float = 0.5) -> None:
+        """Deliver owed records as soon as a commit may have owed some (and every `every` s for retries),
+        on a thread of its own: a record for a node no entitled chain reaches leaves at once."""
+        if self._deliverer is not None:
+            return
+        self.r.store.on_commit(lambda _last: self._deliver_wake.set())
+
+        def loop() -> None:
+            while not self._closed:
+                self._deliver_wake.wait(every)
+                self._deliver_wake.clear()
+                if self._closed:
+                    return
+                try:
+                    self.deliver_due()
+                except Exception:  # noqa: BLE001 - logged; the next wake-up tries again
+                    logger.exception("[node=%s] direct delivery failed", self.me)
+
+        self._deliverer = threading.Thread(target=loop, name=f"deliver:{self.me}", daemon=True)
+        self._deliverer.start()
 
     # -- channels ----------------------------------------------------------------------
 
@@ -639,6 +662,9 @@ class PeerNetwork:
 
     def close(self) -> None:
         self._closed = True
+        self._deliver_wake.set()
+        if self._deliverer is not None:
+            self._deliverer.join(timeout=5)
         for link in self._links.values():
             self._cancel(link)
         for link in self._links.values():
