@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from concurrent import futures
 
 import grpc
@@ -140,8 +141,10 @@ class Node:
         return f"{host}:{self.port}"
 
     def start(self, *, replication: bool = True) -> int:
+        self._executor = futures.ThreadPoolExecutor(max_workers=self._max_workers,
+                                                    thread_name_prefix=f"grpc-{self.config.node_id}")
         server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=self._max_workers, thread_name_prefix=f"grpc-{self.config.node_id}"),
+            self._executor,
             options=[
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -193,12 +196,23 @@ class Node:
     def stop(self, grace: float | None = 2.0) -> None:
         self.jobs.stop()
         self.network.close()
+        handlers_done = True
         if self.server is not None:
             self.health.enter_graceful_shutdown()
-            self.replicator.wake_all()
+            self.replicator.close()
             self.server.stop(grace).wait()
             self.server = None
-        self.store.close()
+            # grpc does not wait for handlers that are still running (a feed between two reads): wait
+            # for them here, so that none is inside the store when it closes.
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            deadline = time.monotonic() + 10.0
+            for thread in list(getattr(self._executor, "_threads", ())):
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
+                handlers_done = handlers_done and not thread.is_alive()
+            if not handlers_done:
+                logger.warning("[node=%s] a request handler outlived the shutdown; store readers left open",
+                               self.config.node_id)
+        self.store.close(close_readers=handlers_done)
 
     def wait(self) -> None:
         if self.server is not None:

@@ -110,6 +110,7 @@ class Replicator:
         self.keyring = keyring
         self.set_directory(directory)
         self._cond = threading.Condition()
+        self._closing = False  # set under _cond by close(): every feed ends at once
         self._head = store.last_seq()
         store.on_commit(self._committed)
 
@@ -318,7 +319,7 @@ class Replicator:
              max_batch: int = FEED_BATCH) -> Iterator[peer_pb2.PullResponse]:
         """Records after `after_seq` that `peer` may hold: the backlog, then (live) new ones."""
         pos = after_seq
-        while active():
+        while active() and not self._closing:
             items: list[peer_pb2.FeedItem] = []
             scanned = pos
             for rec in self.store.iter_records(after_seq=pos, batch=max_batch):
@@ -335,8 +336,10 @@ class Replicator:
             if not live:
                 return
             with self._cond:
-                if self._head <= pos:
+                if self._head <= pos and not self._closing:
                     self._cond.wait(timeout=HEARTBEAT_SECONDS)
+                if self._closing:
+                    return
                 woke_with_news = self._head > pos
             if woke_with_news:
                 # A short pause gathers what else is being stored into the same message: fewer
@@ -347,6 +350,12 @@ class Replicator:
 
     def wake_all(self) -> None:
         with self._cond:
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """End every feed now (the node is stopping); set under the lock, so no feed can miss it."""
+        with self._cond:
+            self._closing = True
             self._cond.notify_all()
 
     # -- anti-entropy ----------------------------------------------------------------------

@@ -169,13 +169,19 @@ class Store:
                 else:
                     fut.set_exception(value)
 
-    def close(self) -> None:
+    def close(self, *, close_readers: bool = True) -> None:
+        """Stop the writer and close the connections. Closing a reader that another thread is still
+        using can crash the process (sqlite3 connections are shared across threads here), so a caller
+        that could not stop its readers' threads passes close_readers=False and leaves them to the
+        garbage collector."""
         if self._closed:
             return
         self._closed = True
         self._queue.put(_STOP)
         self._writer.join(timeout=30)
         self._wconn.close()
+        if not close_readers:
+            return
         with self._readers_lock:
             for c in self._readers:
                 try:
