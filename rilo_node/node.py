@@ -237,6 +237,11 @@ def serve(config: NodeConfig) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    # `kill -USR1 <pid>` writes every thread's stack to standard error (the node's log): what a stuck
+    # node is doing, without stopping it.
+    import faulthandler
+
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     stop.wait()
     node.stop(grace=5)
     try:
