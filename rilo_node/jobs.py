@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import random
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -28,8 +30,15 @@ class Jobs:
             timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
         )
 
-    def every(self, seconds: float, fn, name: str, **kwargs) -> None:
-        self.scheduler.add_job(fn, "interval", seconds=seconds, id=name, name=name, kwargs=kwargs)
+    def every(self, seconds: float, fn, name: str, *, jitter: float = 0.0, **kwargs) -> None:
+        """Run fn(**kwargs) every `seconds`; with `jitter`, each run up to that many seconds later, and
+        the first one a random part of the interval from now, so that the nodes of a network started
+        together do not all run a heavy job in the same second."""
+        start = None
+        if jitter:
+            start = datetime.now(timezone.utc) + timedelta(seconds=random.uniform(0, seconds))
+        self.scheduler.add_job(fn, "interval", seconds=seconds, id=name, name=name, kwargs=kwargs,
+                               jitter=int(jitter) or None, start_date=start)
 
     def start(self) -> None:
         self.scheduler.start()

@@ -95,7 +95,7 @@ class Node:
         self.jobs.every(1.0, index_text, "index-text", store=self.store)
         if self.replicate:
             self.jobs.every(1.0, self.network.supervise, "reconnect")
-            self.jobs.every(60.0, self.network.anti_entropy_all, "anti-entropy")
+            self.jobs.every(60.0, self.network.anti_entropy_all, "anti-entropy", jitter=15.0)
         self.jobs.every(config.deadline_check_every, self.run_deadlines, "request-deadlines")
         self.jobs.every(1.0, self.run_validation, "validation")
         if config.retention_days:

@@ -120,6 +120,7 @@ class Replicator:
         self._my_members = frozenset(directory.members_of(self.me)) if me is not None and me.role == "rilo" else frozenset()
         self.ent = Entitlements(directory)
         self._pair_cache: dict[str, tuple[int, list]] = {}  # peer -> (head seq, keys)
+        self._digest_cache: dict[str, tuple[int, dict]] = {}  # peer -> (head seq, digest of its keys)
 
     def _committed(self, last_seq: int) -> None:
         with self._cond:
@@ -391,10 +392,21 @@ class Replicator:
                 out[p] = keys
         return out
 
-    def digest_response(self, peer: str, detail_buckets) -> peer_pb2.DigestResponse:
+    def pair_digest(self, peer: str) -> tuple[list[tuple[str, str, int]], dict[int, tuple[int, bytes]]]:
+        """pair_keys(peer) and their digest; the digest (a hash per key) is reused while nothing new
+        was stored, so an idle network's anti-entropy passes cost a comparison, not a rehash."""
         keys = self.pair_keys(peer)
+        head = self._pair_cache[peer][0]
+        cached = self._digest_cache.get(peer)
+        if cached is None or cached[0] != head:
+            cached = (head, digest(keys))
+            self._digest_cache[peer] = cached
+        return keys, cached[1]
+
+    def digest_response(self, peer: str, detail_buckets) -> peer_pb2.DigestResponse:
+        keys, mine = self.pair_digest(peer)
         resp = peer_pb2.DigestResponse(bucket_count=BUCKETS)
-        for b, (count, xor) in sorted(digest(keys).items()):
+        for b, (count, xor) in sorted(mine.items()):
             resp.buckets.add(bucket=b, count=count, xor=xor)
         wanted_buckets = set(detail_buckets)
         if wanted_buckets:
@@ -637,8 +649,7 @@ class PeerNetwork:
         """Compare digests with `peer` and fetch what it has that this node lacks; returns records fetched."""
         stub = self.stub(peer)
         theirs = stub.Digest(peer_pb2.DigestRequest(), timeout=30)
-        mine_keys = self.r.pair_keys(peer)
-        mine = digest(mine_keys)
+        mine_keys, mine = self.r.pair_digest(peer)
         diff = differing_buckets(mine, {b.bucket: (b.count, b.xor) for b in theirs.buckets})
         if not diff:
             return 0
