@@ -14,12 +14,14 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 
-from rilo_node import projections
+from rilo_node import projections, replication
 from rilo_node import store as st
 from rilo_node.clock import Clock, rfc3339
 from rilo_node.errors import AlreadyExistsError, NotFoundError, PermissionDeniedError, ValidationError
 from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2, request_pb2
+from rilo_node.projections import known_enum
 from rilo_node.records import ConflictError, RecordBook
+from rilo_node.seizure import normalize_record_id
 from rilo_node.signing import sha256
 from rilo_node.topology import SECRETARIAT_ID, Directory
 
@@ -34,16 +36,14 @@ MAX_TEXT = {"legal_basis": 500, "subject": 300, "facts": 20_000, "contact": 200}
 MAX_RECORDS = 100
 MAX_RESPONSE_TEXT = 20_000
 MAX_REASON = 2_000
+# A `requests` row as _summary, get and deadlines read it.
+REQUEST_COLUMNS = "origin, record_id, addressee, via_rilo, assistance, urgency, subject, due_date, created_at"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _value(enum, prefix: str, name: str) -> int:
     """The number of an enum value by its short name; 0 (unspecified) for a name this version lacks."""
     return enum.DESCRIPTOR.values_by_name[prefix + name].number if prefix + name in enum.DESCRIPTOR.values_by_name else 0
-
-
-def _enum_ok(enum, value: int) -> bool:
-    return value != 0 and value in enum.DESCRIPTOR.values_by_number
 
 
 def parse_date(value: str, field_name: str) -> dt.date:
@@ -90,7 +90,7 @@ def check_request(msg: request_pb2.AssistanceRequest, requester: str, directory:
         raise ValidationError("request.legal_basis", "is required: the agreement or convention article invoked")
     if not msg.subject.strip():
         raise ValidationError("request.subject", "is required")
-    if not _enum_ok(request_pb2.AssistanceType, msg.assistance):
+    if not known_enum(request_pb2.AssistanceType, msg.assistance):
         raise ValidationError("request.assistance", "is required: one of " + ", ".join(
             projections.name(request_pb2.AssistanceType, v.number)
             for v in request_pb2.AssistanceType.DESCRIPTOR.values if v.number))
@@ -98,7 +98,7 @@ def check_request(msg: request_pb2.AssistanceRequest, requester: str, directory:
     out.CopyFrom(msg)
     if msg.urgency == 0:
         out.urgency = request_pb2.URGENCY_ROUTINE
-    elif not _enum_ok(request_pb2.Urgency, msg.urgency):
+    elif not known_enum(request_pb2.Urgency, msg.urgency):
         raise ValidationError("request.urgency", f"unknown urgency {msg.urgency} (ROUTINE, URGENT, IMMEDIATE)")
     if not msg.due_date:
         raise ValidationError("request.due_date", "is required (YYYY-MM-DD)")
@@ -115,14 +115,9 @@ def parties(requester: str, req: request_pb2.AssistanceRequest) -> list[str]:
 
 
 def named_policy(nodes, handling: int = policy_pb2.HANDLING_H2) -> policy_pb2.SharingPolicy:
-    """Held by exactly `nodes`, discovered by no one else, no annex. H2: onward disclosure only with
-    the provider's permission, as mutual assistance agreements require."""
-    return policy_pb2.SharingPolicy(
-        share=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_NAMED, nodes=sorted(set(nodes))),
-        discover=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_ORIGIN),
-        annex=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_ORIGIN),
-        handling=handling,
-    )
+    """replication.named_policy with H2 by default: onward disclosure only with the provider's
+    permission, as mutual assistance agreements require."""
+    return replication.named_policy(nodes, handling)
 
 
 def escalation_target(requester: str, directory: Directory) -> str | None:
@@ -218,9 +213,7 @@ class Requests:
         """Sign and store a request; returns (RecordKey, created)."""
         today = self.clock.now().date()
         if record_id:
-            from rilo_node.seizure import _record_id as normal_id
-
-            record_id = normal_id(record_id)
+            record_id = normalize_record_id(record_id)
             earlier = self.store.get_record(self.me, record_id)
             if earlier is not None and earlier.kind == REQUEST:
                 # A retry: judged as of the day it was first sent (its due date may have passed since).
@@ -270,9 +263,7 @@ class Requests:
         With `record_id`, a retry returns the response first written under that id."""
         rec, req = self._request(key)
         if record_id:
-            from rilo_node.seizure import _record_id as normal_id
-
-            record_id = normal_id(record_id)
+            record_id = normalize_record_id(record_id)
             earlier = self.store.get_record(self.me, record_id)
             if earlier is not None:
                 first = request_pb2.RequestResponse.FromString(earlier.body or b"") if earlier.kind == RESPONSE else None
@@ -283,7 +274,7 @@ class Requests:
                         list(first.released))
         if req.addressee != self.me:
             raise PermissionDeniedError(f"only the addressee ({req.addressee}) responds to this request")
-        if not _enum_ok(request_pb2.ResponseStatus, status):
+        if not known_enum(request_pb2.ResponseStatus, status):
             raise ValidationError("status", "is required: one of " + ", ".join(
                 projections.name(request_pb2.ResponseStatus, v.number)
                 for v in request_pb2.ResponseStatus.DESCRIPTOR.values if v.number))
@@ -380,7 +371,7 @@ class Requests:
             where, args = "WHERE origin = ?", [self.me]
         conn = self.store.reader
         rows = conn.execute(
-            "SELECT origin, record_id, addressee, via_rilo, assistance, urgency, subject, due_date, created_at "
+            f"SELECT {REQUEST_COLUMNS} "
             f"FROM requests {where} ORDER BY created_at DESC, record_id DESC", args).fetchall()
         today = self.clock.now().date()
         summaries = [self._summary(conn, row, today) for row in rows]
@@ -436,7 +427,7 @@ class Requests:
         rec, req = self._request(key)
         conn = self.store.reader
         row = conn.execute(
-            "SELECT origin, record_id, addressee, via_rilo, assistance, urgency, subject, due_date, created_at "
+            f"SELECT {REQUEST_COLUMNS} "
             "FROM requests WHERE origin = ? AND record_id = ?", (rec.origin, rec.record_id)).fetchone()
         today = self.clock.now().date()
         summary = self._summary(conn, row, today)
@@ -470,7 +461,7 @@ class Requests:
         today = self.clock.now().date()
         conn = self.store.reader
         rows = conn.execute(
-            "SELECT origin, record_id, addressee, via_rilo, assistance, urgency, subject, due_date, created_at "
+            f"SELECT {REQUEST_COLUMNS} "
             "FROM requests WHERE origin = ?", (self.me,)).fetchall()
         owed = []
         for row in rows:

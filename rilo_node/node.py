@@ -108,10 +108,10 @@ class Node:
         """Reminders and overdue notices for own open requests."""
         return self.requests.deadlines(self.config.reminder_days)
 
-    def run_validation(self, *, force: bool = False) -> int:
+    def run_validation(self) -> int:
         """Publish own seizures their RILO validated; let a RILO's endorsements follow their seizures.
         Runs when a received record asked for it, and every 30 s regardless."""
-        sweep = force or self.clock.monotonic() - self._validation_sweep_at > 30.0
+        sweep = self.clock.monotonic() - self._validation_sweep_at > 30.0
         if sweep:
             self._validation_sweep_at = self.clock.monotonic()
         done = 0

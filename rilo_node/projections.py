@@ -10,7 +10,8 @@ import datetime as dt
 import sqlite3
 
 from rilo_node.grpc_api.convert import enum_to_str
-from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2, request_pb2
+from rilo_node.pb.rilo.v1 import record_pb2, request_pb2
+from rilo_node.replication import named_policy
 
 REQUEST = record_pb2.RECORD_KIND_REQUEST
 RESPONSE = record_pb2.RECORD_KIND_RESPONSE
@@ -33,8 +34,10 @@ def name(enum, number: int) -> str:
     return enum_to_str(enum.DESCRIPTOR, number)
 
 
-def _known(enum, value: int) -> bool:
+def known_enum(enum, value: int) -> bool:
+    """A value the enum names, other than its UNSPECIFIED zero (proto3 enums accept any number)."""
     return value != 0 and value in enum.DESCRIPTOR.values_by_number
+
 
 
 def _date(value: str) -> bool:
@@ -53,29 +56,26 @@ def parse_body(kind: int, body: bytes, header: record_pb2.RecordHeader | None = 
     if kind == REQUEST:
         if not known_node(msg.addressee) or (msg.via_rilo and not known_node(msg.via_rilo)):
             raise ValueError(f"a request to an unknown node {msg.addressee!r}")
-        if not _known(request_pb2.AssistanceType, msg.assistance) or not _known(request_pb2.Urgency, msg.urgency):
+        if not known_enum(request_pb2.AssistanceType, msg.assistance) or not known_enum(request_pb2.Urgency, msg.urgency):
             raise ValueError("a request with an unknown type of assistance or urgency")
         if not _date(msg.due_date):
             raise ValueError(f"a request with a bad due date {msg.due_date!r}")
         if header is not None:
             parties = sorted({header.origin, msg.addressee} | ({msg.via_rilo} if msg.via_rilo else set()))
-            p = header.policy
-            if (p.share.scope != policy_pb2.SCOPE_NAMED or sorted(p.share.nodes) != parties or p.share.exclude
-                    or p.discover.scope != policy_pb2.SCOPE_ORIGIN or p.discover.nodes
-                    or p.annex.scope != policy_pb2.SCOPE_ORIGIN or p.annex.nodes):
+            if header.policy != named_policy(parties, header.policy.handling):
                 raise ValueError("a request whose policy is not NAMED to exactly its parties")
     elif kind == ENDORSEMENT:
-        if not msg.seizure.origin or not msg.seizure.record_id or not _known(request_pb2.EndorsementVerdict,
+        if not msg.seizure.origin or not msg.seizure.record_id or not known_enum(request_pb2.EndorsementVerdict,
                                                                                msg.verdict):
             raise ValueError("an endorsement names no seizure or no known verdict")
     else:
         if not msg.request.origin or not msg.request.record_id:
             raise ValueError("names no request")
-        if kind == RESPONSE and not _known(request_pb2.ResponseStatus, msg.status):
+        if kind == RESPONSE and not known_enum(request_pb2.ResponseStatus, msg.status):
             raise ValueError(f"a response with an unknown status {msg.status}")
-        if kind == NOTICE and (not _known(request_pb2.NoticeType, msg.type) or not _date(msg.due_date)
-                               or not _known(request_pb2.Urgency, msg.urgency)
-                               or not _known(request_pb2.AssistanceType, msg.assistance)):
+        if kind == NOTICE and (not known_enum(request_pb2.NoticeType, msg.type) or not _date(msg.due_date)
+                               or not known_enum(request_pb2.Urgency, msg.urgency)
+                               or not known_enum(request_pb2.AssistanceType, msg.assistance)):
             raise ValueError("a notice with an unknown type, urgency, assistance or a bad due date")
     return msg
 

@@ -17,7 +17,7 @@ from rilo_node.grpc_api.convert import annex_to_pb, enum_prefix, policy_to_pb, s
 from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2, seizure_pb2
 from rilo_node.grpc_api.convert import policy_from_pb
 from rilo_node.policy import Policy, PolicyDefaults, parse_policy, with_node, within_region
-from rilo_node.replication import Entitlements, withdrawal_targets
+from rilo_node.replication import Entitlements, named_policy, withdrawal_targets
 from rilo_node.seizure import validate_seizure
 from rilo_node.signing import SigningKey, make_record
 from rilo_node.topology import Directory
@@ -324,12 +324,7 @@ class RecordBook:
         targets = withdrawal_targets(self.entitlements.of(old), self.entitlements.of(new), self.node_id)
         if not targets:
             return
-        policy = policy_pb2.SharingPolicy(
-            share=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_NAMED, nodes=sorted(targets)),
-            discover=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_ORIGIN),
-            annex=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_ORIGIN),
-            handling=policy_pb2.HANDLING_H0,
-        )
+        policy = named_policy(targets, policy_pb2.HANDLING_H0)
         created_at = rfc3339(self.clock.now())
         body = record_pb2.Withdrawal(record_id=new.record_id, version=new.version).SerializeToString(deterministic=True)
         rec = make_record(self.key, record_id=new_ulid(self.clock), version=1, kind=WITHDRAWAL,

@@ -71,6 +71,17 @@ class Entitlements:
         return hit
 
 
+def named_policy(nodes, handling: int) -> policy_pb2.SharingPolicy:
+    """A policy held by exactly `nodes` (and the origin), discovered by no one else, with no annex:
+    what withdrawals, requests and their answers, and endorsements are shared with."""
+    return policy_pb2.SharingPolicy(
+        share=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_NAMED, nodes=sorted(set(nodes))),
+        discover=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_ORIGIN),
+        annex=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_ORIGIN),
+        handling=handling,
+    )
+
+
 class Offer(enum.Enum):
     FULL = "full"
     WITHOUT_ANNEX = "without annex"

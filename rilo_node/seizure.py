@@ -176,6 +176,11 @@ def _no_unknown_keys(data: dict, allowed: tuple[str, ...], prefix: str) -> None:
             raise ValidationError(f"{prefix}{key}", f"unknown field {key!r} (allowed: {', '.join(allowed)})")
 
 
+def normalize_record_id(value: Any) -> str:
+    """A record id as stored: an upper-case ULID or a lower-case UUID; ValidationError otherwise."""
+    return _record_id(value)
+
+
 def _record_id(value: Any) -> str:
     field = "record_id"
     if not isinstance(value, str):

@@ -13,8 +13,9 @@ from rilo_node import projections
 from rilo_node import store as st
 from rilo_node.clock import Clock, rfc3339
 from rilo_node.errors import NotFoundError, PermissionDeniedError, ValidationError
-from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2, request_pb2
+from rilo_node.pb.rilo.v1 import record_pb2, request_pb2
 from rilo_node.records import SEIZURE, ConflictError, RecordBook
+from rilo_node.replication import named_policy
 from rilo_node.topology import Directory
 
 ENDORSEMENT = projections.ENDORSEMENT
@@ -34,15 +35,6 @@ def may_endorse(rilo: str, seizure_origin: str, directory: Directory) -> bool:
     """Only the home RILO of the seizure's origin validates it. Pure."""
     node = directory.get(seizure_origin)
     return node is not None and node.role == "member" and node.area == rilo
-
-
-def endorsement_policy(nodes, handling: int) -> policy_pb2.SharingPolicy:
-    return policy_pb2.SharingPolicy(
-        share=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_NAMED, nodes=sorted(nodes)),
-        discover=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_ORIGIN),
-        annex=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_ORIGIN),
-        handling=handling,
-    )
 
 
 class Validations:
@@ -108,7 +100,7 @@ class Validations:
             seizure=record_pb2.RecordKey(origin=seizure.origin, record_id=seizure.record_id, version=seizure.version),
             body_sha256=header.body_sha256, verdict=verdict, comments=comments)
         audience = endorsement_audience(verdict, seizure.origin, self.me, self._holders(header))
-        policy = endorsement_policy(audience, header.policy.handling)
+        policy = named_policy(audience, header.policy.handling)
         row = self._own_endorsement(conn, seizure.origin, seizure.record_id)
         previous = st.row_to_record(row) if row else None
         body_bytes = body.SerializeToString(deterministic=True)
@@ -174,7 +166,7 @@ class Validations:
         keep = set(ph.policy.share.nodes) & (set(self._holders(seizure_header)) | {seizure_header.origin, self.me})
         if keep == set(ph.policy.share.nodes):
             return None
-        policy = endorsement_policy(sorted(keep), ph.policy.handling)
+        policy = named_policy(keep, ph.policy.handling)
         rec = self.book.sign(kind=ENDORSEMENT, policy=policy, body=previous.body, record_id=record_id,
                              version=previous.version + 1)
         now = rfc3339(self.clock.now())

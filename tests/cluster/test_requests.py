@@ -473,3 +473,27 @@ def test_only_the_addressee_releases_to_the_requester(net):
     with net.client("de") as c:  # stored, shown, but it does not count
         full = c.requests.GetRequest(request_pb2.GetRequestRequest(request=key("de", req.record_id)))
     assert status_name(full.summary) == "SENT" and [e.counts for e in full.events] == [False]
+
+
+def test_a_record_that_cannot_be_stored_does_not_hold_back_its_batch(net):
+    """One request-side record whose row cannot be written (here: a trigger refuses it) is refused and
+    logged; the rest of the batch, and the pull checkpoint, are stored."""
+    from rilo_node.assistance import named_policy
+
+    de = net.nodes["de"]
+    de.store.write(lambda conn: conn.execute(
+        "CREATE TRIGGER refuse_events BEFORE INSERT ON request_events BEGIN SELECT RAISE(ABORT, 'refused'); END"))
+    book = net.nodes["jp"].book
+    request = book.sign(kind=REQUEST, policy=named_policy(["jp", "de"]),
+                        body=a_request("de").SerializeToString(deterministic=True))
+    h = record_pb2.RecordHeader.FromString(request.header)
+    closure = book.sign(kind=CLOSURE, policy=named_policy(["jp", "de"]), body=request_pb2.RequestClosure(
+        request=key("jp", h.record_id)).SerializeToString(deterministic=True))
+    outcomes = de.replicator.receive([closure, request], peer="jp", via="test", checkpoint=4242)
+    assert outcomes[0].startswith("refused: not stored") and outcomes[1] == "stored"
+    assert de.store.get_record("jp", h.record_id) is not None
+    assert de.store.get_record("jp", record_pb2.RecordHeader.FromString(closure.header).record_id) is None
+    assert any(e["kind"] == "bad_record" and "not stored" in e["detail"] for e in net.security_events("de"))
+    from rilo_node import store as st
+
+    assert st.checkpoint_of(de.store, "jp") == 4242

@@ -24,6 +24,23 @@ def run_cli(*args, input: str | None = None, timeout: float = 120, check: bool =
     return proc
 
 
+def cluster_up(tmp_path: Path, ids: list[str]):
+    """A simulated network of the nodes `ids` of the real topology, every member of each area, each
+    node its own process (`rilo-node cluster up --detach`); yields its workdir, then takes it down."""
+    from rilo_node.topology import default_topology_path, dump_topology, load_topology
+
+    topo = tmp_path / "topology.toml"
+    topo.write_text(dump_topology(load_topology(default_topology_path()).subset(ids)))
+    workdir = tmp_path / "net"
+    up = run_cli("cluster", "up", "--topology", topo, "--workdir", workdir, "--members-per-area", "all",
+                 "--detach", timeout=180)
+    assert up.returncode == 0, up.stderr
+    try:
+        yield workdir
+    finally:
+        run_cli("cluster", "down", "--workdir", workdir, timeout=120)
+
+
 class ServedNode:
     def __init__(self, folder: Path):
         self.folder = folder

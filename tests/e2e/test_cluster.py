@@ -9,8 +9,7 @@ import time
 import pytest
 
 from rilo_node.cluster import pid_alive
-from rilo_node.topology import default_topology_path, dump_topology, load_topology
-from tests.e2e.conftest import RILO, run_cli
+from tests.e2e.conftest import RILO, cluster_up, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -19,14 +18,7 @@ SMALL = ["wco", "rilo-we", "rilo-ece", "de", "fr", "pl"]
 
 @pytest.fixture
 def small_cluster(tmp_path):
-    topo = tmp_path / "small.toml"
-    topo.write_text(dump_topology(load_topology(default_topology_path()).subset(SMALL)))
-    workdir = tmp_path / "net"
-    up = run_cli("cluster", "up", "--topology", topo, "--workdir", workdir, "--members-per-area", "all",
-                 "--detach", timeout=180)
-    assert up.returncode == 0, up.stderr
-    yield workdir
-    run_cli("cluster", "down", "--workdir", workdir, timeout=120)
+    yield from cluster_up(tmp_path, SMALL)
 
 
 def cli(workdir, *args, check=True, **kw):

@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from rilo_node.topology import default_topology_path, dump_topology, load_topology
-from tests.e2e.conftest import run_cli
+from tests.e2e.conftest import cluster_up
 from tests.e2e.test_cluster import cli, export, wait_for
 
 pytestmark = pytest.mark.slow
@@ -18,14 +17,7 @@ NODES = ["wco", "rilo-we", "rilo-ap", "de", "fr", "jp"]
 
 @pytest.fixture
 def net(tmp_path):
-    topo = tmp_path / "two-regions.toml"
-    topo.write_text(dump_topology(load_topology(default_topology_path()).subset(NODES)))
-    workdir = tmp_path / "net"
-    up = run_cli("cluster", "up", "--topology", topo, "--workdir", workdir, "--members-per-area", "all",
-                 "--detach", timeout=180)
-    assert up.returncode == 0, up.stderr
-    yield workdir
-    run_cli("cluster", "down", "--workdir", workdir, timeout=120)
+    yield from cluster_up(tmp_path, NODES)
 
 
 def js(result) -> dict:
