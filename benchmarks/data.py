@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime
 
-from rilo_node.synth import Origin, generate_seizures
-from rilo_node.topology import Directory
+from rilo_node.core.topology import Directory
+from rilo_node.sim.synth import Origin, generate_seizures
 
 
 def origin_of(directory: Directory, node_id: str) -> Origin:

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from benchmarks.common import PY, REPO, rss_mib, save, wait_for_file
 from benchmarks.data import seizures_from
-from rilo_node.clock import SystemClock
-from rilo_node.pki import node_dns
-from rilo_node.provision import init_node_dir
-from rilo_node.records import RecordBook
-from rilo_node.signing import SigningKey
-from rilo_node.store import Store
-from rilo_node.topology import default_topology_path, load_topology
+from rilo_node.core.signing import SigningKey
+from rilo_node.node.clock import SystemClock
+from rilo_node.node.directory import default_topology_path, load_topology
+from rilo_node.node.pki import node_dns
+from rilo_node.node.provision import init_node_dir
+from rilo_node.node.records import RecordBook
+from rilo_node.store.db import Store
 
 NODE = "de"
 
@@ -80,7 +80,7 @@ def run(n: int = 100_000) -> list[dict]:
         print(f"  {f['what']}: {f['value']:,.1f} {f['unit']}  (baseline {f['baseline']['what']}: "
               f"{f['baseline']['value']:,.1f})")
     save("ingest", f"scripts/bench ingest  (N={n:,})", figures,
-         notes="Seizures from `rilo_node.synth` (ITR-shaped), 100 per stream message, 10,000 per call; "
+         notes="Seizures from `rilo_node.sim.synth` (ITR-shaped), 100 per stream message, 10,000 per call; "
                "the client builds its messages before the clock starts. Both processes share the 2 cores.")
     return figures
 

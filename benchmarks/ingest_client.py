@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from rilo_node.cli import submission_from_dict
-from rilo_node.client import NodeClient, Target
+from rilo_node.api.client import NodeClient, Target
+from rilo_node.cli.main import submission_from_dict
 from rilo_node.pb.rilo.v1 import node_pb2
 
 

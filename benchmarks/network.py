@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import rss_mib, save
-from rilo_node.cluster import Cluster
+from rilo_node.sim.cluster import Cluster
 
 
 def pss_mib(pid: int) -> float:
@@ -36,7 +36,7 @@ def measure(members_per_area: int | None, idle_s: float = 10.0) -> dict:
             import subprocess
             import sys
 
-            probe = subprocess.Popen([sys.executable, "-c", "import rilo_node.node, time; time.sleep(5)"])
+            probe = subprocess.Popen([sys.executable, "-c", "import rilo_node.api.server, time; time.sleep(5)"])
             time.sleep(3)
             bare = rss_mib(probe.pid)
             probe.kill()

@@ -91,7 +91,7 @@ class Controller:
 
 
 def _controller_op(cmd: dict) -> dict:
-    from rilo_node.cluster import Cluster
+    from rilo_node.sim.cluster import Cluster
 
     cluster = Cluster(cmd["workdir"])
     if cmd["op"] == "up":
@@ -106,7 +106,7 @@ def _controller_op(cmd: dict) -> dict:
 
 def controller_main() -> None:
     """Read commands (JSON lines) on stdin; run each in a fresh fork; answer one JSON line each."""
-    import rilo_node.node  # noqa: F401 - imported once, shared by every forked node
+    import rilo_node.api.server  # noqa: F401 - imported once, shared by every forked node
 
     for line in sys.stdin:
         cmd = json.loads(line)
@@ -135,7 +135,7 @@ def controller_main() -> None:
 # --- small client helpers ---------------------------------------------------------------------
 
 def node_client(workdir: Path, node_id: str):
-    from rilo_node.client import NodeClient, target_from_cluster
+    from rilo_node.api.client import NodeClient, target_from_cluster
 
     return NodeClient(target_from_cluster(workdir, node_id))
 
@@ -168,7 +168,7 @@ def submit_all(client, subs: list, what: str) -> float:
 
 def submissions(directory, node_id: str, n: int, policy: dict, seed: int = 1) -> list:
     from benchmarks.data import seizures_from
-    from rilo_node.cli import submission_from_dict
+    from rilo_node.cli.main import submission_from_dict
 
     out = []
     for s in seizures_from(directory, node_id, n, seed=seed):
@@ -241,8 +241,9 @@ def wait_held(held_now, target: int, timeout: float, poll: float = POLL) -> tupl
 # --- 1. throughput and 2. catch-up on two nodes ------------------------------------------------
 
 def two_nodes(ctl: Controller, work: Path, n: int) -> dict:
-    from rilo_node.cluster import Cluster
-    from rilo_node.topology import default_topology_path, dump_topology, load_topology
+    from rilo_node.core.topology import dump_topology
+    from rilo_node.node.directory import default_topology_path, load_topology
+    from rilo_node.sim.cluster import Cluster
 
     full = load_topology(default_topology_path())
     topo = work / "two-nodes.toml"
@@ -388,11 +389,11 @@ def catch_up(ctl: Controller, cluster, cl: Path, de, late: list, held_before: in
 def offered_records(cl: Path, n: int) -> list:
     """(seq, SignedRecord) of de's first n records exactly as its feed offers them to rilo-we
     (an annex rilo-we may not hold is left out, as on the wire)."""
-    from rilo_node.clock import SystemClock
-    from rilo_node.peers import Replicator
-    from rilo_node.signing import Keyring
-    from rilo_node.store import Store
-    from rilo_node.topology import load_topology
+    from rilo_node.core.signing import Keyring
+    from rilo_node.node.clock import SystemClock
+    from rilo_node.node.directory import load_topology
+    from rilo_node.node.peers import Replicator
+    from rilo_node.store.db import Store
 
     directory = load_topology(cl / "topology.toml")
     store = Store(cl / "nodes" / SENDER / "data" / "node.db")
@@ -413,11 +414,11 @@ def offered_records(cl: Path, n: int) -> list:
 
 
 def receiver_replicator(cl: Path, db: Path):
-    from rilo_node.clock import SystemClock
-    from rilo_node.peers import Replicator
-    from rilo_node.signing import Keyring
-    from rilo_node.store import Store
-    from rilo_node.topology import load_topology
+    from rilo_node.core.signing import Keyring
+    from rilo_node.node.clock import SystemClock
+    from rilo_node.node.directory import load_topology
+    from rilo_node.node.peers import Replicator
+    from rilo_node.store.db import Store
 
     directory = load_topology(cl / "topology.toml")
     keyring = Keyring()
@@ -505,7 +506,7 @@ def raw_grpc(cl: Path, records: list, work: Path, runs: int = 2) -> float:
     (server: de's, client: rilo-we's). Best of `runs` after a warm-up of the connection."""
     import grpc
 
-    from rilo_node.identity import node_dns
+    from rilo_node.core.identity import node_dns
     from rilo_node.pb.rilo.v1 import peer_pb2
 
     data = work / "raw.bin"
@@ -606,9 +607,9 @@ class DbPoller:
 
 
 def propagation(ctl: Controller, work: Path, records: int) -> dict:
-    from rilo_node.cluster import Cluster
+    from rilo_node.node.directory import default_topology_path, load_topology
     from rilo_node.pb.rilo.v1 import node_pb2
-    from rilo_node.topology import default_topology_path, load_topology
+    from rilo_node.sim.cluster import Cluster
 
     cl = work / "network"
     cluster = Cluster(cl)
@@ -769,7 +770,7 @@ def run(n: int = 100_000, records: int = 50) -> list[dict]:
         print(f"  {f['what']}: {f['value']:,.1f} {f['unit']}  (baseline {f['baseline']['what']}: "
               f"{f['baseline']['value']:,.1f} {f['baseline']['unit']})", flush=True)
     notes = (
-        f"Seizures from `rilo_node.synth` for {SENDER}, policy {json.dumps(AREA_POLICY)} "
+        f"Seizures from `rilo_node.sim.synth` for {SENDER}, policy {json.dumps(AREA_POLICY)} "
         f"({two['bytes_per_record']:,.0f} bytes per signed record as sent, {two['annexes']:,} of {n:,} with "
         f"an annex), loaded with SubmitSeizures while {RECEIVER} was stopped; the rate counts from the start "
         f"command until {RECEIVER} holds all {n:,} (COUNT(*) of its records table, read from its SQLite file "

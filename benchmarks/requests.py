@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 from benchmarks.common import save
-from rilo_node.client import NodeClient, target_from_cluster
-from rilo_node.cluster import Cluster
+from rilo_node.api.client import NodeClient, target_from_cluster
 from rilo_node.pb.rilo.v1 import node_pb2, record_pb2, request_pb2
+from rilo_node.sim.cluster import Cluster
 
 POLL_S = 0.002
 

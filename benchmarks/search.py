@@ -12,14 +12,14 @@ import time
 from pathlib import Path
 
 from benchmarks.common import percentile, save
-from rilo_node import store as st
-from rilo_node.clock import SystemClock, rfc3339
-from rilo_node.cluster import Cluster
+from rilo_node.core.replication import Entitlements
+from rilo_node.core.signing import SigningKey, strip_annex
+from rilo_node.node.clock import SystemClock, rfc3339
+from rilo_node.node.records import RecordBook, record_row, seizure_projection
 from rilo_node.pb.rilo.v1 import record_pb2
-from rilo_node.records import RecordBook, record_row, seizure_projection
-from rilo_node.replication import Entitlements
-from rilo_node.signing import SigningKey, strip_annex
-from rilo_node.synth import Origin, generate_seizures
+from rilo_node.sim.cluster import Cluster
+from rilo_node.sim.synth import Origin, generate_seizures
+from rilo_node.store import db as st
 
 ASKER = "de"
 
@@ -34,7 +34,7 @@ def bulk_load(cluster: Cluster, n: int, seed: int = 5) -> dict[str, int]:
     books = {}
     members = [m for m in directory if m.role == "member"]
     for m in members:
-        key = SigningKey.load(m.id, folders[m.id] / "keys" / "signing.key")
+        key = SigningKey.from_pem(m.id, (folders[m.id] / "keys" / "signing.key").read_bytes())
         books[m.id] = RecordBook(None, key, directory, clock, node_country=m.country)  # prepare() only
     origins = [Origin(m.id, m.country, m.region, m.area) for m in members]
     ent = Entitlements(directory)
@@ -108,8 +108,8 @@ def random_filters(rng: random.Random) -> list[dict]:
 def run(n: int = 200_000, queries: int = 200) -> list[dict]:
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-    from rilo_node.client import NodeClient, target_from_cluster
-    from rilo_node.grpc_api.convert import dict_to_pb
+    from rilo_node.api.client import NodeClient, target_from_cluster
+    from rilo_node.core.convert import dict_to_pb
     from rilo_node.pb.rilo.v1 import node_pb2
 
     with tempfile.TemporaryDirectory(prefix="rilo-bench-search-") as tmp:
@@ -184,7 +184,7 @@ def run(n: int = 200_000, queries: int = 200) -> list[dict]:
         print(f"  {f['what']}: {f['value']:,.1f} {f['unit']}")
     command = ("scripts/bench search" if n == 200_000 else f"RILO_BENCH_N={n} python -m benchmarks.search")
     save("search", f"{command}  (N={n:,} records, {queries} queries)", figures,
-         notes="Records from `rilo_node.synth` (ITR-shaped policies: most GREEN/REGION, some AREA, RILOS, RED), "
+         notes="Records from `rilo_node.sim.synth` (ITR-shaped policies: most GREEN/REGION, some AREA, RILOS, RED), "
                "each signed by its origin and written into the SQLite file of every node its policy entitles "
                "(nodes stopped), so the benchmark measures queries, not replication. Queries: 200 filters mixing "
                "category, departure, route country, text and dates, limit 100, scope global, from member `de`; "

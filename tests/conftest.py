@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from rilo_node.client import NodeClient, Target
-from rilo_node.clock import FakeClock
-from rilo_node.config import load_config
-from rilo_node.node import Node
-from rilo_node.pki import CertificateAuthority, node_dns
-from rilo_node.provision import NodeFolder, init_node_dir
-from rilo_node.topology import default_topology_path, load_topology
+from rilo_node.api.client import NodeClient, Target
+from rilo_node.api.server import Node
+from rilo_node.node.clock import FakeClock
+from rilo_node.node.config import load_config
+from rilo_node.node.directory import default_topology_path, load_topology
+from rilo_node.node.pki import CertificateAuthority, node_dns
+from rilo_node.node.provision import NodeFolder, init_node_dir
 
 REPO = Path(__file__).resolve().parent.parent
 

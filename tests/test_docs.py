@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rilo_node.cli import build_parser
-from rilo_node.config import KEYS
+from rilo_node.cli.main import build_parser
+from rilo_node.node.config import KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import tomllib
 import time
+import tomllib
 from pathlib import Path
 
-from rilo_node.cli import submission_from_dict
-from rilo_node.client import NodeClient, Target
-from rilo_node.config import load_config
-from rilo_node.node import Node
+from rilo_node.api.client import NodeClient, Target
+from rilo_node.api.server import Node
+from rilo_node.cli.main import submission_from_dict
+from rilo_node.core.topology import Directory
+from rilo_node.node.config import load_config
+from rilo_node.node.peers import Links
+from rilo_node.node.pki import CertificateAuthority, node_dns
+from rilo_node.node.provision import NodeFolder, init_node_dir
 from rilo_node.pb.rilo.v1 import node_pb2, record_pb2
-from rilo_node.peers import Links
-from rilo_node.pki import CertificateAuthority, node_dns
-from rilo_node.provision import NodeFolder, init_node_dir
-from rilo_node.topology import Directory
 
 
 def set_config(path: Path, settings: dict[str, dict]) -> None:

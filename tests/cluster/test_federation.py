@@ -9,8 +9,8 @@ from collections import Counter
 import grpc
 import pytest
 
-from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, record_pb2
-from rilo_node.signing import Keyring, verify_record
+from rilo_node.core.signing import Keyring, verify_record
+from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2
 from tests.cluster.harness import member_seizure
 from tests.cluster.test_replication import peer_stub, ref_set
 

@@ -9,12 +9,12 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from rilo_node.cli import submission_from_dict
-from rilo_node.client import NodeClient, Target
+from rilo_node.api.client import NodeClient, Target
+from rilo_node.cli.main import submission_from_dict
+from rilo_node.core.signing import Keyring, verify_record
+from rilo_node.node.pki import node_dns
+from rilo_node.node.provision import init_node_dir
 from rilo_node.pb.rilo.v1 import node_pb2
-from rilo_node.pki import node_dns
-from rilo_node.provision import init_node_dir
-from rilo_node.signing import Keyring, verify_record
 from tests.conftest import seizure_example
 
 RID = "01JQ6ZK0000000000000000002"

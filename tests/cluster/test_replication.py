@@ -8,10 +8,10 @@ import random
 import grpc
 import pytest
 
-from rilo_node.client import NodeClient, Target
+from rilo_node.api.client import NodeClient, Target
+from rilo_node.core.signing import DOMAIN, SigningKey, make_record
+from rilo_node.node.pki import node_dns
 from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, peer_pb2_grpc, record_pb2
-from rilo_node.pki import node_dns
-from rilo_node.signing import DOMAIN, SigningKey, make_record
 from tests.cluster.harness import member_seizure
 
 # wco, the 12 RILOs, and members from five areas and from no area: 24 nodes of the real topology.
@@ -170,7 +170,7 @@ def test_forged_altered_misattributed_and_replayed_records_are_refused_and_logge
     cluster = make_cluster(["wco", "rilo-we", "de", "fr"])
     good = own_record(cluster, "de", policy={"share": {"scope": "NAMED", "nodes": ["fr"]}, "annex": {"scope": "NAMED"}},
                       annex={"offenders": [{"nationality": "FR"}]})
-    fr_key = SigningKey.load("fr", cluster.folders["fr"].path / "keys" / "signing.key")
+    fr_key = SigningKey.from_pem("fr", (cluster.folders["fr"].path / "keys" / "signing.key").read_bytes())
 
     forged_sig = record_pb2.SignedRecord()
     forged_sig.CopyFrom(good)
@@ -211,7 +211,7 @@ def test_forged_altered_misattributed_and_replayed_records_are_refused_and_logge
     with cluster.client("de") as c:
         sub = member_seizure("de", cluster.directory, policy={"share": {"scope": "NAMED", "nodes": ["fr"]}},
                              case_ref="v2")
-        from rilo_node.cli import submission_from_dict
+        from rilo_node.cli.main import submission_from_dict
 
         c.records.UpdateSeizure(node_pb2.UpdateSeizureRequest(record_id=header.record_id,
                                                               submission=submission_from_dict(sub)))
@@ -277,7 +277,7 @@ def test_narrowing_a_policy_withdraws_the_record_from_every_former_holder(make_c
     holders = ["rilo-we", "rilo-ece", "fr", "pl"]
     cluster.wait_for(lambda: [n for n in holders if not cluster.holdings(n).get(("de", rid), {}).get("annex")],
                      what="region holds record and annex")
-    from rilo_node.cli import submission_from_dict
+    from rilo_node.cli.main import submission_from_dict
 
     narrowed = member_seizure("de", cluster.directory, policy={"share": {"scope": "AREA"}, "annex": {"scope": "ORIGIN"}},
                               annex=annex)

@@ -7,8 +7,8 @@ import datetime as dt
 import grpc
 import pytest
 
-from rilo_node.clock import ShiftedClock
-from rilo_node.grpc_api.errors import FIELD_METADATA_KEY
+from rilo_node.api.errors import FIELD_METADATA_KEY
+from rilo_node.node.clock import ShiftedClock
 from rilo_node.pb.rilo.v1 import node_pb2, record_pb2, request_pb2
 from tests.cluster.harness import member_seizure
 
@@ -248,7 +248,7 @@ def test_validation_gates_records_beyond_the_region(make_cluster):
     corrected = member_seizure("de", net.directory, policy={"share": {"scope": "GLOBAL"}},
                                items=[{"section": "DRUGS", "category": "COCAINE", "quantity": 2500, "unit": "G"}])
     with net.client("de") as c:
-        from rilo_node.cli import submission_from_dict
+        from rilo_node.cli.main import submission_from_dict
 
         v2 = c.records.UpdateSeizure(node_pb2.UpdateSeizureRequest(record_id=sk.record_id,
                                                                    submission=submission_from_dict(corrected))).key
@@ -273,8 +273,8 @@ def test_validation_gates_records_beyond_the_region(make_cluster):
 
 def test_a_forged_endorsement_is_refused(net):
     """A RILO that is not the member's own cannot validate its seizures, even by signing a record."""
-    from rilo_node.assistance import named_policy
-    from rilo_node.signing import sha256
+    from rilo_node.core.signing import sha256
+    from rilo_node.node.requests import named_policy
 
     sk = net.submit("de", member_seizure("de", net.directory, policy={"share": {"scope": "GLOBAL"}}))
     net.wait_for(lambda: {"rilo-ap"} - holders(net, "de", sk.record_id), what="seizure at rilo-ap")
@@ -375,7 +375,7 @@ def test_a_request_signed_with_a_wider_policy_than_its_parties_is_refused(net):
     bad = request_pb2.AssistanceRequest()
     bad.CopyFrom(a_request("de"))
     bad.due_date = "soon"
-    from rilo_node.assistance import named_policy
+    from rilo_node.node.requests import named_policy
 
     rec = book.sign(kind=REQUEST, policy=named_policy(["jp", "de"]), body=bad.SerializeToString(deterministic=True))
     assert net.nodes["de"].replicator.receive([rec], peer="jp", via="test")[0].startswith("refused")
@@ -441,7 +441,7 @@ def test_an_endorsement_follows_its_seizure_out_of_the_network(make_cluster):
     net.wait_for(lambda: set(NETWORK) - holders(net, "rilo-we", e.record_id), what="endorsement everywhere")
     # A correction that narrows the seizure to the area: the old endorsement narrows with it.
     with net.client("de") as c:
-        from rilo_node.cli import submission_from_dict
+        from rilo_node.cli.main import submission_from_dict
 
         c.records.UpdateSeizure(node_pb2.UpdateSeizureRequest(record_id=sk.record_id, submission=submission_from_dict(
             member_seizure("de", net.directory, description="corrected", policy={"share": {"scope": "AREA"}}))))
@@ -461,7 +461,7 @@ def test_an_endorsement_follows_its_seizure_out_of_the_network(make_cluster):
 
 def test_only_the_addressee_releases_to_the_requester(net):
     """A response naming 'released' records from anyone but the addressee writes no audit entry."""
-    from rilo_node.assistance import named_policy
+    from rilo_node.node.requests import named_policy
 
     req = create(net, "de", a_request("jp"))
     body = request_pb2.RequestResponse(request=key("de", req.record_id), status=request_pb2.RESPONSE_STATUS_ANSWERED,
@@ -478,7 +478,7 @@ def test_only_the_addressee_releases_to_the_requester(net):
 def test_a_record_that_cannot_be_stored_does_not_hold_back_its_batch(net):
     """One request-side record whose row cannot be written (here: a trigger refuses it) is refused and
     logged; the rest of the batch, and the pull checkpoint, are stored."""
-    from rilo_node.assistance import named_policy
+    from rilo_node.node.requests import named_policy
 
     de = net.nodes["de"]
     de.store.write(lambda conn: conn.execute(
@@ -494,6 +494,6 @@ def test_a_record_that_cannot_be_stored_does_not_hold_back_its_batch(net):
     assert de.store.get_record("jp", h.record_id) is not None
     assert de.store.get_record("jp", record_pb2.RecordHeader.FromString(closure.header).record_id) is None
     assert any(e["kind"] == "bad_record" and "not stored" in e["detail"] for e in net.security_events("de"))
-    from rilo_node import store as st
+    from rilo_node.store import db as st
 
     assert st.checkpoint_of(de.store, "jp") == 4242

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from rilo_node.provision import init_node_dir
+from rilo_node.node.provision import init_node_dir
 
 RILO = [sys.executable, "-m", "rilo_node.cli"]
 
@@ -27,7 +27,8 @@ def run_cli(*args, input: str | None = None, timeout: float = 120, check: bool =
 def cluster_up(tmp_path: Path, ids: list[str]):
     """A simulated network of the nodes `ids` of the real topology, every member of each area, each
     node its own process (`rilo-node cluster up --detach`); yields its workdir, then takes it down."""
-    from rilo_node.topology import default_topology_path, dump_topology, load_topology
+    from rilo_node.core.topology import dump_topology
+    from rilo_node.node.directory import default_topology_path, load_topology
 
     topo = tmp_path / "topology.toml"
     topo.write_text(dump_topology(load_topology(default_topology_path()).subset(ids)))

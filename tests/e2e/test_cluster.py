@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from rilo_node.cluster import pid_alive
+from rilo_node.sim.cluster import pid_alive
 from tests.e2e.conftest import RILO, cluster_up, run_cli
 
 pytestmark = pytest.mark.slow
@@ -43,7 +43,7 @@ def wait_for(pred, timeout=90, what="condition"):
 
 
 def seizures(n, country, prefix, policy):
-    from rilo_node.cli import stable_record_id
+    from rilo_node.cli.main import stable_record_id
 
     out = []
     for i in range(n):

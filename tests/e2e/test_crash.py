@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from rilo_node.signing import Keyring, SigningKey, verify_record
-from rilo_node.store import Store
+from rilo_node.core.signing import Keyring, SigningKey, verify_record
+from rilo_node.store.db import Store
 from tests.conftest import seizure_example
 from tests.e2e.conftest import RILO
 
@@ -53,10 +53,10 @@ def check_store(folder) -> dict[tuple[str, str], int]:
     try:
         assert store.integrity_problems() == []
         ring = Keyring()
-        key = SigningKey.load("de", folder / "keys" / "signing.key")
+        key = SigningKey.from_pem("de", (folder / "keys" / "signing.key").read_bytes())
         ring.add("de", key.public_raw)
         held = {}
-        from rilo_node.grpc_api.services import stored_to_pb
+        from rilo_node.api.services import stored_to_pb
 
         for rec in store.iter_records():
             verify_record(stored_to_pb(rec), ring)

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from rilo_node.clock import FakeClock
-from rilo_node.errors import AlreadyExistsError, NotFoundError, PolicyError, ValidationError
-from rilo_node.federation import filter_sql, validate_filter
-from rilo_node.grpc_api.convert import seizure_from_bytes
+from rilo_node.core.convert import seizure_from_bytes
+from rilo_node.core.errors import (
+    AlreadyExistsError,
+    NotFoundError,
+    PolicyError,
+    ValidationError,
+)
+from rilo_node.core.federation import validate_filter
+from rilo_node.core.signing import Keyring, SigningKey, verify_record
+from rilo_node.node.clock import FakeClock
+from rilo_node.node.records import ConflictError, RecordBook
 from rilo_node.pb.rilo.v1 import record_pb2
-from rilo_node.records import ConflictError, RecordBook
-from rilo_node.signing import Keyring, SigningKey, verify_record
-from rilo_node.store import Store, search_local
+from rilo_node.store.db import Store, search_local
+from rilo_node.store.search import filter_sql
 from tests.conftest import seizure_example
 
 RID = "01JQ6ZK0000000000000000001"
@@ -141,11 +147,11 @@ def test_a_retry_after_a_restore_finds_the_record_a_peer_gave_back(book):
 
 
 def test_the_projection_of_a_parsed_record_equals_that_of_its_dict(book):
-    from rilo_node.grpc_api.convert import seizure_to_pb
-    from rilo_node.records import seizure_projection, seizure_projection_pb
-    from rilo_node.seizure import validate_seizure
-
     import datetime
+
+    from rilo_node.core.convert import seizure_to_pb
+    from rilo_node.core.seizure import validate_seizure
+    from rilo_node.node.records import seizure_projection, seizure_projection_pb
 
     body = validate_seizure(seizure_example(), node_country="DE", today=datetime.date(2026, 11, 28))
     for k in ("policy", "annex"):

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from rilo_node import migrations
-from rilo_node import store as st
+from rilo_node.store import db as st
+from rilo_node.store import migrations
 
 
 @pytest.fixture(params=["FULL", "NORMAL"])

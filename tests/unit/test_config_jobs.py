@@ -1,4 +1,4 @@
-"""Node config: the [requests], [validation] and [retention] tables (rilo_node.config)."""
+"""Node config: the [requests], [validation] and [retention] tables (rilo_node.node.config)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import re
 
 import pytest
 
-from rilo_node.assistance import deadline_actions
-from rilo_node.clock import FakeClock
-from rilo_node.config import KEYS, load_config, render_config
-from rilo_node.errors import ConfigError
-from rilo_node.records import RecordBook
-from rilo_node.signing import SigningKey
-from rilo_node.store import Store
+from rilo_node.core.errors import ConfigError
+from rilo_node.core.signing import SigningKey
+from rilo_node.node.clock import FakeClock
+from rilo_node.node.config import KEYS, load_config, render_config
+from rilo_node.node.records import RecordBook
+from rilo_node.node.requests import deadline_actions
+from rilo_node.store.db import Store
 
 # The least a config needs: an id, plaintext on 127.0.0.1 (so no [tls]) and a signing key path.
 # No file it names has to exist for the config to load.

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rilo_node.errors import PolicyError, ValidationError
-from rilo_node.policy import (
+from rilo_node.core.errors import PolicyError, ValidationError
+from rilo_node.core.policy import (
     HANDLING,
     SCOPES,
     TLPS,
@@ -23,7 +23,8 @@ from rilo_node.policy import (
     policy_to_dict,
     scope_set,
 )
-from rilo_node.topology import Directory, default_topology_path, load_topology
+from rilo_node.core.topology import Directory
+from rilo_node.node.directory import default_topology_path, load_topology
 
 # The small directory of policy-vectors.json, written out so each case reads on its own.
 SMALL = Directory.from_dicts([

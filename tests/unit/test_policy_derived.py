@@ -1,4 +1,4 @@
-"""Derived policies (rilo_node.policy.with_node, within_region): properties over random policies.
+"""Derived policies (rilo_node.core.policy.with_node, within_region): properties over random policies.
 
 Policies are built directly (Policy / ScopeSpec) with random scopes from SCOPES and random node sets of
 the real directory (config/topology.toml); origins are members (with and without a RILO) and RILOs.
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rilo_node.policy import (
+from rilo_node.core.policy import (
     SCOPES,
     Policy,
     ScopeSpec,
@@ -24,7 +24,7 @@ from rilo_node.policy import (
     with_node,
     within_region,
 )
-from rilo_node.topology import default_topology_path, load_topology
+from rilo_node.node.directory import default_topology_path, load_topology
 
 REAL = load_topology(default_topology_path())
 IDS = REAL.ids()

@@ -5,8 +5,8 @@ import pathlib
 
 import pytest
 
-from rilo_node.policy import annex_set, discover_set, hold_set, parse_policy
-from rilo_node.topology import Directory
+from rilo_node.core.policy import annex_set, discover_set, hold_set, parse_policy
+from rilo_node.core.topology import Directory
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 COPY = REPO / "tests" / "data" / "policy-vectors.json"

@@ -12,12 +12,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rilo_node import replication
-from rilo_node.grpc_api.convert import policy_to_pb
-from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2
-from rilo_node.peers import Links
-from rilo_node.policy import SCOPES, annex_set, discover_set, hold_set, parse_policy
-from rilo_node.replication import (
+from rilo_node.core import replication
+from rilo_node.core.convert import policy_to_pb
+from rilo_node.core.policy import (
+    SCOPES,
+    annex_set,
+    discover_set,
+    hold_set,
+    parse_policy,
+)
+from rilo_node.core.replication import (
     BUCKETS,
     Entitled,
     Entitlements,
@@ -33,8 +37,11 @@ from rilo_node.replication import (
     wanted,
     withdrawal_targets,
 )
-from rilo_node.signing import SigningKey, make_record
-from rilo_node.topology import Directory, default_topology_path, load_topology
+from rilo_node.core.signing import SigningKey, make_record
+from rilo_node.core.topology import Directory
+from rilo_node.node.directory import default_topology_path, load_topology
+from rilo_node.node.peers import Links
+from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2
 
 REAL = load_topology(default_topology_path())
 ENT = Entitlements(REAL)  # one per directory, as a node keeps it; tests that count cache hits make their own

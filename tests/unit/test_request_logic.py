@@ -1,4 +1,4 @@
-"""The pure logic of intelligence requests and RILO validation (rilo_node.assistance, rilo_node.validation).
+"""The pure logic of intelligence requests and RILO validation (rilo_node.node.requests, rilo_node.node.endorsements).
 
 No store, no network: check_request, parties, named_policy, escalation_target, derive, deadline_actions,
 parse_date, endorsement_audience and may_endorse against the real topology (config/topology.toml).
@@ -14,8 +14,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rilo_node import projections
-from rilo_node.assistance import (
+from rilo_node.core.convert import policy_from_pb
+from rilo_node.core.errors import ValidationError
+from rilo_node.core.policy import annex_set, discover_set, hold_set
+from rilo_node.node.directory import default_topology_path, load_topology
+from rilo_node.node.endorsements import (
+    ENDORSED,
+    RETURNED,
+    endorsement_audience,
+    may_endorse,
+)
+from rilo_node.node.requests import (
     MAX_RECORDS,
     MAX_TEXT,
     OPEN,
@@ -28,12 +37,8 @@ from rilo_node.assistance import (
     parse_date,
     parties,
 )
-from rilo_node.errors import ValidationError
-from rilo_node.grpc_api.convert import policy_from_pb
 from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2, request_pb2
-from rilo_node.policy import annex_set, discover_set, hold_set
-from rilo_node.topology import default_topology_path, load_topology
-from rilo_node.validation import ENDORSED, RETURNED, endorsement_audience, may_endorse
+from rilo_node.store import projections
 
 REAL = load_topology(default_topology_path())
 TODAY = dt.date(2026, 3, 20)

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rilo_node import vocab
-from rilo_node.errors import ValidationError
-from rilo_node.seizure import (
+from rilo_node.core import vocab
+from rilo_node.core.errors import ValidationError
+from rilo_node.core.seizure import (
     CSV_COLUMNS,
     SEIZURE_FIELDS,
     csv_header_problems,

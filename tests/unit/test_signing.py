@@ -8,9 +8,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rilo_node.errors import SignatureError
+from rilo_node.core.errors import SignatureError
+from rilo_node.core.signing import (
+    DOMAIN,
+    Keyring,
+    SigningKey,
+    make_record,
+    strip_annex,
+    strip_body,
+    verify_record,
+)
 from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2
-from rilo_node.signing import DOMAIN, Keyring, SigningKey, make_record, strip_annex, strip_body, verify_record
 
 # RFC 8032 §7.1, test 1.
 RFC8032_SEED = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")

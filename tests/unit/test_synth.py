@@ -13,9 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rilo_node.policy import parse_policy
-from rilo_node.seizure import validate_seizure
-from rilo_node.synth import (
+from rilo_node.core.policy import parse_policy
+from rilo_node.core.seizure import validate_seizure
+from rilo_node.node.directory import default_topology_path, load_topology
+from rilo_node.sim.synth import (
     POLICY_MIXES,
     Origin,
     generate_seizures,
@@ -23,7 +24,6 @@ from rilo_node.synth import (
     origin_weights,
     origins_from_nodes,
 )
-from rilo_node.topology import default_topology_path, load_topology
 
 TODAY = datetime.date(2026, 5, 1)
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -1,0 +1,1 @@
+"""gRPC: the servicers, the server that wires them to a node, the client, and one error map."""

@@ -1,0 +1,161 @@
+"""The gRPC server of a node: every service on one port, mutual TLS, health and reflection."""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent import futures
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+import rilo_node
+from rilo_node.api.peer_service import PeerService
+from rilo_node.api.request_service import RequestService, ValidationService
+from rilo_node.api.services import NodeAdminService, RecordService, SearchService
+from rilo_node.core.errors import ConfigError
+from rilo_node.node.config import NodeConfig
+from rilo_node.node.node import NodeCore
+from rilo_node.pb.rilo.v1 import (
+    node_pb2,
+    node_pb2_grpc,
+    peer_pb2_grpc,
+    request_pb2,
+    request_pb2_grpc,
+)
+
+logger = logging.getLogger(__name__)
+
+SERVICE_NAMES = tuple(
+    node_pb2.DESCRIPTOR.services_by_name[name].full_name
+    for name in ("RecordService", "SearchService", "NodeAdminService")
+) + tuple(request_pb2.DESCRIPTOR.services_by_name[name].full_name
+          for name in ("RequestService", "ValidationService")) + ("rilo.v1.PeerService",)
+
+# Large enough for a batch of seizures or a page of search hits, small enough to refuse abuse.
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+
+def server_credentials(config: NodeConfig) -> grpc.ServerCredentials:
+    return grpc.ssl_server_credentials(
+        [(config.tls_key.read_bytes(), config.tls_cert.read_bytes())],
+        root_certificates=config.tls_ca.read_bytes(),
+        require_client_auth=True,
+    )
+
+
+class Node(NodeCore):
+    """One RILO Net node serving its gRPC API: NodeCore, plus the server and its health service."""
+
+    def __init__(self, config: NodeConfig, **kwargs):
+        super().__init__(config, **kwargs)
+        self.health = health.HealthServicer()
+        self.server: grpc.Server | None = None
+        self.port: int | None = None
+
+    @property
+    def address(self) -> str:
+        host = self.config.listen.rsplit(":", 1)[0]
+        return f"{host}:{self.port}"
+
+    def start(self, *, replication: bool = True) -> int:
+        self._executor = futures.ThreadPoolExecutor(max_workers=self._max_workers,
+                                                    thread_name_prefix=f"grpc-{self.config.node_id}")
+        server = grpc.server(
+            self._executor,
+            options=[
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.so_reuseport", 0),
+            ],
+            maximum_concurrent_rpcs=self._max_workers * 4,
+        )
+        insecure = self.config.insecure
+        node_pb2_grpc.add_RecordServiceServicer_to_server(RecordService(self.book, insecure=insecure), server)
+        node_pb2_grpc.add_SearchServiceServicer_to_server(SearchService(self.book, self.queries, insecure=insecure), server)
+        node_pb2_grpc.add_NodeAdminServiceServicer_to_server(
+            NodeAdminService(self.book, insecure=insecure, started_at=self.started_at, version=rilo_node.__version__,
+                             peer_states=self.network.states),
+            server,
+        )
+        request_pb2_grpc.add_RequestServiceServicer_to_server(
+            RequestService(self.book, self.requests, insecure=insecure), server)
+        request_pb2_grpc.add_ValidationServiceServicer_to_server(
+            ValidationService(self.book, self.validations, insecure=insecure), server)
+        peer_pb2_grpc.add_PeerServiceServicer_to_server(PeerService(self.replicator, self.links, self.queries, insecure=insecure),
+                                                        server)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        reflection.enable_server_reflection(SERVICE_NAMES + (health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+        if insecure:
+            if not self.config.listen.startswith("127.0.0.1:"):
+                raise ConfigError("--insecure binds 127.0.0.1 only")
+            port = server.add_insecure_port(self.config.listen)
+        else:
+            port = server.add_secure_port(self.config.listen, server_credentials(self.config))
+        if port == 0:
+            raise ConfigError(f"could not bind {self.config.listen}")
+        server.start()
+        self.server, self.port = server, port
+        for name in SERVICE_NAMES + ("",):
+            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self.start_background(replication=replication)
+        logger.info("[node=%s] serving on %s (%s)", self.config.node_id, self.address,
+                    "plaintext" if insecure else "mutual TLS")
+        return port
+
+    def stop(self, grace: float | None = 2.0) -> None:
+        self.stop_background()
+        handlers_done = True
+        if self.server is not None:
+            self.health.enter_graceful_shutdown()
+            self.replicator.close()
+            self.server.stop(grace).wait()
+            self.server = None
+            # grpc does not wait for handlers that are still running (a feed between two reads): wait
+            # for them here, so that none is inside the store when it closes.
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            deadline = time.monotonic() + 10.0
+            for thread in list(getattr(self._executor, "_threads", ())):
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
+                handlers_done = handlers_done and not thread.is_alive()
+            if not handlers_done:
+                logger.warning("[node=%s] a request handler outlived the shutdown; store readers left open",
+                               self.config.node_id)
+        self.store.close(close_readers=handlers_done)
+
+    def wait(self) -> None:
+        if self.server is not None:
+            self.server.wait_for_termination()
+
+
+def serve(config: NodeConfig) -> int:
+    """Run a node until SIGTERM or SIGINT; `serve.json` beside the config says where it listens."""
+    import json
+    import os
+    import signal
+    import threading
+
+    node = Node(config)
+    node.start()
+    runtime = {"node": config.node_id, "address": node.address, "pid": os.getpid(), "insecure": config.insecure}
+    tmp = config.runtime_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(runtime) + "\n")
+    tmp.replace(config.runtime_path)
+    print(f"serving node {config.node_id} on {node.address} ({'plaintext' if config.insecure else 'mutual TLS'})",
+          flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    # `kill -USR1 <pid>` writes every thread's stack to standard error (the node's log): what a stuck
+    # node is doing, without stopping it.
+    import faulthandler
+
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
+    stop.wait()
+    node.stop(grace=5)
+    try:
+        config.runtime_path.unlink()
+    except FileNotFoundError:
+        pass
+    return 0

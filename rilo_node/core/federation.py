@@ -1,0 +1,156 @@
+"""Queries: filter validation, the local plan, and the merge of answers (pure)."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from rilo_node.core import vocab
+from rilo_node.core.errors import ValidationError
+
+FILTER_FIELDS = (
+    "section", "category", "country", "departure_country", "destination_country",
+    "route_country", "date_from", "date_to", "text", "origin",
+)
+MAX_TEXT = 200
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000
+_NODE_ID = re.compile(r"wco|rilo-[a-z]+|[a-z]{2}")
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def validate_filter(data: dict) -> dict:
+    """A normalised search filter (absent or empty fields dropped); ValidationError names the field."""
+    if not isinstance(data, dict):
+        raise ValidationError("filter", "must be an object")
+    out: dict = {}
+    for key, value in data.items():
+        if key not in FILTER_FIELDS:
+            raise ValidationError(key, f"unknown filter (expected one of {', '.join(FILTER_FIELDS)})")
+        if value in (None, ""):
+            continue
+        if not isinstance(value, str):
+            raise ValidationError(key, "must be a string")
+        if key == "section":
+            if value not in vocab.SECTIONS:
+                raise ValidationError(key, f"{value!r} is not one of {', '.join(vocab.SECTIONS)}")
+        elif key == "category":
+            if value not in vocab.CATEGORY_SECTION:
+                raise ValidationError(key, f"{value!r} is not a category")
+        elif key in ("country", "departure_country", "destination_country", "route_country"):
+            value = value.upper()
+            if value not in vocab.COUNTRIES:
+                raise ValidationError(key, f"{value!r} is not an ISO 3166 alpha-2 country code")
+        elif key in ("date_from", "date_to"):
+            try:
+                datetime.date.fromisoformat(value)
+            except ValueError:
+                raise ValidationError(key, f"{value!r} is not a date (YYYY-MM-DD)") from None
+            if len(value) != 10:
+                raise ValidationError(key, f"{value!r} is not a date (YYYY-MM-DD)")
+        elif key == "text":
+            if len(value) > MAX_TEXT:
+                raise ValidationError(key, f"at most {MAX_TEXT} characters")
+            if not WORD.search(value):
+                raise ValidationError(key, "needs at least one word")
+        elif key == "origin":
+            if not _NODE_ID.fullmatch(value):
+                raise ValidationError(key, f"{value!r} is not a node id")
+        out[key] = value
+    if "date_from" in out and "date_to" in out and out["date_from"] > out["date_to"]:
+        raise ValidationError("date_to", "is before date_from")
+    if "section" in out and "category" in out and vocab.CATEGORY_SECTION[out["category"]] != out["section"]:
+        raise ValidationError("category", f"{out['category']!r} is not a category of section {out['section']!r}")
+    return out
+
+
+def validate_limit(limit: int | None) -> int:
+    if not limit:
+        return DEFAULT_LIMIT
+    if limit < 0 or limit > MAX_LIMIT:
+        raise ValidationError("limit", f"must be between 1 and {MAX_LIMIT}")
+    return limit
+
+
+# -- federated queries (INTERFACES.md `search --json`, `stats --json`) ------------------------
+
+MAX_HOPS = 3          # member → RILO → RILO (or wco) → member: every node of the real topology
+MAX_TARGETS = 500
+MAX_NODE_LIMIT = 1000  # hits one node returns at most
+GROUP_FIELDS = ("section", "category", "country", "departure_country", "destination_country", "conveyance",
+                "concealment", "detection", "location_type", "month", "region")
+SCOPE_NAMES = ("local", "area", "region", "global", "nodes")
+
+
+def scope_targets(scope: str, nodes: list[str], me: str, directory) -> list[str]:
+    """The nodes a query in `scope` asks, by the asker's place in the directory."""
+    info = directory.get(me)
+    if scope == "local":
+        return [me]
+    if scope == "area":
+        if info.area is None:
+            return [me]
+        return [n.id for n in directory if n.id == me or (n.area is not None and n.area == info.area)]
+    if scope == "region":
+        if info.region is None:
+            return [me]
+        return [n.id for n in directory if n.id == me or (n.region is not None and n.region == info.region)]
+    if scope == "global":
+        return [n.id for n in directory]
+    if scope == "nodes":
+        if not nodes:
+            raise ValidationError("nodes", "name at least one node")
+        if len(nodes) > MAX_TARGETS:
+            raise ValidationError("nodes", f"at most {MAX_TARGETS}")
+        for i, n in enumerate(nodes):
+            if n not in directory:
+                raise ValidationError(f"nodes[{i}]", f"{n!r} is not a node of this network")
+        return list(dict.fromkeys(nodes))
+    raise ValidationError("scope", f"{scope!r} is not one of {', '.join(SCOPE_NAMES)}")
+
+
+def forward_to(me: str, peers_of, targets: set[str], covered: set[str]) -> list[str]:
+    """The peers a node passes a query to: not asked by anyone yet, and either in scope or next
+    to nodes in scope that nobody asks yet. With `covered` growing at each hop the query
+    travels a tree: every node is asked once, however the overlay loops."""
+    out = []
+    for p in sorted(peers_of(me)):
+        if p in covered:
+            continue
+        if p in targets or (set(peers_of(p)) & targets) - covered - {p}:
+            out.append(p)
+    return out
+
+
+def responsible(hold, origin: str, targets) -> str | None:
+    """The one node in scope that answers for a record: its origin if in scope, else the first of its
+    holders in scope. Every node computes the same, so each record crosses the network once per query
+    instead of once per copy."""
+    if origin in targets:
+        return origin
+    holders = sorted(n for n in hold if n in targets)
+    return holders[0] if holders else None
+
+
+def validate_group_by(fields) -> list[str]:
+    if not fields:
+        raise ValidationError("group_by", f"name at least one of {', '.join(GROUP_FIELDS)}")
+    out = []
+    for i, f in enumerate(fields):
+        if f not in GROUP_FIELDS:
+            raise ValidationError(f"group_by[{i}]", f"{f!r} is not one of {', '.join(GROUP_FIELDS)}")
+        if f not in out:
+            out.append(f)
+    if "section" in out and "category" in out:
+        pass  # fine: each item has both
+    return out
+
+
+def merge_groups(parts) -> dict[tuple, list[int]]:
+    """Sum (key, cases, items) triples from every node: each record counts once, at its origin."""
+    acc: dict[tuple, list[int]] = {}
+    for key, cases, items in parts:
+        entry = acc.setdefault(tuple(key), [0, 0])
+        entry[0] += cases
+        entry[1] += items
+    return acc

@@ -1,1 +1,0 @@
-"""Thin gRPC servicers, converters and the one error-to-status map."""

@@ -1,0 +1,1 @@
+"""The running node: records, replication, queries, requests, endorsements, jobs, config and keys."""

@@ -1,0 +1,223 @@
+"""Node config: a frozen dataclass read from TOML, validated with exact messages."""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rilo_node.core.errors import ConfigError
+from rilo_node.core.policy import HANDLING, SCOPES, PolicyDefaults
+from rilo_node.store.db import SYNCHRONOUS
+
+_LISTEN = re.compile(r"(?P<host>[^:\s]+):(?P<port>\d{1,5})")
+
+# Every key a node config may hold, by table: unknown keys are refused, not ignored.
+KEYS: dict[str, dict[str, str]] = {
+    "node": {
+        "id": "this node's id in the directory",
+        "listen": "host:port to serve on (port 0 picks a free port)",
+        "topology": "the directory file (regions, offices, members, addresses, keys)",
+        "data_dir": "where the SQLite store lives",
+        "insecure": "serve plaintext on 127.0.0.1 (development only)",
+        "links": "simulated partitions file (written by `rilo-node cluster partition`)",
+    },
+    "tls": {
+        "ca": "the network CA certificate (PEM)",
+        "cert": "this node's certificate (PEM)",
+        "key": "this node's TLS private key (PEM)",
+    },
+    "signing": {"key": "this node's Ed25519 record-signing key (PKCS#8 PEM)"},
+    "store": {"synchronous": "SQLite synchronous setting: FULL (default, survives power loss), NORMAL, OFF, EXTRA"},
+    "policy": {
+        "share": "default share scope",
+        "discover": "default discover scope",
+        "annex": "default annex scope",
+        "handling": "default handling code",
+    },
+    "requests": {
+        "reminder_days": "remind the addressee this many days before a request's due date (default 3)",
+        "check_every": "seconds between deadline checks: reminders and overdue notices (default 60)",
+    },
+    "validation": {
+        "required": "a member's new seizures stay inside its region until its RILO validates them (default false)",
+    },
+    "retention": {
+        "days": "retract own records older than this many days; 0 keeps them (default 0)",
+        "check_every": "seconds between retention runs (default 3600)",
+    },
+}
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    path: Path
+    node_id: str
+    listen: str
+    topology: Path
+    data_dir: Path
+    insecure: bool = False
+    tls_ca: Path | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    signing_key: Path | None = None
+    synchronous: str = "FULL"
+    defaults: PolicyDefaults = field(default_factory=PolicyDefaults)
+    links: Path | None = None
+    reminder_days: int = 3
+    deadline_check_every: float = 60.0
+    validation_required: bool = False
+    retention_days: int = 0
+    retention_check_every: float = 3600.0
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "node.db"
+
+    @property
+    def runtime_path(self) -> Path:
+        """Written by `serve`: the address actually bound and the process id."""
+        return self.path.parent / "serve.json"
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+
+def load_config(path: str | Path) -> NodeConfig:
+    path = Path(path).resolve()
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return parse_config(data, path)
+
+
+def parse_config(data: dict, path: Path) -> NodeConfig:
+    base = path.parent
+
+    def fail(msg: str):
+        raise ConfigError(f"{path}: {msg}")
+
+    for table, value in data.items():
+        if table not in KEYS:
+            fail(f"unknown table [{table}] (expected one of {', '.join(KEYS)})")
+        if not isinstance(value, dict):
+            fail(f"[{table}] must be a table")
+        for key in value:
+            if key not in KEYS[table]:
+                fail(f"unknown key {table}.{key} (expected one of {', '.join(KEYS[table])})")
+    node = data.get("node", {})
+    node_id = node.get("id")
+    if not isinstance(node_id, str) or not node_id:
+        fail("node.id is required")
+    listen = node.get("listen", "127.0.0.1:0")
+    if not isinstance(listen, str) or not _LISTEN.fullmatch(listen) or int(listen.rsplit(":", 1)[1]) > 65535:
+        fail(f"node.listen {listen!r} is not host:port")
+    insecure = node.get("insecure", False)
+    if not isinstance(insecure, bool):
+        fail("node.insecure must be true or false")
+    if insecure and not listen.startswith("127.0.0.1:"):
+        fail("node.insecure serves plaintext and so binds 127.0.0.1 only")
+
+    def p(value, name: str, required: bool) -> Path | None:
+        if value is None:
+            if required:
+                fail(f"{name} is required")
+            return None
+        if not isinstance(value, str):
+            fail(f"{name} must be a path")
+        return (base / value).resolve()
+
+    tls = data.get("tls", {})
+    signing = data.get("signing", {})
+    store = data.get("store", {})
+    synchronous = store.get("synchronous", "FULL")
+    if synchronous not in SYNCHRONOUS:
+        fail(f"store.synchronous {synchronous!r} is not one of {', '.join(SYNCHRONOUS)}")
+    pol = data.get("policy", {})
+    for key in ("share", "discover", "annex"):
+        if key in pol and pol[key] not in SCOPES:
+            fail(f"policy.{key} {pol[key]!r} is not one of {', '.join(SCOPES)}")
+    if "handling" in pol and pol["handling"] not in HANDLING:
+        fail(f"policy.handling {pol['handling']!r} is not one of {', '.join(HANDLING)}")
+    defaults = PolicyDefaults(**{k: pol[k] for k in ("share", "discover", "annex", "handling") if k in pol})
+
+    def number(table: str, key: str, default, *, minimum: float, maximum: float = 100 * 365 * 86400,
+               integer: bool = True):
+        value = data.get(table, {}).get(key, default)
+        kind = int if integer else (int, float)
+        if (isinstance(value, bool) or not isinstance(value, kind) or not math.isfinite(value) or value < minimum
+                or value > maximum):
+            fail(f"{table}.{key} must be {'a whole number' if integer else 'a number'} from {minimum:g} to "
+                 f"{maximum:g}, not {value!r}")
+        return value
+
+    required = data.get("validation", {}).get("required", False)
+    if not isinstance(required, bool):
+        fail("validation.required must be true or false")
+    return NodeConfig(
+        path=path,
+        node_id=node_id,
+        listen=listen,
+        topology=p(node.get("topology", "topology.toml"), "node.topology", True),
+        data_dir=p(node.get("data_dir", "data"), "node.data_dir", True),
+        insecure=insecure,
+        tls_ca=p(tls.get("ca"), "tls.ca", not insecure),
+        tls_cert=p(tls.get("cert"), "tls.cert", not insecure),
+        tls_key=p(tls.get("key"), "tls.key", not insecure),
+        signing_key=p(signing.get("key"), "signing.key", True),
+        synchronous=synchronous,
+        defaults=defaults,
+        links=p(node.get("links", "links.json"), "node.links", False),
+        reminder_days=number("requests", "reminder_days", 3, minimum=0, maximum=36_500),
+        deadline_check_every=float(number("requests", "check_every", 60, minimum=0.1, integer=False)),
+        validation_required=required,
+        retention_days=number("retention", "days", 0, minimum=0, maximum=36_500),
+        retention_check_every=float(number("retention", "check_every", 3600, minimum=1, integer=False)),
+    )
+
+
+def render_config(*, node_id: str, listen: str, insecure: bool = False, links: str | None = None) -> str:
+    """The node.toml that `init` writes (paths relative to the config file)."""
+    links_line = f'links = "{links}"\n' if links else ""
+    return f"""# RILO Net node configuration (see docs/operator-guide.md)
+[node]
+id = "{node_id}"
+listen = "{listen}"
+topology = "topology.toml"
+data_dir = "data"
+insecure = {"true" if insecure else "false"}
+{links_line}
+[tls]
+ca = "tls/ca.pem"
+cert = "tls/node.pem"
+key = "tls/node.key"
+
+[signing]
+key = "keys/signing.key"
+
+[store]
+synchronous = "FULL"
+
+[policy]
+share = "REGION"
+discover = "GLOBAL"
+annex = "ORIGIN"
+handling = "H0"
+
+[requests]
+reminder_days = 3
+check_every = 60
+
+[validation]
+required = false
+
+[retention]
+days = 0
+check_every = 3600
+"""

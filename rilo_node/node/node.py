@@ -1,0 +1,123 @@
+"""The running node, wired: store, keys, records, requests, endorsements, replication, queries and jobs."""
+
+from __future__ import annotations
+
+import logging
+
+from rilo_node.core.errors import ConfigError
+from rilo_node.core.signing import Keyring, SigningKey
+from rilo_node.core.topology import Directory
+from rilo_node.node.clock import Clock, SystemClock, rfc3339
+from rilo_node.node.config import NodeConfig
+from rilo_node.node.directory import load_topology
+from rilo_node.node.endorsements import Validations
+from rilo_node.node.jobs import Jobs, index_text
+from rilo_node.node.peers import Links, PeerNetwork, Replicator
+from rilo_node.node.query import QueryEngine
+from rilo_node.node.records import RecordBook
+from rilo_node.node.requests import Requests
+from rilo_node.store.db import Store
+
+logger = logging.getLogger(__name__)
+
+
+class NodeCore:
+    """One RILO Net node without its gRPC server: the store, the signing key, the record book, requests,
+    endorsements, replication, queries and the scheduled jobs. rilo_node.api.server.Node serves it."""
+
+    def __init__(self, config: NodeConfig, *, clock: Clock | None = None, directory: Directory | None = None,
+                 links: Links | None = None, max_workers: int | None = None, replicate: bool = True):
+        self.config = config
+        self.clock = clock or SystemClock()
+        directory = directory or load_topology(config.topology)
+        info = directory.get(config.node_id)
+        if info is None:
+            raise ConfigError(f"node id {config.node_id!r} is not in the directory {config.topology}")
+        self.info = info
+        self.key = SigningKey.from_pem(config.node_id, config.signing_key.read_bytes())
+        if info.signing_key and info.signing_key != self.key.public_b64:
+            raise ConfigError(f"the directory lists another signing key for {config.node_id!r} than "
+                              f"{config.signing_key} holds")
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = Store(config.db_path, synchronous=config.synchronous)
+        self.book = RecordBook(
+            self.store, self.key, directory, self.clock,
+            defaults=config.defaults, node_country=info.country if info.role == "member" else None,
+        )
+        if config.validation_required:
+            if self.book.home_rilo() is None:
+                raise ConfigError(f"{config.path}: validation.required needs a home RILO, and "
+                                  f"{config.node_id!r} reports to none in the directory")
+            self.book.validation_required = True
+        self.requests = Requests(self.book, self.clock)
+        self.validations = Validations(self.book, self.clock)
+        self.keyring = Keyring()
+        self.replicator = Replicator(self.store, config.node_id, directory, self.keyring, self.clock)
+        self.links = links or Links(config.links or config.base_dir / "links.json")
+        tls = None if config.insecure else (config.tls_ca.read_bytes(), config.tls_cert.read_bytes(),
+                                             config.tls_key.read_bytes())
+        self.network = PeerNetwork(self.replicator, tls=tls, links=self.links, clock=self.clock)
+        self.queries = QueryEngine(self.store, self.key, self.keyring, self.clock, self.network, self.replicator)
+        self.replicate = replicate and not config.insecure
+        self.set_directory(directory)
+        self.started_at = rfc3339(self.clock.now())
+        self._max_workers = max_workers or (16 + 2 * len(directory.peers(config.node_id)))
+        self.jobs = Jobs()
+        self.jobs.every(1.0, index_text, "index-text", store=self.store)
+        if self.replicate:
+            self.jobs.every(1.0, self.network.supervise, "reconnect")
+            self.jobs.every(60.0, self.network.anti_entropy_all, "anti-entropy", jitter=15.0)
+        self.jobs.every(config.deadline_check_every, self.run_deadlines, "request-deadlines")
+        self.jobs.every(1.0, self.run_validation, "validation")
+        if config.retention_days:
+            self.jobs.every(config.retention_check_every, self.run_retention, "retention")
+        self._validation_sweep_at = 0.0
+
+    # -- jobs: each one a plain call on the store and the clock, so tests call them directly --
+
+    def run_deadlines(self) -> int:
+        """Reminders and overdue notices for own open requests."""
+        return self.requests.deadlines(self.config.reminder_days)
+
+    def run_validation(self) -> int:
+        """Publish own seizures their RILO validated; let a RILO's endorsements follow their seizures.
+        Runs when a received record asked for it, and every 30 s regardless."""
+        sweep = self.clock.monotonic() - self._validation_sweep_at > 30.0
+        if sweep:
+            self._validation_sweep_at = self.clock.monotonic()
+        done = 0
+        if self.info.role == "member" and (sweep or self.store.validation_pending):
+            done += self.book.publish_validated()
+        if self.info.role == "rilo" and (sweep or self.store.endorsements_pending):
+            done += self.validations.refresh()
+        return done
+
+    def run_retention(self) -> int:
+        return self.book.retain(self.config.retention_days)
+
+    def set_directory(self, directory: Directory) -> None:
+        """Adopt a (new) directory: addresses, signing keys, entitlements."""
+        self.directory = directory
+        for n in directory:
+            if n.signing_key:
+                self.keyring.add_b64(n.id, n.signing_key)
+        self.keyring.add(self.key.node_id, self.key.public_raw)
+        self.book.directory = directory
+        self.replicator.set_directory(directory)
+        self.book.entitlements = self.replicator.ent if self.replicate else None
+
+    def start_background(self, *, replication: bool = True) -> None:
+        """Start the scheduled jobs, direct delivery and (unless told not to) pulling from peers."""
+        self.jobs.start()
+        if self.replicate:
+            self.network.start_delivery()
+        if replication and self.replicate:
+            self.start_replication()
+
+    def start_replication(self) -> None:
+        """Pull from every peer now (the reconnect job keeps it so)."""
+        self.network.supervise()
+
+    def stop_background(self) -> None:
+        self.jobs.stop()
+        self.network.close()

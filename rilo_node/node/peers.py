@@ -1,0 +1,711 @@
+"""Replication I/O: accept verified records, serve filtered feeds, pull from peers, deliver directly,
+and repair gaps by anti-entropy. Decisions come from the pure module `replication`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+
+from rilo_node.core.errors import SignatureError
+from rilo_node.core.identity import node_dns
+from rilo_node.core.replication import (
+    BUCKETS,
+    Entitlements,
+    Offer,
+    Verdict,
+    bucket_of,
+    differing_buckets,
+    digest,
+    judge,
+    offer,
+    wanted,
+)
+from rilo_node.core.signing import Keyring, VerifiedRecord, strip_annex, verify_record
+from rilo_node.core.topology import Directory
+from rilo_node.node.clock import Clock, rfc3339
+from rilo_node.node.endorsements import may_endorse
+from rilo_node.node.records import record_row, seizure_projection_pb
+from rilo_node.pb.rilo.v1 import (
+    node_pb2,
+    peer_pb2,
+    peer_pb2_grpc,
+    record_pb2,
+    seizure_pb2,
+)
+from rilo_node.store import db as st
+from rilo_node.store import projections
+
+logger = logging.getLogger(__name__)
+
+SEIZURE = record_pb2.RECORD_KIND_SEIZURE
+WITHDRAWAL = record_pb2.RECORD_KIND_WITHDRAWAL
+FEED_BATCH = 500
+HEARTBEAT_SECONDS = 15.0
+COALESCE_SECONDS = 0.005
+CHECKPOINT_EVERY = 2.0
+BACKOFF_FIRST, BACKOFF_MAX = 0.2, 30.0
+
+
+def backoff(failures: int) -> float:
+    return min(BACKOFF_MAX, BACKOFF_FIRST * (2 ** max(0, failures - 1)))
+
+
+class Links:
+    """Simulated partitions: pairs of nodes that cannot reach each other, in either direction.
+
+    In one process the object is shared by the nodes; between processes it reads a JSON file
+    (`{"cut": [["a", "b"], ...]}`) written by `rilo-node cluster partition`.
+    """
+
+    def __init__(self, path: Path | None = None):
+        self.path = Path(path) if path else None
+        self._cut: set[frozenset[str]] = set()
+        self._mtime: tuple | None = None
+        self._lock = threading.Lock()
+
+    def cut(self, a: str, b: str) -> None:
+        with self._lock:
+            self._cut.add(frozenset((a, b)))
+
+    def heal(self, a: str | None = None, b: str | None = None) -> None:
+        with self._lock:
+            if a is None:
+                self._cut.clear()
+            else:
+                self._cut.discard(frozenset((a, b)))
+
+    def is_cut(self, a: str, b: str) -> bool:
+        if self.path is not None:
+            self._reload()
+        return frozenset((a, b)) in self._cut
+
+    def _reload(self) -> None:
+        try:
+            st_ = self.path.stat()
+        except FileNotFoundError:
+            self._cut, self._mtime = set(), None
+            return
+        # Time, size and inode: `cluster partition`/`heal` replace the file, so an edit within one
+        # timestamp tick is still seen.
+        mtime = (st_.st_mtime_ns, st_.st_size, st_.st_ino)
+        if mtime != self._mtime:
+            try:
+                pairs = json.loads(self.path.read_text()).get("cut", [])
+            except (OSError, ValueError):
+                return
+            self._cut = {frozenset(p) for p in pairs if len(p) == 2}
+            self._mtime = mtime
+
+
+@dataclass
+class Incoming:
+    """A received record after verification (or the reason it failed)."""
+
+    record: record_pb2.SignedRecord
+    verified: VerifiedRecord | None = None
+    body: object | None = None  # the parsed body: a SeizureCase, or a request-side message
+    error: str = ""
+
+
+class Replicator:
+    """Accepts and serves records for one node. Thread-safe; all writes go through the store's writer."""
+
+    def __init__(self, store: st.Store, me: str, directory: Directory, keyring: Keyring, clock: Clock):
+        self.store = store
+        self.me = me
+        self.clock = clock
+        self.keyring = keyring
+        self.set_directory(directory)
+        self._cond = threading.Condition()
+        self._closing = False  # set under _cond by close(): every feed ends at once
+        self._head = store.last_seq()
+        store.on_commit(self._committed)
+
+    def set_directory(self, directory: Directory) -> None:
+        self.directory = directory
+        me = directory.get(self.me)
+        self._my_members = frozenset(directory.members_of(self.me)) if me is not None and me.role == "rilo" else frozenset()
+        self.ent = Entitlements(directory)
+        self._pair_cache: dict[str, tuple[int, list]] = {}  # peer -> (head seq, keys)
+        self._digest_cache: dict[str, tuple[int, dict]] = {}  # peer -> (head seq, digest of its keys)
+
+    def _committed(self, last_seq: int) -> None:
+        with self._cond:
+            self._head = last_seq
+            self._cond.notify_all()
+
+    @property
+    def head(self) -> int:
+        return self._head
+
+    # -- receiving ---------------------------------------------------------------------
+
+    def verify(self, records) -> list[Incoming]:
+        out = []
+        for rec in records:
+            item = Incoming(rec)
+            try:
+                item.verified = verify_record(rec, self.keyring)
+                h = item.verified.header
+                if h.kind == SEIZURE and not h.retracted:
+                    item.body = seizure_pb2.SeizureCase.FromString(rec.body)
+                elif h.kind == WITHDRAWAL:
+                    w = record_pb2.Withdrawal.FromString(rec.body)
+                    if not w.record_id or not w.version:
+                        raise SignatureError("withdrawal names no record")
+                elif h.kind in projections.KINDS:
+                    if not h.retracted:
+                        item.body = projections.parse_body(h.kind, rec.body, h, self.directory.__contains__)
+                        if h.kind == projections.ENDORSEMENT and not may_endorse(
+                                h.origin, item.body.seizure.origin, self.directory):
+                            raise SignatureError(f"{h.origin} is not the RILO of {item.body.seizure.origin}: "
+                                                 "it may not validate its seizures")
+                elif h.kind not in (SEIZURE, WITHDRAWAL):
+                    raise SignatureError(f"unknown record kind {h.kind}")
+            except SignatureError as exc:
+                item.error = f"refused: {exc}"
+            except Exception as exc:  # noqa: BLE001 - a body that does not parse
+                item.error = f"refused: body does not parse ({type(exc).__name__}: {exc})"
+            out.append(item)
+        return out
+
+    def _already_held(self, rec: record_pb2.SignedRecord) -> bool:
+        """A copy of this very version is held (with the annex, if this one has one): nothing to do,
+        and no signature to check. Any doubt falls through to the full path."""
+        try:
+            h = record_pb2.RecordHeader.FromString(rec.header)
+        except Exception:  # noqa: BLE001 - the full path refuses and logs it
+            return False
+        row = self.store.reader.execute(
+            "SELECT version, annex IS NOT NULL, withdrawn FROM records WHERE origin = ? AND record_id = ?",
+            (h.origin, h.record_id)).fetchone()
+        return bool(row) and row[0] == h.version and not row[2] and (row[1] or not rec.annex)
+
+    def receive(self, records, *, peer: str, via: str, checkpoint: int | None = None,
+                lazy_checkpoint: bool = False) -> list[str]:
+        """Verify, judge and store records from `peer`; with `checkpoint`, advance that peer's
+        checkpoint in the same transaction. Returns an outcome per record. With `lazy_checkpoint`,
+        a batch with nothing new writes nothing (the caller persists the checkpoint later)."""
+        duplicate = [self._already_held(r) for r in records]
+        items = self.verify([r for r, d in zip(records, duplicate) if not d])
+        if lazy_checkpoint and not items:
+            return ["duplicate"] * len(records)
+        now = rfc3339(self.clock.now())
+        me = self.me
+        signals: set[str] = set()  # raised on the store once the batch has committed
+
+        def txn(conn) -> list[str]:
+            signals.clear()
+            outcomes = []
+            for item in items:
+                if item.error:
+                    st.security_event_txn(conn, at=now, kind="bad_record", peer=peer,
+                                          detail=f"{via}: {item.error}")
+                    outcomes.append(item.error)
+                    continue
+                v = item.verified
+                h = v.header
+                ent = self.ent.of(h)
+                held = st.held_version_txn(conn, h.origin, h.record_id)
+                through = st.withdrawn_through_txn(conn, h.origin, h.record_id)
+                verdict = judge(h, me, ent, held[0] if held else None, through,
+                                has_annex=bool(v.record.annex), held_annex=bool(held and held[2]))
+                annex_refused = bool(v.record.annex) and me not in ent.annex and verdict is not Verdict.NOT_ENTITLED
+                if annex_refused:
+                    st.security_event_txn(conn, at=now, kind="annex_not_entitled", peer=peer,
+                                          origin=h.origin, record_id=h.record_id,
+                                          detail=f"{via}: annex dropped, {me} may not hold it")
+                if verdict is Verdict.NOT_ENTITLED:
+                    st.security_event_txn(conn, at=now, kind="not_entitled", peer=peer, origin=h.origin,
+                                          record_id=h.record_id,
+                                          detail=f"{via}: version {h.version} does not entitle {me}")
+                elif verdict in (Verdict.OLDER, Verdict.WITHDRAWN):
+                    st.security_event_txn(conn, at=now, kind="older_version", peer=peer, origin=h.origin,
+                                          record_id=h.record_id,
+                                          detail=f"{via}: version {h.version} after {held[0] if held else through}")
+                elif verdict is Verdict.ANNEX:
+                    # Stored again (a new local seq), so that this node's own feeds pass the annex on
+                    # to the entitled peers that got the record without it from here.
+                    self._store_txn(conn, v, item.body, v.record.annex, peer, now, new=False, signals=signals)
+                elif verdict is Verdict.STORE and h.kind in projections.KINDS:
+                    # One record that cannot be stored must not hold back the rest of the batch.
+                    conn.execute("SAVEPOINT one_record")
+                    try:
+                        self._store_txn(conn, v, item.body, None, peer, now, new=held is None, signals=signals)
+                    except sqlite3.Error as exc:
+                        conn.execute("ROLLBACK TO one_record")
+                        st.security_event_txn(conn, at=now, kind="bad_record", peer=peer, origin=h.origin,
+                                              record_id=h.record_id, detail=f"{via}: not stored: {exc}")
+                        conn.execute("RELEASE one_record")
+                        outcomes.append(f"refused: not stored ({exc})")
+                        continue
+                    conn.execute("RELEASE one_record")
+                elif verdict is Verdict.STORE:
+                    annex = None if annex_refused else (v.record.annex or None)
+                    self._store_txn(conn, v, item.body, annex, peer, now, new=held is None, signals=signals)
+                outcomes.append(verdict.value)
+            if checkpoint is not None:
+                st.set_checkpoint_txn(conn, peer, checkpoint, now)
+            return outcomes
+
+        stored = iter(self.store.write(txn))
+        if "validation" in signals:
+            self.store.validation_pending = True
+        if "endorsements" in signals:
+            self.store.endorsements_pending = True
+        return ["duplicate" if d else next(stored) for d in duplicate]
+
+    def _store_txn(self, conn, v: VerifiedRecord, body: seizure_pb2.SeizureCase | None, annex: bytes | None, peer: str, now: str,
+                   *, new: bool, signals: set[str]) -> None:
+        h = v.header
+        rec = v.record if annex else strip_annex(v.record)
+        st.upsert_record_txn(
+            conn,
+            record_row(rec, origin=h.origin, record_id=h.record_id, version=h.version, kind=h.kind,
+                       created_at=h.created_at, retracted=h.retracted),
+            peer, now, new=new,
+        )
+        if h.kind == SEIZURE:
+            if body is not None:
+                row, items = seizure_projection_pb(h.origin, h.record_id, h.version, body,
+                                                   h.policy.SerializeToString(deterministic=True))
+                st.put_projection_txn(conn, row, items, new=new)
+            elif not new:
+                st.delete_projection_txn(conn, h.origin, h.record_id)
+            if self._my_members and h.origin in self._my_members:
+                signals.add("endorsements")  # an endorsement of this RILO's may have to follow it
+        elif h.kind in projections.KINDS:
+            projections.project_txn(conn, h, v.record.body, body)
+            if body is not None:
+                self._noticed_txn(conn, h, body, peer, now, signals)
+        elif h.kind == WITHDRAWAL:
+            w = record_pb2.Withdrawal.FromString(v.record.body)
+            st.apply_withdrawal_txn(conn, h.origin, w.record_id, w.version)
+
+    def _noticed_txn(self, conn, h: record_pb2.RecordHeader, body, peer: str, now: str, signals: set[str]) -> None:
+        """What a received request-side record means for this node beyond storing it."""
+        if h.kind == projections.ENDORSEMENT and body.seizure.origin == self.me:
+            signals.add("validation")  # own seizures held in the region may now be published
+        elif h.kind == projections.RESPONSE and body.released and body.request.origin == self.me:
+            # Only the addressee of one of this node's requests releases, and only its own records.
+            addressee = conn.execute("SELECT addressee FROM requests WHERE origin = ? AND record_id = ?",
+                                     (self.me, body.request.record_id)).fetchone()
+            if addressee is None or addressee[0] != h.origin or any(k.origin != h.origin for k in body.released):
+                return
+            # The other half of the release in the audit (the origin wrote its own when it released).
+            st.audit_txn(conn, at=now, actor=h.origin, action="released_to_me",
+                         keys=[[k.origin, k.record_id, k.version] for k in body.released],
+                         detail={"request": f"{body.request.origin}/{body.request.record_id}",
+                                 "response": f"{h.origin}/{h.record_id}", "annex": body.annex_released,
+                                 "via": peer})
+
+    # -- serving -----------------------------------------------------------------------
+
+    def offered(self, rec: st.StoredRecord, peer: str, *, relay: bool = False) -> record_pb2.SignedRecord | None:
+        """The record as `peer` may receive it from this node, or None.
+
+        With `relay` (the live feed), split horizon: a record is not offered back to the node it came
+        from, nor to that node's own peers, which it offers the record to itself. Anti-entropy
+        (relay=False) repairs what a cut link between those two leaves out.
+        """
+        if rec.withdrawn:
+            return None  # a tombstone is never passed on; the entitled get the real version elsewhere
+        if relay and rec.received_from and (peer == rec.received_from or peer == rec.origin
+                                            or peer in self.ent.peers(rec.received_from)):
+            return None
+        header = record_pb2.RecordHeader.FromString(rec.header)
+        decision = offer(self.ent.of(header), peer, bool(rec.annex))
+        if decision is Offer.NOTHING:
+            return None
+        return record_pb2.SignedRecord(
+            header=rec.header, body=rec.body or b"",
+            annex=(rec.annex or b"") if decision is Offer.FULL else b"",
+            signature=rec.signature, key_id=rec.key_id,
+        )
+
+    def feed(self, peer: str, after_seq: int, *, live: bool, active: Callable[[], bool],
+             max_batch: int = FEED_BATCH) -> Iterator[peer_pb2.PullResponse]:
+        """Records after `after_seq` that `peer` may hold: the backlog, then (live) new ones."""
+        pos = after_seq
+        while active() and not self._closing:
+            items: list[peer_pb2.FeedItem] = []
+            scanned = pos
+            for rec in self.store.iter_records(after_seq=pos, batch=max_batch):
+                scanned = rec.seq
+                out = self.offered(rec, peer, relay=True)
+                if out is not None:
+                    items.append(peer_pb2.FeedItem(record=out, seq=rec.seq))
+                    if len(items) >= max_batch:
+                        break
+            if scanned > pos or items:
+                pos = scanned
+                yield peer_pb2.PullResponse(items=items, scanned_seq=scanned, head_seq=max(self._head, scanned))
+                continue
+            if not live:
+                return
+            with self._cond:
+                if self._head <= pos and not self._closing:
+                    self._cond.wait(timeout=HEARTBEAT_SECONDS)
+                if self._closing:
+                    return
+                woke_with_news = self._head > pos
+            if woke_with_news:
+                # A short pause gathers what else is being stored into the same message: fewer
+                # messages, fewer commits (each an fsync) at the receiver, little added latency.
+                time.sleep(COALESCE_SECONDS)
+            elif active():
+                yield peer_pb2.PullResponse(scanned_seq=pos, head_seq=self._head)
+
+    def wake_all(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """End every feed now (the node is stopping); set under the lock, so no feed can miss it."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+
+    # -- anti-entropy ----------------------------------------------------------------------
+
+    def pair_keys(self, peer: str) -> list[tuple[str, str, int]]:
+        """(origin, record_id, version) of live records this node holds that both it and `peer` may hold."""
+        return self.pair_keys_all([peer])[peer]
+
+    def pair_keys_all(self, peers) -> dict[str, list[tuple[str, str, int]]]:
+        """pair_keys for many peers in one scan of the store, reused while nothing new was stored."""
+        head = self._head
+        out: dict[str, list] = {}
+        missing = []
+        for p in peers:
+            cached = self._pair_cache.get(p)
+            if cached is not None and cached[0] == head:
+                out[p] = cached[1]
+            else:
+                missing.append(p)
+        if missing:
+            fresh: dict[str, list] = {p: [] for p in missing}
+            for rec in self.store.iter_records(batch=2000):
+                if rec.withdrawn:
+                    continue
+                ent = self.ent.of(record_pb2.RecordHeader.FromString(rec.header))
+                if self.me not in ent.hold:
+                    continue
+                for p in missing:
+                    if p in ent.hold:
+                        fresh[p].append((rec.origin, rec.record_id, rec.version))
+            for p, keys in fresh.items():
+                self._pair_cache[p] = (head, keys)
+                out[p] = keys
+        return out
+
+    def pair_digest(self, peer: str) -> tuple[list[tuple[str, str, int]], dict[int, tuple[int, bytes]]]:
+        """pair_keys(peer) and their digest; the digest (a hash per key) is reused while nothing new
+        was stored, so an idle network's anti-entropy passes cost a comparison, not a rehash."""
+        keys = self.pair_keys(peer)
+        head = self._pair_cache[peer][0]
+        cached = self._digest_cache.get(peer)
+        if cached is None or cached[0] != head:
+            cached = (head, digest(keys))
+            self._digest_cache[peer] = cached
+        return keys, cached[1]
+
+    def digest_response(self, peer: str, detail_buckets) -> peer_pb2.DigestResponse:
+        keys, mine = self.pair_digest(peer)
+        resp = peer_pb2.DigestResponse(bucket_count=BUCKETS)
+        for b, (count, xor) in sorted(mine.items()):
+            resp.buckets.add(bucket=b, count=count, xor=xor)
+        wanted_buckets = set(detail_buckets)
+        if wanted_buckets:
+            for o, r, v in keys:
+                if bucket_of(o, r) in wanted_buckets:
+                    resp.keys.add(origin=o, record_id=r, version=v)
+        return resp
+
+    def fetch_response(self, peer: str, keys) -> peer_pb2.FetchResponse:
+        resp = peer_pb2.FetchResponse()
+        for key in keys[:5000]:
+            rec = self.store.get_record(key.origin, key.record_id)
+            if rec is None:
+                continue
+            out = self.offered(rec, peer)
+            if out is not None:
+                resp.records.append(out)
+        return resp
+
+
+@dataclass
+class PeerLink:
+    peer: str
+    state: str = "never"
+    failures: int = 0
+    next_attempt: float = 0.0
+    head_seq: int = 0
+    checkpoint: int = 0
+    last_error: str = ""
+    checkpoint_saved: float = 0.0
+    thread: threading.Thread | None = None
+    call: object | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+class PeerNetwork:
+    """This node's side of its peer links: pull threads, direct deliveries, anti-entropy passes."""
+
+    def __init__(self, replicator: Replicator, *, tls: tuple[bytes, bytes, bytes] | None, links: Links | None = None,
+                 clock: Clock | None = None):
+        self.r = replicator
+        self.me = replicator.me
+        self.tls = tls  # (ca, node cert, node key) PEM bytes; None for plaintext (development)
+        self.links = links or Links()
+        self.clock = clock or replicator.clock
+        self._links: dict[str, PeerLink] = {}
+        self._channels: dict[str, tuple[str, grpc.Channel]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._deliver_lock = threading.Lock()
+        self._deliver_wake = threading.Event()
+        self._deliverer: threading.Thread | None = None
+
+    def start_delivery(self, every: float = 0.5) -> None:
+        """Deliver owed records as soon as a commit may have owed some (and every `every` s for retries),
+        on a thread of its own: a record for a node no entitled chain reaches leaves at once."""
+        if self._deliverer is not None:
+            return
+        self.r.store.on_commit(lambda _last: self._deliver_wake.set())
+
+        def loop() -> None:
+            while not self._closed:
+                self._deliver_wake.wait(every)
+                self._deliver_wake.clear()
+                if self._closed:
+                    return
+                try:
+                    self.deliver_due()
+                except Exception:  # noqa: BLE001 - logged; the next wake-up tries again
+                    logger.exception("[node=%s] direct delivery failed", self.me)
+
+        self._deliverer = threading.Thread(target=loop, name=f"deliver:{self.me}", daemon=True)
+        self._deliverer.start()
+
+    # -- channels ----------------------------------------------------------------------
+
+    def _address(self, peer: str) -> str | None:
+        info = self.r.directory.get(peer)
+        return info.address if info else None
+
+    def stub(self, peer: str) -> peer_pb2_grpc.PeerServiceStub:
+        if self.links.is_cut(self.me, peer):
+            raise ConnectionError(f"link {self.me}–{peer} is cut")
+        address = self._address(peer)
+        if not address:
+            raise ConnectionError(f"no address for {peer} in the directory")
+        with self._lock:
+            cached = self._channels.get(peer)
+            if cached and cached[0] == address:
+                return peer_pb2_grpc.PeerServiceStub(cached[1])
+            if cached:
+                cached[1].close()
+            options = [("grpc.ssl_target_name_override", node_dns(peer)),
+                       ("grpc.keepalive_time_ms", 30_000), ("grpc.keepalive_timeout_ms", 10_000),
+                       ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+                       ("grpc.initial_reconnect_backoff_ms", 100), ("grpc.max_reconnect_backoff_ms", 2_000)]
+            if self.tls:
+                ca, cert, key = self.tls
+                creds = grpc.ssl_channel_credentials(root_certificates=ca, private_key=key, certificate_chain=cert)
+                channel = grpc.secure_channel(address, creds, options=options)
+            else:
+                channel = grpc.insecure_channel(address, options=options)
+            self._channels[peer] = (address, channel)
+            return peer_pb2_grpc.PeerServiceStub(channel)
+
+    def forget_channel(self, peer: str) -> None:
+        with self._lock:
+            cached = self._channels.pop(peer, None)
+        if cached:
+            cached[1].close()
+
+    # -- pull links --------------------------------------------------------------------
+
+    def peers(self) -> tuple[str, ...]:
+        return tuple(p for p in self.r.ent.peers(self.me))
+
+    def supervise(self) -> None:
+        """Start pulls that are due, stop pulls over cut links (the reconnect job)."""
+        if self._closed:
+            return
+        now = self.clock.monotonic()
+        for peer in self.peers():
+            link = self._links.setdefault(peer, PeerLink(peer, checkpoint=st.checkpoint_of(self.r.store, peer)))
+            running = link.thread is not None and link.thread.is_alive()
+            if self.links.is_cut(self.me, peer):
+                if running:
+                    self._cancel(link)
+                link.state = "cut"
+                continue
+            if not running and now >= link.next_attempt:
+                link.stop.clear()
+                link.thread = threading.Thread(target=self._pull, args=(link,), daemon=True,
+                                               name=f"pull:{self.me}<-{peer}")
+                link.thread.start()
+
+    def _cancel(self, link: PeerLink) -> None:
+        link.stop.set()
+        call = link.call
+        if call is not None:
+            call.cancel()
+        self.forget_channel(link.peer)
+
+    def _pull(self, link: PeerLink) -> None:
+        peer = link.peer
+        try:
+            link.checkpoint = st.checkpoint_of(self.r.store, peer)
+            call = self.stub(peer).Pull(peer_pb2.PullRequest(after_seq=link.checkpoint, live=True))
+            link.call = call
+            link.state = "connecting"
+            for resp in call:
+                if link.stop.is_set():
+                    break
+                link.state = "connected"
+                link.failures = 0
+                link.head_seq = resp.head_seq
+                if resp.items or resp.scanned_seq > link.checkpoint:
+                    # A checkpoint alone is persisted at most every CHECKPOINT_EVERY seconds: losing
+                    # it in a crash only means scanning again records that are then dropped as duplicates.
+                    now = time.monotonic()
+                    lazy = now - link.checkpoint_saved < CHECKPOINT_EVERY
+                    outcomes = self.r.receive([i.record for i in resp.items], peer=peer, via="pull",
+                                              checkpoint=resp.scanned_seq, lazy_checkpoint=lazy)
+                    if not lazy or any(o != "duplicate" for o in outcomes):
+                        link.checkpoint_saved = now
+                    link.checkpoint = max(link.checkpoint, resp.scanned_seq)
+        except grpc.RpcError as exc:
+            link.last_error = f"{exc.code().name}: {exc.details()}"
+        except Exception as exc:  # noqa: BLE001 - any failure ends this attempt; the supervisor retries
+            link.last_error = f"{type(exc).__name__}: {exc}"
+            if not isinstance(exc, ConnectionError):
+                logger.warning("[peer=%s] pull failed: %s", peer, link.last_error)
+        finally:
+            link.call = None
+            if not self._closed:
+                link.failures += 1
+                link.next_attempt = self.clock.monotonic() + backoff(link.failures)
+                link.state = "cut" if self.links.is_cut(self.me, peer) else "backoff"
+
+    def states(self) -> list[node_pb2.PeerState]:
+        out = []
+        for peer in self.peers():
+            link = self._links.get(peer)
+            if link is None:
+                out.append(node_pb2.PeerState(peer=peer, state="never"))
+                continue
+            out.append(node_pb2.PeerState(peer=peer, state=link.state, checkpoint=link.checkpoint,
+                                          behind=max(0, link.head_seq - link.checkpoint)))
+        return out
+
+    def link(self, peer: str) -> PeerLink | None:
+        return self._links.get(peer)
+
+    # -- direct delivery ---------------------------------------------------------------
+
+    def deliver_due(self) -> int:
+        """Send owed direct deliveries (outbox), one Deliver call per target; returns records delivered."""
+        if self._closed or not self.r.store.outbox_pending or not self._deliver_lock.acquire(blocking=False):
+            return 0
+        try:
+            now = time.time()
+            rows = st.due_deliveries(self.r.store, now)
+            if not rows and st.outbox_size(self.r.store) == 0:
+                self.r.store.outbox_pending = False
+            by_target: dict[str, list[tuple]] = {}
+            for row in rows:
+                by_target.setdefault(row[1], []).append(row)
+            delivered = 0
+            for target, entries in by_target.items():
+                records, done_ids = [], []
+                for oid, _t, origin, record_id, _v, _a in entries:
+                    rec = self.r.store.get_record(origin, record_id)
+                    out = self.r.offered(rec, target) if rec else None
+                    if out is not None:
+                        records.append(out)
+                    done_ids.append(oid)
+                try:
+                    if records:
+                        self.stub(target).Deliver(peer_pb2.DeliverRequest(records=records), timeout=10)
+                except (grpc.RpcError, ConnectionError) as exc:
+                    err = exc.code().name if isinstance(exc, grpc.RpcError) else str(exc)
+                    attempts = max(a for *_, a in entries) + 1
+
+                    def fail(conn, ids=done_ids, attempts=attempts, err=err):
+                        conn.executemany(
+                            "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                            [(attempts, now + backoff(attempts), err, i) for i in ids])
+
+                    self.r.store.write(fail)
+                    continue
+                self.r.store.write(lambda conn, ids=done_ids: conn.executemany(
+                    "DELETE FROM outbox WHERE id = ?", [(i,) for i in ids]))
+                delivered += len(records)
+            return delivered
+        finally:
+            self._deliver_lock.release()
+
+    # -- anti-entropy --------------------------------------------------------------------
+
+    def anti_entropy(self, peer: str) -> int:
+        """Compare digests with `peer` and fetch what it has that this node lacks; returns records fetched."""
+        stub = self.stub(peer)
+        theirs = stub.Digest(peer_pb2.DigestRequest(), timeout=30)
+        mine_keys, mine = self.r.pair_digest(peer)
+        diff = differing_buckets(mine, {b.bucket: (b.count, b.xor) for b in theirs.buckets})
+        if not diff:
+            return 0
+        detail = stub.Digest(peer_pb2.DigestRequest(detail_buckets=diff), timeout=30)
+        held = {(o, r): v for o, r, v in mine_keys}
+        for rec in self.r.store.iter_records():
+            held.setdefault((rec.origin, rec.record_id), rec.version)
+        want = wanted(held, [(k.origin, k.record_id, k.version) for k in detail.keys])
+        fetched = 0
+        for i in range(0, len(want), 1000):
+            keys = [record_pb2.RecordKey(origin=o, record_id=r, version=v) for o, r, v in want[i:i + 1000]]
+            resp = stub.Fetch(peer_pb2.FetchRequest(keys=keys), timeout=60)
+            self.r.receive(list(resp.records), peer=peer, via="anti-entropy")
+            fetched += len(resp.records)
+        if fetched:
+            logger.info("[peer=%s] anti-entropy fetched %d records", peer, fetched)
+        return fetched
+
+    def anti_entropy_all(self) -> int:
+        total = 0
+        self.r.pair_keys_all(self.peers())  # one scan of the store for every peer of this pass
+        for peer in self.peers():
+            if self._closed:
+                break
+            try:
+                total += self.anti_entropy(peer)
+            except (grpc.RpcError, ConnectionError) as exc:
+                logger.debug("[peer=%s] anti-entropy skipped: %s", peer, exc)
+        return total
+
+    def close(self) -> None:
+        self._closed = True
+        self._deliver_wake.set()
+        if self._deliverer is not None:
+            self._deliverer.join(timeout=5)
+        for link in self._links.values():
+            self._cancel(link)
+        for link in self._links.values():
+            if link.thread is not None:
+                link.thread.join(timeout=5)
+        with self._lock:
+            for _, channel in self._channels.values():
+                channel.close()
+            self._channels.clear()

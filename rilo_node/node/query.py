@@ -1,0 +1,425 @@
+"""Federated queries: ask the network, answer for this node, relay along the overlay.
+
+The asker signs the query; each answering node signs its answer and seals it for the asker
+(libsodium sealed box to the asker's key), so relays can neither forge the asker nor read or
+alter an answer. Decisions (scope, forwarding, merging) come from the pure module federation.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import Future
+from datetime import timedelta
+
+import grpc
+import nacl.exceptions
+import nacl.public
+
+from rilo_node.core.convert import enum_to_str, pb_to_dict
+from rilo_node.core.errors import PermissionDeniedError, SignatureError, ValidationError
+from rilo_node.core.federation import (
+    MAX_HOPS,
+    MAX_NODE_LIMIT,
+    forward_to,
+    merge_groups,
+    responsible,
+    scope_targets,
+    validate_filter,
+    validate_limit,
+)
+from rilo_node.core.replication import Entitlements
+from rilo_node.core.signing import Keyring, SigningKey, verify_record
+from rilo_node.node.clock import Clock, new_ulid, rfc3339
+from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, record_pb2, seizure_pb2
+from rilo_node.store import db as st
+from rilo_node.store import search as search_sql
+
+logger = logging.getLogger(__name__)
+
+QUERY_DOMAIN = b"RILO-NET/v1/query\x00"
+_SECTION = {name[len("SECTION_"):]: value for name, value in seizure_pb2.Section.items()}
+_CATEGORY = {name[len("CATEGORY_"):]: value for name, value in seizure_pb2.Category.items()}
+ANSWER_DOMAIN = b"RILO-NET/v1/answer\x00"
+DEFAULT_DEADLINE_MS = 1500
+MAX_DEADLINE_MS = 30_000
+PER_PEER_CONCURRENT = 8
+SEEN_TTL = 120.0
+OK, TIMEOUT, UNREACHABLE, REFUSED, ERROR = (
+    node_pb2.NODE_ANSWER_STATUS_OK, node_pb2.NODE_ANSWER_STATUS_TIMEOUT, node_pb2.NODE_ANSWER_STATUS_UNREACHABLE,
+    node_pb2.NODE_ANSWER_STATUS_REFUSED, node_pb2.NODE_ANSWER_STATUS_ERROR,
+)
+SEARCH, STATS = peer_pb2.QUERY_KIND_SEARCH, peer_pb2.QUERY_KIND_STATS
+SCOPES = {
+    node_pb2.QUERY_SCOPE_UNSPECIFIED: "local", node_pb2.QUERY_SCOPE_LOCAL: "local", node_pb2.QUERY_SCOPE_AREA: "area",
+    node_pb2.QUERY_SCOPE_REGION: "region", node_pb2.QUERY_SCOPE_GLOBAL: "global", node_pb2.QUERY_SCOPE_NODES: "nodes",
+}
+
+
+def status_of_error(exc: grpc.RpcError) -> int:
+    code = exc.code()
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return TIMEOUT
+    if code == grpc.StatusCode.UNAVAILABLE:
+        return UNREACHABLE
+    if code in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.RESOURCE_EXHAUSTED,
+                grpc.StatusCode.FAILED_PRECONDITION):
+        return REFUSED
+    return ERROR
+
+
+class QueryEngine:
+    def __init__(self, store: st.Store, key: SigningKey, keyring: Keyring, clock: Clock, network, replicator):
+        self.store = store
+        self.key = key
+        self.me = key.node_id
+        self.keyring = keyring
+        self.clock = clock
+        self.network = network        # PeerNetwork: stubs to peers (and the partition rules)
+        self.replicator = replicator  # its Entitlements follow the directory
+        self._unseal = nacl.public.SealedBox(key._nacl.to_curve25519_private_key())
+        self._seen: dict[str, float] = {}
+        self._seen_lock = threading.Lock()
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._slots_lock = threading.Lock()
+        self._boxes: dict[str, nacl.public.SealedBox] = {}
+        self.answer_delay = 0.0  # tests: a slow node
+
+    @property
+    def ent(self) -> Entitlements:
+        return self.replicator.ent
+
+    @property
+    def directory(self):
+        return self.replicator.directory
+
+    # -- signing and sealing -----------------------------------------------------------------
+
+    def sign_query(self, query: peer_pb2.Query) -> peer_pb2.SignedQuery:
+        data = query.SerializeToString(deterministic=True)
+        return peer_pb2.SignedQuery(query=data, signature=self.key.sign(QUERY_DOMAIN + data), key_id=self.key.key_id)
+
+    def verify_query(self, signed: peer_pb2.SignedQuery) -> peer_pb2.Query:
+        vk = self.keyring.verify_key(signed.key_id)
+        if vk is None:
+            raise SignatureError(f"query signed by unknown key {signed.key_id!r}")
+        try:
+            vk.verify(QUERY_DOMAIN + signed.query, signed.signature)
+        except nacl.exceptions.BadSignatureError:
+            raise SignatureError("bad query signature") from None
+        query = peer_pb2.Query.FromString(signed.query)
+        if query.asker != self.keyring.owner(signed.key_id):
+            raise SignatureError(f"query of {query.asker!r} signed by a key of {self.keyring.owner(signed.key_id)!r}")
+        return query
+
+    def seal(self, answer: peer_pb2.Answer, asker: str) -> peer_pb2.SealedAnswer:
+        data = answer.SerializeToString(deterministic=True)
+        signed = peer_pb2.SignedAnswer(answer=data, signature=self.key.sign(ANSWER_DOMAIN + data),
+                                       key_id=self.key.key_id)
+        key_id = self.keyring.key_id_of(asker) or ""
+        box = self._boxes.get(key_id)
+        if box is None:
+            vk = self.keyring.verify_key(key_id)
+            if vk is None:
+                raise SignatureError(f"no key for asker {asker!r}")
+            box = self._boxes[key_id] = nacl.public.SealedBox(vk.to_curve25519_public_key())
+        return peer_pb2.SealedAnswer(node=self.me, sealed=box.encrypt(signed.SerializeToString()))
+
+    def open_answer(self, sealed: peer_pb2.SealedAnswer, query: peer_pb2.Query) -> peer_pb2.Answer:
+        """Decrypt, check the answering node's signature, check it answers this query."""
+        try:
+            signed = peer_pb2.SignedAnswer.FromString(self._unseal.decrypt(sealed.sealed))
+        except (nacl.exceptions.CryptoError, ValueError) as exc:
+            raise SignatureError(f"answer of {sealed.node} cannot be opened: {exc}") from None
+        owner = self.keyring.owner(signed.key_id)
+        vk = self.keyring.verify_key(signed.key_id)
+        if vk is None or owner != sealed.node:
+            raise SignatureError(f"answer of {sealed.node} signed by {owner or 'an unknown key'}")
+        try:
+            vk.verify(ANSWER_DOMAIN + signed.answer, signed.signature)
+        except nacl.exceptions.BadSignatureError:
+            raise SignatureError(f"bad signature on the answer of {sealed.node}") from None
+        answer = peer_pb2.Answer.FromString(signed.answer)
+        if answer.query_id != query.query_id or answer.node != sealed.node or answer.asker != self.me:
+            raise SignatureError(f"answer of {sealed.node} is for another query")
+        return answer
+
+    # -- answering for this node ---------------------------------------------------------------
+
+    def answer(self, query: peer_pb2.Query) -> peer_pb2.Answer:
+        """This node's own answer: only what the asker may discover (full records where it may hold them)."""
+        started = time.monotonic()
+        if self.answer_delay:
+            time.sleep(self.answer_delay)
+        flt = validate_filter(pb_to_dict(query.filter))
+        answer = peer_pb2.Answer(query_id=query.query_id, node=self.me, asker=query.asker)
+        disclosed: list[list] = []
+        if query.kind == STATS:
+            for key, cases, items in self.local_stats(flt, list(query.group_by), query.asker):
+                answer.groups.add(key=[node_pb2.GroupValue(field=f, value=v) for f, v in zip(query.group_by, key)],
+                                  cases=cases, items=items)
+        else:
+            limit = min(query.limit or 100, MAX_NODE_LIMIT)
+            targets = frozenset(query.targets) if len(query.targets) > 1 else None
+            for hit in self.local_hits(flt, limit, query.asker, targets):
+                answer.hits.append(hit)
+                disclosed.append([hit.origin, hit.record_id, hit.version, "record" if hit.held else "notice"])
+        answer.ms = int((time.monotonic() - started) * 1000)
+        if query.asker != self.me:
+            now = rfc3339(self.clock.now())
+            detail = {"filter": flt, "kind": enum_to_str(peer_pb2.QueryKind.DESCRIPTOR, query.kind),
+                      "group_by": list(query.group_by), "groups": len(answer.groups)}
+            # Group-committed by the store's writer while the answer travels: the answer does not wait
+            # for an fsync (docs/design.md "Federated queries" says what that costs in a crash).
+            self.store.submit(lambda conn: st.audit_txn(
+                conn, at=now, actor=f"node:{query.asker}", action="disclose", query_id=query.query_id,
+                detail=detail, keys=disclosed))
+        return answer
+
+    def local_hits(self, flt: dict, limit: int, asker: str, targets: frozenset[str] | None = None
+                   ) -> list[node_pb2.SearchHit]:
+        """Matching records this node holds, as the asker may see them. The summary and the policy come
+        from the search projection: no body or header is parsed to decide."""
+        if search_sql.uses_fts(flt):
+            self.store.write(st.catch_up_fts_txn)
+        # Over-fetch: some matches may be neither holdable nor discoverable by the asker.
+        rows = search_sql.matching_seizures(self.store.reader, flt, limit * 2 + 10)
+        out = []
+        decided: dict[tuple[str, bytes], tuple | None] = {}  # per (origin, policy): (held, annex) or skip
+        for origin, record_id, version, kind, header, body, annex, signature, key_id, date, country, sections, \
+                categories, policy in rows:
+            key = (origin, policy)
+            if key not in decided:
+                ent = self.ent.of_policy(origin, policy)
+                if asker not in ent.discover:
+                    decided[key] = None
+                elif targets is not None and responsible(ent.hold, origin, targets) != self.me:
+                    decided[key] = None  # another node in scope answers for this record
+                else:
+                    decided[key] = (asker in ent.hold, asker in ent.annex)
+            decision = decided[key]
+            if decision is None:
+                continue
+            summary = node_pb2.HitSummary(
+                seizure_date=date or "", country=country or "",
+                sections=[_SECTION[x] for x in (sections or "").split()],
+                categories=[_CATEGORY[x] for x in (categories or "").split()])
+            held, annex_ok = decision
+            hit = node_pb2.SearchHit(origin=origin, record_id=record_id, version=version, kind=kind,
+                                     held=held, summary=summary)
+            if held:
+                hit.record.CopyFrom(record_pb2.SignedRecord(
+                    header=header, body=body, annex=(annex or b"") if annex_ok else b"",
+                    signature=signature, key_id=key_id))
+            out.append(hit)
+            if len(out) >= limit:
+                break
+        return out
+
+    def local_stats(self, flt: dict, group_by: list[str], asker: str) -> list[tuple[tuple, int, int]]:
+        """Counts over this node's OWN records (each record counts once, at its origin) that the
+        asker may discover, grouped by `group_by`."""
+        if search_sql.uses_fts(flt):
+            self.store.write(st.catch_up_fts_txn)
+        rows = search_sql.own_counts(self.store.reader, flt, group_by, self.me)
+        region = {n.id: n.region or "" for n in self.directory}
+        parts = []
+        for row in rows:
+            *key, policy, cases, items = row
+            if asker not in self.ent.of_policy(self.me, policy or b"").discover:
+                continue
+            key = [region.get(v, "") if f == "region" else ("" if v is None else str(v)) for f, v in zip(group_by, key)]
+            parts.append((tuple(key), cases, items))
+        return [(k, c, i) for k, (c, i) in merge_groups(parts).items()]
+
+    # -- relaying (PeerService.Query) ----------------------------------------------------------------
+
+    def _slot(self, peer: str) -> threading.BoundedSemaphore:
+        with self._slots_lock:
+            return self._slots.setdefault(peer, threading.BoundedSemaphore(PER_PEER_CONCURRENT))
+
+    def _first_time(self, query_id: str) -> bool:
+        now = time.monotonic()
+        with self._seen_lock:
+            if len(self._seen) > 20_000:
+                self._seen = {q: t for q, t in self._seen.items() if t > now}
+            if self._seen.get(query_id, 0) > now:
+                return False
+            self._seen[query_id] = now + SEEN_TTL
+            return True
+
+    def relay(self, request: peer_pb2.QueryRequest, caller: str, remaining: float | None) -> peer_pb2.QueryResponse:
+        """Answer (if in scope) and pass the query on; at most PER_PEER_CONCURRENT at once per caller."""
+        slot = self._slot(caller)
+        if not slot.acquire(blocking=False):
+            raise PermissionDeniedError(f"too many concurrent queries from {caller}")
+        try:
+            query = self.verify_query(request.query)
+            if not self._first_time(query.query_id):
+                return peer_pb2.QueryResponse(failures=[node_pb2.NodeAnswer(node=self.me, status=REFUSED)])
+            hops = min(request.hops_left, MAX_HOPS)
+            deadline = time.monotonic() + (remaining if remaining is not None else DEFAULT_DEADLINE_MS / 1000)
+            return self._fan_out(query, request.query, hops, set(request.covered) | {self.me, caller}, deadline,
+                                 answer_here=self.me in set(query.targets))
+        finally:
+            slot.release()
+
+    def _fan_out(self, query: peer_pb2.Query, signed: peer_pb2.SignedQuery, hops: int, covered: set[str],
+                 deadline: float, *, answer_here: bool) -> peer_pb2.QueryResponse:
+        resp = peer_pb2.QueryResponse()
+        targets = set(query.targets)
+        calls: list[tuple[str, Future]] = []
+        if hops > 0:
+            chosen = forward_to(self.me, self.ent.peers, targets, covered)
+            sub_covered = sorted(covered | set(chosen))
+            for peer in chosen:
+                timeout = max(0.0, deadline - time.monotonic()) * 0.9 - 0.02
+                if timeout <= 0:
+                    resp.failures.add(node=peer, status=TIMEOUT)
+                    continue
+                try:
+                    stub = self.network.stub(peer)
+                except ConnectionError:
+                    resp.failures.add(node=peer, status=UNREACHABLE)
+                    continue
+                req = peer_pb2.QueryRequest(query=signed, hops_left=hops - 1, covered=sub_covered)
+                calls.append((peer, stub.Query.future(req, timeout=timeout)))
+        if answer_here:
+            try:
+                resp.answers.append(self.seal(self.answer(query), query.asker))
+            except Exception as exc:  # noqa: BLE001 - one node's failure is a status, not a crash
+                logger.warning("[query=%s] answering failed: %s", query.query_id, exc)
+                resp.failures.add(node=self.me, status=ERROR)
+        for peer, fut in calls:
+            try:
+                sub = fut.result(timeout=max(0.0, deadline - time.monotonic()))
+            except grpc.RpcError as exc:
+                resp.failures.add(node=peer, status=status_of_error(exc))
+                continue
+            except Exception:  # noqa: BLE001 - futures.TimeoutError: the deadline passed first
+                fut.cancel()
+                resp.failures.add(node=peer, status=TIMEOUT)
+                continue
+            resp.answers.extend(sub.answers)
+            resp.failures.extend(sub.failures)
+        return resp
+
+    # -- asking (SearchService) ---------------------------------------------------------------------
+
+    def ask(self, *, kind: int, flt: dict, scope: str, nodes: list[str], limit: int, group_by: list[str],
+            deadline_ms: int, actor: str, call_remaining: float | None = None) -> dict:
+        """Ask every node in scope; verify and merge the answers; say how each node fared."""
+        started = time.monotonic()
+        targets = scope_targets(scope, nodes, self.me, self.directory)
+        budget = min(deadline_ms or DEFAULT_DEADLINE_MS, MAX_DEADLINE_MS) / 1000
+        if call_remaining is not None:
+            budget = min(budget, max(0.05, call_remaining - 0.05))
+        expires = self.clock.now() + timedelta(seconds=budget)
+        query = peer_pb2.Query(query_id=new_ulid(self.clock), asker=self.me, kind=kind, targets=targets,
+                               limit=limit, group_by=group_by, expires_at=rfc3339(expires))
+        query.filter.CopyFrom(filter_to_pb(flt))
+        self._first_time(query.query_id)
+        signed = self.sign_query(query)
+        resp = self._fan_out(query, signed, MAX_HOPS, {self.me}, time.monotonic() + budget, answer_here=False)
+        local = self.answer(query) if self.me in targets else None
+        status: dict[str, dict] = {}
+        answers: list[peer_pb2.Answer] = []
+        if local is not None:
+            answers.append(local)
+            status[self.me] = {"node": self.me, "status": OK, "hits": len(local.hits), "ms": local.ms}
+        for sealed in resp.answers:
+            try:
+                answer = self.open_answer(sealed, query)
+            except SignatureError as exc:
+                logger.warning("[peer=%s] answer refused: %s", sealed.node, exc)
+                self.store.write(lambda conn, exc=exc, node=sealed.node: st.security_event_txn(
+                    conn, at=rfc3339(self.clock.now()), kind="bad_answer", peer=node, detail=str(exc)))
+                status[sealed.node] = {"node": sealed.node, "status": ERROR, "hits": 0, "ms": 0}
+                continue
+            if answer.node not in targets:
+                continue
+            answers.append(answer)
+            status[answer.node] = {"node": answer.node, "status": OK, "hits": len(answer.hits), "ms": answer.ms}
+        for f in resp.failures:
+            if f.node in targets and status.get(f.node, {}).get("status") != OK:
+                status[f.node] = {"node": f.node, "status": f.status, "hits": 0, "ms": 0}
+        for t in targets:
+            status.setdefault(t, {"node": t, "status": UNREACHABLE, "hits": 0, "ms": 0})
+        complete = all(s["status"] == OK for s in status.values())
+        result = {"query_id": query.query_id, "complete": complete, "targets": targets,
+                  "nodes": [status[t] for t in targets], "ms": int((time.monotonic() - started) * 1000)}
+        if kind == STATS:
+            parts = [(tuple(v.value for v in g.key), g.cases, g.items) for a in answers for g in a.groups]
+            result["groups"] = sorted(merge_groups(parts).items(), key=lambda kv: (-kv[1][0], kv[0]))
+        else:
+            result["hits"] = self._verified_hits(answers, limit)
+            keys = [[h["origin"], h["record_id"], h["version"], "record" if h["held"] else "notice"]
+                    for h in result["hits"]]
+            now = rfc3339(self.clock.now())
+            self.store.write(lambda conn: st.audit_txn(
+                conn, at=now, actor=actor, action="search", query_id=query.query_id,
+                detail={"filter": flt, "scope": scope, "targets": len(targets), "complete": complete}, keys=keys))
+        return result
+
+    def _verified_hits(self, answers: list[peer_pb2.Answer], limit: int) -> list[dict]:
+        """Merge first, verify after: of every record only the best candidate (newest version, held
+        before notice) is checked, and only as many records as the answer shows; a candidate that
+        fails verification gives way to the next one for the same record."""
+        candidates: dict[tuple[str, str], list[tuple[tuple, str, node_pb2.SearchHit]]] = {}
+        for answer in answers:
+            for hit in answer.hits:
+                rank = (hit.version, 1 if hit.held else 0)
+                candidates.setdefault((hit.origin, hit.record_id), []).append((rank, answer.node, hit))
+        ordered = sorted(candidates.items(),
+                         key=lambda kv: (max(c[2].summary.seizure_date for c in kv[1]), kv[0]), reverse=True)
+        out: list[dict] = []
+        for (origin, record_id), cands in ordered:
+            if len(out) >= limit:
+                break
+            cands.sort(key=lambda c: c[0], reverse=True)
+            for _, node, hit in cands:
+                entry = self._checked(hit, node)
+                if entry is not None:
+                    out.append(entry)
+                    break
+        return out
+
+    def _checked(self, hit: node_pb2.SearchHit, node: str) -> dict | None:
+        entry = {"origin": hit.origin, "record_id": hit.record_id, "version": hit.version, "kind": hit.kind,
+                 "held": False, "summary": hit.summary, "record": None, "date": hit.summary.seizure_date}
+        if not hit.held:
+            return entry
+        try:
+            v = verify_record(hit.record, self.keyring)
+        except SignatureError as exc:
+            logger.warning("[peer=%s] hit %s/%s refused: %s", node, hit.origin, hit.record_id, exc)
+            return None
+        h = v.header
+        if (h.origin, h.record_id, h.version) != (hit.origin, hit.record_id, hit.version):
+            return None
+        ent = self.ent.of(h)
+        if self.me not in ent.hold:
+            return None  # more than the policy allows: never shown
+        record = hit.record
+        if record.annex and self.me not in ent.annex:
+            record = record_pb2.SignedRecord(header=record.header, body=record.body,
+                                             signature=record.signature, key_id=record.key_id)
+        entry.update(held=True, record=record)
+        return entry
+
+
+def filter_to_pb(flt: dict) -> node_pb2.SearchFilter:
+    from rilo_node.core.convert import dict_to_pb
+
+    return dict_to_pb(flt, node_pb2.SearchFilter())
+
+
+def parse_request(flt_pb, scope_enum: int, nodes, limit: int | None = None):
+    flt = validate_filter(pb_to_dict(flt_pb))
+    scope = SCOPES.get(scope_enum)
+    if scope is None:
+        raise ValidationError("scope", f"unknown scope {scope_enum}")
+    return flt, scope, list(nodes), validate_limit(limit) if limit is not None else None
+
+

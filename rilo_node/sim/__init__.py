@@ -1,0 +1,1 @@
+"""The simulated network: cluster, synthetic data, seeding and the demo."""

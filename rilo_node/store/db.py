@@ -1,0 +1,457 @@
+"""The node's SQLite store: one writer thread with group commit, readers on their own connections.
+
+Functions named *_txn take a connection inside an open transaction and never commit;
+`Store.write` runs them on the writer thread and returns once the batch is durable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rilo_node.store import migrations
+
+logger = logging.getLogger(__name__)
+
+SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+_STOP = object()
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    seq: int
+    origin: str
+    record_id: str
+    version: int
+    kind: int
+    created_at: str
+    key_id: str
+    header: bytes
+    body: bytes | None
+    annex: bytes | None
+    signature: bytes
+    withdrawn: bool
+    retracted: bool
+    received_from: str | None = None
+
+
+RECORD_COLUMNS = _RECORD_COLUMNS = ("seq, origin, record_id, version, kind, created_at, key_id, header, body, annex, signature, "
+                   "withdrawn, retracted, received_from")
+
+
+def row_to_record(row) -> StoredRecord:
+    return StoredRecord(
+        seq=row[0], origin=row[1], record_id=row[2], version=row[3], kind=row[4], created_at=row[5],
+        key_id=row[6], header=row[7], body=row[8], annex=row[9], signature=row[10],
+        withdrawn=bool(row[11]), retracted=bool(row[12]), received_from=row[13],
+    )
+
+
+def connect(path: str | Path, synchronous: str = "FULL") -> sqlite3.Connection:
+    if synchronous not in SYNCHRONOUS:
+        raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}")
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+class Store:
+    """One SQLite file (WAL). All writes go through one writer thread that commits in batches."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL", batch_max: int = 512):
+        self.path = Path(path)
+        self.synchronous = synchronous
+        self._batch_max = batch_max
+        self._wconn = connect(self.path, synchronous)
+        self.applied_migrations = migrations.migrate(self._wconn)
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._listeners: list[Callable[[int], None]] = []
+        self._last_notified = -1
+        self._closed = False
+        # Hints for the periodic jobs, so that an idle node does no work: set when a write may have
+        # left something for them (rows to index, deliveries owed); each job clears its own.
+        self.fts_pending = True
+        self.outbox_pending = True
+        # An endorsement of an own seizure arrived (publish what it validates); a member's seizure
+        # arrived at its RILO (its endorsement may have to follow a new policy).
+        self.validation_pending = True
+        self.endorsements_pending = True
+        self._writer = threading.Thread(target=self._write_loop, name=f"store-writer:{self.path.name}", daemon=True)
+        self._writer.start()
+
+    # -- writing -----------------------------------------------------------------
+
+    def submit(self, fn: Callable[[sqlite3.Connection], Any]) -> Future:
+        """Queue fn(conn) for the writer; the future resolves once its batch has committed."""
+        if self._closed:
+            raise RuntimeError("store is closed")
+        fut: Future = Future()
+        self._queue.put((fn, fut))
+        return fut
+
+    def write(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
+        return self.submit(fn).result()
+
+    def on_commit(self, listener: Callable[[int], None]) -> None:
+        """Call listener(last_seq) after each commit (wakes live replication feeds)."""
+        self._listeners.append(listener)
+
+    def _write_loop(self) -> None:
+        conn = self._wconn
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            batch = [item]
+            while len(batch) < self._batch_max:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is _STOP:
+                    self._queue.put(_STOP)
+                    break
+                batch.append(nxt)
+            results: list[tuple[Future, bool, Any]] = []
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for fn, fut in batch:
+                    # A savepoint per task: one bad task never takes its neighbours down.
+                    conn.execute("SAVEPOINT task")
+                    try:
+                        value = fn(conn)
+                    except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                        conn.execute("ROLLBACK TO task")
+                        conn.execute("RELEASE task")
+                        results.append((fut, False, exc))
+                    else:
+                        conn.execute("RELEASE task")
+                        results.append((fut, True, value))
+                conn.execute("COMMIT")
+                self.fts_pending = self.outbox_pending = True
+            except BaseException as exc:  # noqa: BLE001
+                logger.exception("[store=%s] batch of %d failed", self.path.name, len(batch))
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+                for fn, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(exc)
+                continue
+            if self._listeners:
+                last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
+                # Only a new record wakes the feeds (not an audit entry or a checkpoint).
+                if last != self._last_notified:
+                    self._last_notified = last
+                    for listener in self._listeners:
+                        try:
+                            listener(last)
+                        except Exception:  # noqa: BLE001
+                            logger.exception("commit listener failed")
+            for fut, ok, value in results:
+                if ok:
+                    fut.set_result(value)
+                else:
+                    fut.set_exception(value)
+
+    def close(self, *, close_readers: bool = True) -> None:
+        """Stop the writer and close the connections. Closing a reader that another thread is still
+        using can crash the process (sqlite3 connections are shared across threads here), so a caller
+        that could not stop its readers' threads passes close_readers=False and leaves them to the
+        garbage collector."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(_STOP)
+        self._writer.join(timeout=30)
+        self._wconn.close()
+        if not close_readers:
+            return
+        with self._readers_lock:
+            for c in self._readers:
+                try:
+                    c.close()
+                except sqlite3.Error:
+                    pass
+            self._readers.clear()
+
+    # -- reading -----------------------------------------------------------------
+
+    @property
+    def reader(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path, self.synchronous)
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    @property
+    def db(self):
+        """A read-only sqlite_utils.Database over this thread's reader."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.reader)
+
+    def get_record(self, origin: str, record_id: str) -> StoredRecord | None:
+        row = self.reader.execute(
+            f"SELECT {_RECORD_COLUMNS} FROM records WHERE origin = ? AND record_id = ?", (origin, record_id)
+        ).fetchone()
+        return row_to_record(row) if row else None
+
+    def iter_records(self, after_seq: int = 0, origin: str | None = None, batch: int = 500) -> Iterator[StoredRecord]:
+        """Records in local sequence order after `after_seq`, read in pages (no long read transaction)."""
+        seq = after_seq
+        while True:
+            if origin:
+                rows = self.reader.execute(
+                    f"SELECT {_RECORD_COLUMNS} FROM records WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?",
+                    (origin, seq, batch),
+                ).fetchall()
+            else:
+                rows = self.reader.execute(
+                    f"SELECT {_RECORD_COLUMNS} FROM records WHERE seq > ? ORDER BY seq LIMIT ?", (seq, batch)
+                ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield row_to_record(row)
+            seq = rows[-1][0]
+
+    def last_seq(self) -> int:
+        return self.reader.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
+
+    def counts(self, own_origin: str) -> dict[str, int]:
+        r = self.reader.execute(
+            "SELECT COUNT(*), SUM(origin = ?), SUM(withdrawn) FROM records", (own_origin,)
+        ).fetchone()
+        events = self.reader.execute("SELECT COUNT(*) FROM security_events").fetchone()[0]
+        return {"records": r[0] or 0, "own": r[1] or 0, "withdrawn": r[2] or 0, "security_events": events}
+
+    def submission_versions(self, record_id: str) -> list[tuple[int, bytes]]:
+        return self.reader.execute(
+            "SELECT version, submit_hash FROM submissions WHERE record_id = ? ORDER BY version", (record_id,)
+        ).fetchall()
+
+    def audit_entries(self, after_id: int = 0, limit: int = 100) -> list[dict]:
+        rows = self.reader.execute(
+            "SELECT id, at, actor, action, query_id, detail, keys FROM audit WHERE id > ? ORDER BY id LIMIT ?",
+            (after_id, limit),
+        ).fetchall()
+        return [
+            {"id": r[0], "at": r[1], "actor": r[2], "action": r[3], "query_id": r[4] or "",
+             "detail": json.loads(r[5] or "{}"), "keys": json.loads(r[6] or "[]")}
+            for r in rows
+        ]
+
+    def security_events(self, limit: int = 100) -> list[dict]:
+        rows = self.reader.execute(
+            "SELECT id, at, kind, peer, origin, record_id, detail FROM security_events ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [dict(zip(("id", "at", "kind", "peer", "origin", "record_id", "detail"), r)) for r in rows]
+
+    def integrity_problems(self) -> list[str]:
+        """Rows that break the store's invariants (a record without its projection, or the reverse)."""
+        problems = []
+        for origin, record_id in self.reader.execute(
+            "SELECT s.origin, s.record_id FROM seizures s LEFT JOIN records r "
+            "ON r.origin = s.origin AND r.record_id = s.record_id WHERE r.seq IS NULL OR r.withdrawn = 1"
+        ):
+            problems.append(f"projection without a live record: {origin}/{record_id}")
+        for origin, record_id in self.reader.execute(
+            "SELECT r.origin, r.record_id FROM records r LEFT JOIN seizures s "
+            "ON r.origin = s.origin AND r.record_id = s.record_id "
+            "WHERE r.kind = 1 AND r.withdrawn = 0 AND r.retracted = 0 AND s.record_id IS NULL"
+        ):
+            problems.append(f"live seizure without projection: {origin}/{record_id}")
+        return problems
+
+
+# -- transaction steps (run on the writer) ------------------------------------------
+
+
+def upsert_record_txn(conn: sqlite3.Connection, rec: dict, received_from: str | None, now: str, *,
+                      new: bool = False) -> int:
+    """Replace any older version of (origin, record_id) with rec; return its new local seq.
+    `new` says the caller knows no version is held (skips the delete)."""
+    if not new:
+        conn.execute("DELETE FROM records WHERE origin = ? AND record_id = ?", (rec["origin"], rec["record_id"]))
+    cur = conn.execute(
+        "INSERT INTO records (origin, record_id, version, kind, created_at, key_id, header, body, annex, "
+        "signature, withdrawn, retracted, received_at, received_from) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            rec["origin"], rec["record_id"], rec["version"], rec["kind"], rec["created_at"], rec["key_id"],
+            rec["header"], rec["body"], rec["annex"], rec["signature"], int(rec["withdrawn"]),
+            int(rec["retracted"]), now, received_from,
+        ),
+    )
+    return cur.lastrowid
+
+
+def held_version_txn(conn: sqlite3.Connection, origin: str, record_id: str) -> tuple[int, bool, bool] | None:
+    """(version, withdrawn, has annex) of the held copy, if any."""
+    row = conn.execute(
+        "SELECT version, withdrawn, annex IS NOT NULL FROM records WHERE origin = ? AND record_id = ?",
+        (origin, record_id),
+    ).fetchone()
+    return (row[0], bool(row[1]), bool(row[2])) if row else None
+
+
+def delete_projection_txn(conn: sqlite3.Connection, origin: str, record_id: str) -> None:
+    conn.execute("DELETE FROM seizures WHERE origin = ? AND record_id = ?", (origin, record_id))
+    conn.execute("DELETE FROM seizure_items WHERE origin = ? AND record_id = ?", (origin, record_id))
+
+
+def put_projection_txn(conn: sqlite3.Connection, row: dict, items: Iterable[dict], *, new: bool = False) -> None:
+    """Insert the search rows of one seizure (the full-text index catches up later, in bulk)."""
+    if not new:
+        delete_projection_txn(conn, row["origin"], row["record_id"])
+    cols = list(row)
+    conn.execute(
+        f"INSERT INTO seizures ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+        [row[c] for c in cols],
+    )
+    conn.executemany(
+        "INSERT INTO seizure_items (origin, record_id, idx, section, category, commodity, quantity, unit, "
+        "currency, value_usd) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [
+            (row["origin"], row["record_id"], i["idx"], i["section"], i["category"], i.get("commodity"),
+             i.get("quantity"), i.get("unit"), i.get("currency"), i.get("value_usd"))
+            for i in items
+        ],
+    )
+
+
+def add_submission_txn(conn: sqlite3.Connection, record_id: str, version: int, submit_hash: bytes) -> None:
+    conn.execute(
+        "INSERT INTO submissions (record_id, version, submit_hash) VALUES (?, ?, ?)", (record_id, version, submit_hash)
+    )
+
+
+def audit_txn(conn: sqlite3.Connection, *, at: str, actor: str, action: str, query_id: str = "",
+              detail: dict | None = None, keys: list | None = None) -> None:
+    conn.execute(
+        "INSERT INTO audit (at, actor, action, query_id, detail, keys) VALUES (?, ?, ?, ?, ?, ?)",
+        (at, actor, action, query_id, json.dumps(detail or {}, sort_keys=True), json.dumps(keys or [])),
+    )
+
+
+def security_event_txn(conn: sqlite3.Connection, *, at: str, kind: str, peer: str = "", origin: str = "",
+                       record_id: str = "", detail: str = "") -> None:
+    conn.execute(
+        "INSERT INTO security_events (at, kind, peer, origin, record_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
+        (at, kind, peer, origin, record_id, detail),
+    )
+
+
+def catch_up_fts_txn(conn: sqlite3.Connection) -> int:
+    """Index every projection row not yet in the full-text index; returns how many."""
+    upto = conn.execute("SELECT indexed_upto FROM fts_state").fetchone()[0]
+    top = conn.execute("SELECT COALESCE(MAX(id), 0) FROM seizures").fetchone()[0]
+    if top <= upto:
+        return 0
+    cur = conn.execute(
+        "INSERT INTO seizures_fts (rowid, description, commodities) "
+        "SELECT id, description, commodities FROM seizures WHERE id > ? AND id <= ?", (upto, top)
+    )
+    conn.execute("UPDATE fts_state SET indexed_upto = ?", (top,))
+    return cur.rowcount
+
+
+def rebuild_fts_txn(conn: sqlite3.Connection) -> None:
+    conn.execute("INSERT INTO seizures_fts (seizures_fts) VALUES ('delete-all')")
+    conn.execute("UPDATE fts_state SET indexed_upto = 0")
+    catch_up_fts_txn(conn)
+
+
+def search_local(store: Store, where: str, args: list, limit: int) -> list[StoredRecord]:
+    """Live seizures matching a WHERE clause over `seizures s`, newest seizure date first.
+    A text search first brings the full-text index up to date (read your writes)."""
+    if "seizures_fts" in where:
+        store.write(catch_up_fts_txn)
+    cols = ", ".join("r." + c.strip() for c in _RECORD_COLUMNS.split(","))
+    rows = store.reader.execute(
+        f"SELECT {cols} FROM seizures s JOIN records r ON r.origin = s.origin AND r.record_id = s.record_id "
+        f"WHERE {where} AND r.withdrawn = 0 ORDER BY s.seizure_date DESC, s.origin, s.record_id LIMIT ?",
+        [*args, limit],
+    ).fetchall()
+    return [row_to_record(r) for r in rows]
+
+
+# -- replication bookkeeping --------------------------------------------------------
+
+
+def checkpoint_of(store: Store, peer: str) -> int:
+    row = store.reader.execute("SELECT seq FROM checkpoints WHERE peer = ?", (peer,)).fetchone()
+    return row[0] if row else 0
+
+
+def set_checkpoint_txn(conn: sqlite3.Connection, peer: str, seq: int, now: str) -> None:
+    conn.execute(
+        "INSERT INTO checkpoints (peer, seq, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (peer) DO UPDATE SET seq = MAX(seq, excluded.seq), updated_at = excluded.updated_at",
+        (peer, seq, now),
+    )
+
+
+def withdrawn_through_txn(conn: sqlite3.Connection, origin: str, record_id: str) -> int | None:
+    row = conn.execute("SELECT version FROM withdrawals WHERE origin = ? AND record_id = ?",
+                       (origin, record_id)).fetchone()
+    return row[0] if row else None
+
+
+def apply_withdrawal_txn(conn: sqlite3.Connection, origin: str, record_id: str, version: int) -> bool:
+    """Drop body and annex of every held version older than `version`; keep the header as a
+    tombstone; remember to refuse those versions. True when a held copy was withdrawn."""
+    cur = conn.execute(
+        "UPDATE records SET body = NULL, annex = NULL, withdrawn = 1 "
+        "WHERE origin = ? AND record_id = ? AND version < ? AND withdrawn = 0",
+        (origin, record_id, version),
+    )
+    if cur.rowcount:
+        delete_projection_txn(conn, origin, record_id)
+        for table in ("requests", "request_events", "endorsements"):
+            conn.execute(f"DELETE FROM {table} WHERE origin = ? AND record_id = ?", (origin, record_id))
+    conn.execute(
+        "INSERT INTO withdrawals (origin, record_id, version) VALUES (?, ?, ?) "
+        "ON CONFLICT (origin, record_id) DO UPDATE SET version = MAX(version, excluded.version)",
+        (origin, record_id, version),
+    )
+    return cur.rowcount > 0
+
+
+def enqueue_delivery_txn(conn: sqlite3.Connection, targets, origin: str, record_id: str, version: int) -> None:
+    """Owe `targets` a direct delivery (every commit raises the store's `outbox_pending` hint)."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO outbox (target, origin, record_id, version) VALUES (?, ?, ?, ?)",
+        [(t, origin, record_id, version) for t in targets],
+    )
+
+
+def due_deliveries(store: Store, now: float, limit: int = 2000) -> list[tuple]:
+    return store.reader.execute(
+        "SELECT id, target, origin, record_id, version, attempts FROM outbox WHERE next_attempt_at <= ? "
+        "ORDER BY id LIMIT ?", (now, limit),
+    ).fetchall()
+
+
+def outbox_size(store: Store) -> int:
+    return store.reader.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
