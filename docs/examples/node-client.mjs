@@ -24,9 +24,9 @@ if (!nodeDir || !protoDir) {
 const read = (p) => fs.readFileSync(path.join(nodeDir, p));
 
 // -- 1. The API, loaded from proto/ as it is --------------------------------------------------
-// The import paths inside the .proto files start at proto/ (rilo_node/pb/rilo/v1/...), so proto/
-// is the include directory. keepCase keeps the snake_case field names; enums arrive as names.
-const NODE_PROTO = "rilo_node/pb/rilo/v1/node.proto";
+// The import paths inside the .proto files start at proto/ (rilo/v1/..., the package's folder),
+// so proto/ is the include directory. keepCase keeps the snake_case field names; enums arrive as names.
+const NODE_PROTO = "rilo/v1/node.proto";
 const packageDefinition = protoLoader.loadSync(NODE_PROTO, {
   includeDirs: [protoDir], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true,
 });

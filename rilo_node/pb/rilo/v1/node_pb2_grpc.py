@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from rilo_node.pb.rilo.v1 import node_pb2 as rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2
+from rilo_node.pb.rilo.v1 import node_pb2 as rilo_dot_v1_dot_node__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -37,33 +37,33 @@ class RecordServiceStub:
         """
         self.SubmitSeizure = channel.unary_unary(
                 '/rilo.v1.RecordService/SubmitSeizure',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SubmitSeizureRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SubmitSeizureResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_node__pb2.SubmitSeizureRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_node__pb2.SubmitSeizureResponse.FromString,
                 _registered_method=True)
         self.SubmitSeizures = channel.stream_unary(
                 '/rilo.v1.RecordService/SubmitSeizures',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SubmitSeizuresRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SubmitSeizuresResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_node__pb2.SubmitSeizuresRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_node__pb2.SubmitSeizuresResponse.FromString,
                 _registered_method=True)
         self.UpdateSeizure = channel.unary_unary(
                 '/rilo.v1.RecordService/UpdateSeizure',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.UpdateSeizureRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.UpdateSeizureResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_node__pb2.UpdateSeizureRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_node__pb2.UpdateSeizureResponse.FromString,
                 _registered_method=True)
         self.GetRecord = channel.unary_unary(
                 '/rilo.v1.RecordService/GetRecord',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.GetRecordRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.GetRecordResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_node__pb2.GetRecordRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_node__pb2.GetRecordResponse.FromString,
                 _registered_method=True)
         self.ExportRecords = channel.unary_stream(
                 '/rilo.v1.RecordService/ExportRecords',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.ExportRecordsRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.ExportRecordsResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_node__pb2.ExportRecordsRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_node__pb2.ExportRecordsResponse.FromString,
                 _registered_method=True)
         self.RetractRecord = channel.unary_unary(
                 '/rilo.v1.RecordService/RetractRecord',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.RetractRecordRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.RetractRecordResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_node__pb2.RetractRecordRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_node__pb2.RetractRecordResponse.FromString,
                 _registered_method=True)
 
 
@@ -119,33 +119,33 @@ def add_RecordServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'SubmitSeizure': grpc.unary_unary_rpc_method_handler(
                     servicer.SubmitSeizure,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SubmitSeizureRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SubmitSeizureResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_node__pb2.SubmitSeizureRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_node__pb2.SubmitSeizureResponse.SerializeToString,
             ),
             'SubmitSeizures': grpc.stream_unary_rpc_method_handler(
                     servicer.SubmitSeizures,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SubmitSeizuresRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SubmitSeizuresResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_node__pb2.SubmitSeizuresRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_node__pb2.SubmitSeizuresResponse.SerializeToString,
             ),
             'UpdateSeizure': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateSeizure,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.UpdateSeizureRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.UpdateSeizureResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_node__pb2.UpdateSeizureRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_node__pb2.UpdateSeizureResponse.SerializeToString,
             ),
             'GetRecord': grpc.unary_unary_rpc_method_handler(
                     servicer.GetRecord,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.GetRecordRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.GetRecordResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_node__pb2.GetRecordRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_node__pb2.GetRecordResponse.SerializeToString,
             ),
             'ExportRecords': grpc.unary_stream_rpc_method_handler(
                     servicer.ExportRecords,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.ExportRecordsRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.ExportRecordsResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_node__pb2.ExportRecordsRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_node__pb2.ExportRecordsResponse.SerializeToString,
             ),
             'RetractRecord': grpc.unary_unary_rpc_method_handler(
                     servicer.RetractRecord,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.RetractRecordRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.RetractRecordResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_node__pb2.RetractRecordRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_node__pb2.RetractRecordResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -174,8 +174,8 @@ class RecordService:
             request,
             target,
             '/rilo.v1.RecordService/SubmitSeizure',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SubmitSeizureRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SubmitSeizureResponse.FromString,
+            rilo_dot_v1_dot_node__pb2.SubmitSeizureRequest.SerializeToString,
+            rilo_dot_v1_dot_node__pb2.SubmitSeizureResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -201,8 +201,8 @@ class RecordService:
             request_iterator,
             target,
             '/rilo.v1.RecordService/SubmitSeizures',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SubmitSeizuresRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SubmitSeizuresResponse.FromString,
+            rilo_dot_v1_dot_node__pb2.SubmitSeizuresRequest.SerializeToString,
+            rilo_dot_v1_dot_node__pb2.SubmitSeizuresResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -228,8 +228,8 @@ class RecordService:
             request,
             target,
             '/rilo.v1.RecordService/UpdateSeizure',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.UpdateSeizureRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.UpdateSeizureResponse.FromString,
+            rilo_dot_v1_dot_node__pb2.UpdateSeizureRequest.SerializeToString,
+            rilo_dot_v1_dot_node__pb2.UpdateSeizureResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -255,8 +255,8 @@ class RecordService:
             request,
             target,
             '/rilo.v1.RecordService/GetRecord',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.GetRecordRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.GetRecordResponse.FromString,
+            rilo_dot_v1_dot_node__pb2.GetRecordRequest.SerializeToString,
+            rilo_dot_v1_dot_node__pb2.GetRecordResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -282,8 +282,8 @@ class RecordService:
             request,
             target,
             '/rilo.v1.RecordService/ExportRecords',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.ExportRecordsRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.ExportRecordsResponse.FromString,
+            rilo_dot_v1_dot_node__pb2.ExportRecordsRequest.SerializeToString,
+            rilo_dot_v1_dot_node__pb2.ExportRecordsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -309,8 +309,8 @@ class RecordService:
             request,
             target,
             '/rilo.v1.RecordService/RetractRecord',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.RetractRecordRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.RetractRecordResponse.FromString,
+            rilo_dot_v1_dot_node__pb2.RetractRecordRequest.SerializeToString,
+            rilo_dot_v1_dot_node__pb2.RetractRecordResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -334,13 +334,13 @@ class SearchServiceStub:
         """
         self.Search = channel.unary_unary(
                 '/rilo.v1.SearchService/Search',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SearchRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SearchResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_node__pb2.SearchRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_node__pb2.SearchResponse.FromString,
                 _registered_method=True)
         self.Stats = channel.unary_unary(
                 '/rilo.v1.SearchService/Stats',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.StatsRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.StatsResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_node__pb2.StatsRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_node__pb2.StatsResponse.FromString,
                 _registered_method=True)
 
 
@@ -365,13 +365,13 @@ def add_SearchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'Search': grpc.unary_unary_rpc_method_handler(
                     servicer.Search,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SearchRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SearchResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_node__pb2.SearchRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_node__pb2.SearchResponse.SerializeToString,
             ),
             'Stats': grpc.unary_unary_rpc_method_handler(
                     servicer.Stats,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.StatsRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.StatsResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_node__pb2.StatsRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_node__pb2.StatsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -400,8 +400,8 @@ class SearchService:
             request,
             target,
             '/rilo.v1.SearchService/Search',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SearchRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.SearchResponse.FromString,
+            rilo_dot_v1_dot_node__pb2.SearchRequest.SerializeToString,
+            rilo_dot_v1_dot_node__pb2.SearchResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -427,8 +427,8 @@ class SearchService:
             request,
             target,
             '/rilo.v1.SearchService/Stats',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.StatsRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.StatsResponse.FromString,
+            rilo_dot_v1_dot_node__pb2.StatsRequest.SerializeToString,
+            rilo_dot_v1_dot_node__pb2.StatsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -451,13 +451,13 @@ class NodeAdminServiceStub:
         """
         self.GetStatus = channel.unary_unary(
                 '/rilo.v1.NodeAdminService/GetStatus',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.GetStatusRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.GetStatusResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_node__pb2.GetStatusRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_node__pb2.GetStatusResponse.FromString,
                 _registered_method=True)
         self.ListAudit = channel.unary_unary(
                 '/rilo.v1.NodeAdminService/ListAudit',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.ListAuditRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.ListAuditResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_node__pb2.ListAuditRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_node__pb2.ListAuditResponse.FromString,
                 _registered_method=True)
 
 
@@ -481,13 +481,13 @@ def add_NodeAdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'GetStatus': grpc.unary_unary_rpc_method_handler(
                     servicer.GetStatus,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.GetStatusRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.GetStatusResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_node__pb2.GetStatusRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_node__pb2.GetStatusResponse.SerializeToString,
             ),
             'ListAudit': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAudit,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.ListAuditRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.ListAuditResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_node__pb2.ListAuditRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_node__pb2.ListAuditResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -515,8 +515,8 @@ class NodeAdminService:
             request,
             target,
             '/rilo.v1.NodeAdminService/GetStatus',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.GetStatusRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.GetStatusResponse.FromString,
+            rilo_dot_v1_dot_node__pb2.GetStatusRequest.SerializeToString,
+            rilo_dot_v1_dot_node__pb2.GetStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -542,8 +542,8 @@ class NodeAdminService:
             request,
             target,
             '/rilo.v1.NodeAdminService/ListAudit',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.ListAuditRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_node__pb2.ListAuditResponse.FromString,
+            rilo_dot_v1_dot_node__pb2.ListAuditRequest.SerializeToString,
+            rilo_dot_v1_dot_node__pb2.ListAuditResponse.FromString,
             options,
             channel_credentials,
             insecure,

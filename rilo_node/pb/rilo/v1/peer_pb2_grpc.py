@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from rilo_node.pb.rilo.v1 import peer_pb2 as rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2
+from rilo_node.pb.rilo.v1 import peer_pb2 as rilo_dot_v1_dot_peer__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -36,33 +36,33 @@ class PeerServiceStub:
         """
         self.Pull = channel.unary_stream(
                 '/rilo.v1.PeerService/Pull',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.PullRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.PullResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_peer__pb2.PullRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_peer__pb2.PullResponse.FromString,
                 _registered_method=True)
         self.Deliver = channel.unary_unary(
                 '/rilo.v1.PeerService/Deliver',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DeliverRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DeliverResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_peer__pb2.DeliverRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_peer__pb2.DeliverResponse.FromString,
                 _registered_method=True)
         self.Digest = channel.unary_unary(
                 '/rilo.v1.PeerService/Digest',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DigestRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DigestResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_peer__pb2.DigestRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_peer__pb2.DigestResponse.FromString,
                 _registered_method=True)
         self.Fetch = channel.unary_unary(
                 '/rilo.v1.PeerService/Fetch',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.FetchRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.FetchResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_peer__pb2.FetchRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_peer__pb2.FetchResponse.FromString,
                 _registered_method=True)
         self.Query = channel.unary_unary(
                 '/rilo.v1.PeerService/Query',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.QueryRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.QueryResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_peer__pb2.QueryRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_peer__pb2.QueryResponse.FromString,
                 _registered_method=True)
         self.Disclosures = channel.unary_unary(
                 '/rilo.v1.PeerService/Disclosures',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DisclosuresRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DisclosuresResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_peer__pb2.DisclosuresRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_peer__pb2.DisclosuresResponse.FromString,
                 _registered_method=True)
 
 
@@ -117,33 +117,33 @@ def add_PeerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'Pull': grpc.unary_stream_rpc_method_handler(
                     servicer.Pull,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.PullRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.PullResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_peer__pb2.PullRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_peer__pb2.PullResponse.SerializeToString,
             ),
             'Deliver': grpc.unary_unary_rpc_method_handler(
                     servicer.Deliver,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DeliverRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DeliverResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_peer__pb2.DeliverRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_peer__pb2.DeliverResponse.SerializeToString,
             ),
             'Digest': grpc.unary_unary_rpc_method_handler(
                     servicer.Digest,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DigestRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DigestResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_peer__pb2.DigestRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_peer__pb2.DigestResponse.SerializeToString,
             ),
             'Fetch': grpc.unary_unary_rpc_method_handler(
                     servicer.Fetch,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.FetchRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.FetchResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_peer__pb2.FetchRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_peer__pb2.FetchResponse.SerializeToString,
             ),
             'Query': grpc.unary_unary_rpc_method_handler(
                     servicer.Query,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.QueryRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.QueryResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_peer__pb2.QueryRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_peer__pb2.QueryResponse.SerializeToString,
             ),
             'Disclosures': grpc.unary_unary_rpc_method_handler(
                     servicer.Disclosures,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DisclosuresRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DisclosuresResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_peer__pb2.DisclosuresRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_peer__pb2.DisclosuresResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -171,8 +171,8 @@ class PeerService:
             request,
             target,
             '/rilo.v1.PeerService/Pull',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.PullRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.PullResponse.FromString,
+            rilo_dot_v1_dot_peer__pb2.PullRequest.SerializeToString,
+            rilo_dot_v1_dot_peer__pb2.PullResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -198,8 +198,8 @@ class PeerService:
             request,
             target,
             '/rilo.v1.PeerService/Deliver',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DeliverRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DeliverResponse.FromString,
+            rilo_dot_v1_dot_peer__pb2.DeliverRequest.SerializeToString,
+            rilo_dot_v1_dot_peer__pb2.DeliverResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -225,8 +225,8 @@ class PeerService:
             request,
             target,
             '/rilo.v1.PeerService/Digest',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DigestRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DigestResponse.FromString,
+            rilo_dot_v1_dot_peer__pb2.DigestRequest.SerializeToString,
+            rilo_dot_v1_dot_peer__pb2.DigestResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -252,8 +252,8 @@ class PeerService:
             request,
             target,
             '/rilo.v1.PeerService/Fetch',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.FetchRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.FetchResponse.FromString,
+            rilo_dot_v1_dot_peer__pb2.FetchRequest.SerializeToString,
+            rilo_dot_v1_dot_peer__pb2.FetchResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -279,8 +279,8 @@ class PeerService:
             request,
             target,
             '/rilo.v1.PeerService/Query',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.QueryRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.QueryResponse.FromString,
+            rilo_dot_v1_dot_peer__pb2.QueryRequest.SerializeToString,
+            rilo_dot_v1_dot_peer__pb2.QueryResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -306,8 +306,8 @@ class PeerService:
             request,
             target,
             '/rilo.v1.PeerService/Disclosures',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DisclosuresRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_peer__pb2.DisclosuresResponse.FromString,
+            rilo_dot_v1_dot_peer__pb2.DisclosuresRequest.SerializeToString,
+            rilo_dot_v1_dot_peer__pb2.DisclosuresResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from rilo_node.pb.rilo.v1 import request_pb2 as rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2
+from rilo_node.pb.rilo.v1 import request_pb2 as rilo_dot_v1_dot_request__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -37,28 +37,28 @@ class RequestServiceStub:
         """
         self.CreateRequest = channel.unary_unary(
                 '/rilo.v1.RequestService/CreateRequest',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.CreateRequestRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.CreateRequestResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_request__pb2.CreateRequestRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_request__pb2.CreateRequestResponse.FromString,
                 _registered_method=True)
         self.ListRequests = channel.unary_unary(
                 '/rilo.v1.RequestService/ListRequests',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.ListRequestsRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.ListRequestsResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_request__pb2.ListRequestsRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_request__pb2.ListRequestsResponse.FromString,
                 _registered_method=True)
         self.GetRequest = channel.unary_unary(
                 '/rilo.v1.RequestService/GetRequest',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.GetRequestRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.GetRequestResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_request__pb2.GetRequestRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_request__pb2.GetRequestResponse.FromString,
                 _registered_method=True)
         self.RespondToRequest = channel.unary_unary(
                 '/rilo.v1.RequestService/RespondToRequest',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.RespondToRequestRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.RespondToRequestResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_request__pb2.RespondToRequestRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_request__pb2.RespondToRequestResponse.FromString,
                 _registered_method=True)
         self.CloseRequest = channel.unary_unary(
                 '/rilo.v1.RequestService/CloseRequest',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.CloseRequestRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.CloseRequestResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_request__pb2.CloseRequestRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_request__pb2.CloseRequestResponse.FromString,
                 _registered_method=True)
 
 
@@ -105,28 +105,28 @@ def add_RequestServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'CreateRequest': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateRequest,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.CreateRequestRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.CreateRequestResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_request__pb2.CreateRequestRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_request__pb2.CreateRequestResponse.SerializeToString,
             ),
             'ListRequests': grpc.unary_unary_rpc_method_handler(
                     servicer.ListRequests,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.ListRequestsRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.ListRequestsResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_request__pb2.ListRequestsRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_request__pb2.ListRequestsResponse.SerializeToString,
             ),
             'GetRequest': grpc.unary_unary_rpc_method_handler(
                     servicer.GetRequest,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.GetRequestRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.GetRequestResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_request__pb2.GetRequestRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_request__pb2.GetRequestResponse.SerializeToString,
             ),
             'RespondToRequest': grpc.unary_unary_rpc_method_handler(
                     servicer.RespondToRequest,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.RespondToRequestRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.RespondToRequestResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_request__pb2.RespondToRequestRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_request__pb2.RespondToRequestResponse.SerializeToString,
             ),
             'CloseRequest': grpc.unary_unary_rpc_method_handler(
                     servicer.CloseRequest,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.CloseRequestRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.CloseRequestResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_request__pb2.CloseRequestRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_request__pb2.CloseRequestResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -155,8 +155,8 @@ class RequestService:
             request,
             target,
             '/rilo.v1.RequestService/CreateRequest',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.CreateRequestRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.CreateRequestResponse.FromString,
+            rilo_dot_v1_dot_request__pb2.CreateRequestRequest.SerializeToString,
+            rilo_dot_v1_dot_request__pb2.CreateRequestResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -182,8 +182,8 @@ class RequestService:
             request,
             target,
             '/rilo.v1.RequestService/ListRequests',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.ListRequestsRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.ListRequestsResponse.FromString,
+            rilo_dot_v1_dot_request__pb2.ListRequestsRequest.SerializeToString,
+            rilo_dot_v1_dot_request__pb2.ListRequestsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -209,8 +209,8 @@ class RequestService:
             request,
             target,
             '/rilo.v1.RequestService/GetRequest',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.GetRequestRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.GetRequestResponse.FromString,
+            rilo_dot_v1_dot_request__pb2.GetRequestRequest.SerializeToString,
+            rilo_dot_v1_dot_request__pb2.GetRequestResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -236,8 +236,8 @@ class RequestService:
             request,
             target,
             '/rilo.v1.RequestService/RespondToRequest',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.RespondToRequestRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.RespondToRequestResponse.FromString,
+            rilo_dot_v1_dot_request__pb2.RespondToRequestRequest.SerializeToString,
+            rilo_dot_v1_dot_request__pb2.RespondToRequestResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -263,8 +263,8 @@ class RequestService:
             request,
             target,
             '/rilo.v1.RequestService/CloseRequest',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.CloseRequestRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.CloseRequestResponse.FromString,
+            rilo_dot_v1_dot_request__pb2.CloseRequestRequest.SerializeToString,
+            rilo_dot_v1_dot_request__pb2.CloseRequestResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -288,13 +288,13 @@ class ValidationServiceStub:
         """
         self.ValidateSeizure = channel.unary_unary(
                 '/rilo.v1.ValidationService/ValidateSeizure',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.ValidateSeizureRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.ValidateSeizureResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_request__pb2.ValidateSeizureRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_request__pb2.ValidateSeizureResponse.FromString,
                 _registered_method=True)
         self.ListValidations = channel.unary_unary(
                 '/rilo.v1.ValidationService/ListValidations',
-                request_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.ListValidationsRequest.SerializeToString,
-                response_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.ListValidationsResponse.FromString,
+                request_serializer=rilo_dot_v1_dot_request__pb2.ListValidationsRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_request__pb2.ListValidationsResponse.FromString,
                 _registered_method=True)
 
 
@@ -320,13 +320,13 @@ def add_ValidationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'ValidateSeizure': grpc.unary_unary_rpc_method_handler(
                     servicer.ValidateSeizure,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.ValidateSeizureRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.ValidateSeizureResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_request__pb2.ValidateSeizureRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_request__pb2.ValidateSeizureResponse.SerializeToString,
             ),
             'ListValidations': grpc.unary_unary_rpc_method_handler(
                     servicer.ListValidations,
-                    request_deserializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.ListValidationsRequest.FromString,
-                    response_serializer=rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.ListValidationsResponse.SerializeToString,
+                    request_deserializer=rilo_dot_v1_dot_request__pb2.ListValidationsRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_request__pb2.ListValidationsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -355,8 +355,8 @@ class ValidationService:
             request,
             target,
             '/rilo.v1.ValidationService/ValidateSeizure',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.ValidateSeizureRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.ValidateSeizureResponse.FromString,
+            rilo_dot_v1_dot_request__pb2.ValidateSeizureRequest.SerializeToString,
+            rilo_dot_v1_dot_request__pb2.ValidateSeizureResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -382,8 +382,8 @@ class ValidationService:
             request,
             target,
             '/rilo.v1.ValidationService/ListValidations',
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.ListValidationsRequest.SerializeToString,
-            rilo__node_dot_pb_dot_rilo_dot_v1_dot_request__pb2.ListValidationsResponse.FromString,
+            rilo_dot_v1_dot_request__pb2.ListValidationsRequest.SerializeToString,
+            rilo_dot_v1_dot_request__pb2.ListValidationsResponse.FromString,
             options,
             channel_credentials,
             insecure,
