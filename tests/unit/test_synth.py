@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import random
 import statistics
 import time
 from collections import Counter
+from importlib import resources
 
 import pytest
 from hypothesis import given, settings
@@ -16,6 +18,7 @@ from hypothesis import strategies as st
 from rilo_node.core.policy import parse_policy
 from rilo_node.core.seizure import validate_seizure
 from rilo_node.node.directory import default_topology_path, load_topology
+from rilo_node.sim import synth
 from rilo_node.sim.synth import (
     POLICY_MIXES,
     Origin,
@@ -363,3 +366,142 @@ def test_generation_is_fast_enough_to_seed_a_cluster(origins):
     start = time.process_time()
     assert sum(1 for _ in generate_seizures(10_000, origins, seed=1, today=TODAY)) == 10_000
     assert time.process_time() - start < 2.0
+
+
+
+# --- the data files -----------------------------------------------------------------
+
+
+def holds(table, weights, value=lambda v: v):
+    """`table` draws these (value, weight) pairs, zero weights left out, in this order."""
+    pairs = list(weights.items() if isinstance(weights, dict) else weights)
+    total = sum(w for _, w in pairs)
+    kept = [(v, w) for v, w in pairs if w > 0]
+    shares = [table.share(v) for v in table.values]
+    return [value(v) for v in table.values] == [v for v, _ in kept] and shares == pytest.approx(
+        [w / total for _, w in kept]
+    )
+
+
+def all_hold(tables, spec):
+    return all(holds(tables[key], weights) for key, weights in spec.items())
+
+
+def the_same(value):
+    return lambda spec: value == spec
+
+
+def offices_by_location(offices, location_tag):
+    """(country, location type) -> the offices tagged for it, as the file says."""
+    return {
+        (country, location): names
+        for country, by_name in offices.items()
+        for location, tag in location_tag.items()
+        if (names := tuple(name for name, tags in by_name.items() if tag in tags))
+    }
+
+
+def commodities_hold(spec):
+    rows_of = {category: [(tuple(row[:-1]), row[-1]) for row in rows] for category, rows in spec.items()}
+    return list(synth._COMMODITIES) == list(spec) and all(
+        holds(synth._COMMODITIES[category], rows, dataclasses.astuple) for category, rows in rows_of.items()
+    )
+
+
+def profiles_hold(spec):
+    # The table for a case that is not e-commerce: every profile, postal ones a fifth as likely.
+    def other(rows):
+        return [((loc, conv, conc), w * (0.2 if conv in synth._POSTAL else 1.0)) for loc, conv, conc, w in rows]
+
+    return all(holds(synth._PROFILES[key][1], other(rows)) for key, rows in spec.items())
+
+
+def evaluation_holds(spec):
+    joint = [((s, i), ws * wi) for s, ws in synth._SOURCE_EVAL.items() for i, wi in spec.items()]
+    return synth._INFO_EVAL == spec and holds(synth._EVALUATION, joint)
+
+
+PLACES = synth._DATA["places.json"]
+# For each data file, how each of its entries shows in the module's tables.
+READS = {
+    "regions.json": {
+        "case_share": the_same(synth.REGION_CASE_SHARE),
+        "items_per_case": the_same(synth.REGION_ITEMS_PER_CASE),
+        "country_weight": lambda spec: spec.keys() == synth.REGION_CASE_SHARE.keys()
+        and list(synth._COUNTRY_WEIGHT.items()) == [item for weights in spec.values() for item in weights.items()],
+        "default_weight": the_same(synth._REGION_DEFAULT_WEIGHT),
+    },
+    "commodities.json": {
+        "region_section": lambda spec: all_hold(synth._REGION_SECTION, spec),
+        "all_sections": lambda spec: holds(synth._ALL_SECTIONS, spec),
+        "section_category": lambda spec: all_hold(synth._SECTION_CATEGORY, spec),
+        "region_drug_category": lambda spec: all_hold(synth._REGION_DRUG_CATEGORY, spec),
+        "commodity_columns": the_same([field.name for field in dataclasses.fields(synth._Commodity)] + ["weight"]),
+        "commodities": commodities_hold,
+        "scale_sensitivity": the_same(synth._SCALE_SENSITIVITY),
+        "conveyance_scale": the_same(synth._CONVEYANCE_SCALE),
+        "concealment_scale": the_same(synth._CONCEALMENT_SCALE),
+        "usd_per": the_same(synth._USD_PER),
+        "region_currency": lambda spec: all_hold(synth._REGION_CURRENCY, spec),
+    },
+    "profiles.json": {
+        "section_detection": lambda spec: all_hold(synth._SECTION_DETECTION, spec),
+        "section_ecommerce": the_same(synth._SECTION_ECOM),
+        "category_ecommerce": the_same(synth._CATEGORY_ECOM),
+        "region_ecommerce": the_same(synth._REGION_ECOM),
+        "profiles": profiles_hold,
+        "category_direction": lambda spec: all_hold(synth._CATEGORY_DIRECTION, spec),
+        "source_evaluation": the_same(synth._SOURCE_EVAL),
+        "source_evaluation_intelligence": the_same(synth._SOURCE_EVAL_INTEL),
+        "information_evaluation": evaluation_holds,
+    },
+    "routes.json": {
+        "departure": lambda spec: all_hold(synth._DEPARTURE, spec),
+        "region_departure": lambda spec: all_hold(
+            synth._REGION_DEPARTURE, {tuple(key.split("|")): weights for key, weights in spec.items()}
+        ),
+        "generic_departure": lambda spec: holds(synth._GENERIC_DEPARTURE, spec),
+        "destination": lambda spec: all_hold(synth._DESTINATION, spec),
+        "transit_hubs": lambda spec: all_hold(synth._TRANSIT_HUBS, spec),
+    },
+    "places.json": {
+        "offices": lambda spec: synth._OFFICE_CITIES == offices_by_location(spec, PLACES["location_tag"]),
+        "location_tag": lambda spec: spec.keys() == synth._OFFICE_SUFFIX.keys()
+        and synth._OFFICE_CITIES == offices_by_location(PLACES["offices"], spec),
+        "office_suffix": the_same(synth._OFFICE_SUFFIX),
+        "country_names": the_same(synth._COUNTRY_NAMES),
+    },
+    "texts.json": {
+        "decoys": the_same(list(synth._DECOYS)),
+        "concealment": the_same({key: list(texts) for key, texts in synth._CONCEAL_TEXT.items()}),
+        "special_concealment": the_same({f"{a}|{b}": list(texts) for (a, b), texts in synth._SPECIAL_CONCEAL.items()}),
+        "detection": the_same(synth._DETECTION_TEXT),
+        "unit": the_same(synth._UNIT_TEXT),
+    },
+    "offenders.json": {
+        "annex_chance": the_same(synth._ANNEX_CHANCE),
+        "roles": lambda spec: all_hold(synth._ROLES, spec),
+        "default_roles": lambda spec: holds(synth._DEFAULT_ROLES, spec),
+        "nationality": lambda spec: holds(synth._NATIONALITY_POOL, spec),
+        "annex_notes": the_same(list(synth._ANNEX_NOTES)),
+    },
+    "policies.json": {
+        "mixes": lambda spec: list(spec) == list(POLICY_MIXES) and all_hold(synth._POLICY_MIX, spec),
+        "handling": lambda spec: holds(synth._HANDLING, [tuple(row) for row in spec]),
+        "handling_notes": the_same(list(synth._HANDLING_NOTES)),
+    },
+}
+
+
+def test_the_data_files_ship_beside_the_module_and_its_tables_hold_every_entry_of_each_one():
+    folder = resources.files("rilo_node.sim") / "data"
+    shipped = sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".json"))
+    assert shipped == sorted(synth._DATA_FILES) == sorted(READS)
+    for name in shipped:
+        doc = json.loads((folder / name).read_text(encoding="utf-8"))
+        assert isinstance(doc, dict) and doc and all(doc.values()), name
+        assert doc == synth._DATA[name], name
+        # Every entry of the file is read, and the module's table holds what the file says.
+        assert doc.keys() == READS[name].keys(), name
+        for key, spec in doc.items():
+            assert READS[name][key](spec), f"{name}: {key}"
