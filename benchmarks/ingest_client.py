@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from rilo_node.api.client import NodeClient, Target
-from rilo_node.cli.main import submission_from_dict
+from rilo_node.core.seizure import parse_submission
 from rilo_node.pb.rilo.v1 import node_pb2
 
 
@@ -23,7 +23,7 @@ def main() -> None:
     p.add_argument("--per-call", type=int, default=10_000)
     args = p.parse_args()
     tls = Path(args.tls_dir)
-    subs = [submission_from_dict(json.loads(line)) for line in Path(args.input).read_text().splitlines()]
+    subs = [parse_submission(json.loads(line)) for line in Path(args.input).read_text().splitlines()]
     messages = [node_pb2.SubmitSeizuresRequest(submissions=subs[i:i + args.per_message])
                 for i in range(0, len(subs), args.per_message)]
     per_call = max(1, args.per_call // args.per_message)

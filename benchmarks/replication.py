@@ -168,12 +168,12 @@ def submit_all(client, subs: list, what: str) -> float:
 
 def submissions(directory, node_id: str, n: int, policy: dict, seed: int = 1) -> list:
     from benchmarks.data import seizures_from
-    from rilo_node.cli.main import submission_from_dict
+    from rilo_node.core.seizure import parse_submission
 
     out = []
     for s in seizures_from(directory, node_id, n, seed=seed):
         s["policy"] = dict(policy)
-        out.append(submission_from_dict(s))
+        out.append(parse_submission(s))
     return out
 
 

@@ -15,11 +15,12 @@ from benchmarks.common import percentile, save
 from rilo_node.core.replication import Entitlements
 from rilo_node.core.signing import SigningKey, strip_annex
 from rilo_node.node.clock import SystemClock, rfc3339
-from rilo_node.node.records import RecordBook, record_row, seizure_projection
+from rilo_node.node.records import RecordBook, record_row
 from rilo_node.pb.rilo.v1 import record_pb2
 from rilo_node.sim.cluster import Cluster
 from rilo_node.sim.synth import Origin, generate_seizures
 from rilo_node.store import db as st
+from rilo_node.store import projections
 
 ASKER = "de"
 
@@ -45,7 +46,7 @@ def bulk_load(cluster: Cluster, n: int, seed: int = 5) -> dict[str, int]:
         header = record_pb2.RecordHeader.FromString(prep.record.header)
         e = ent.of(header)
         policy = header.policy.SerializeToString(deterministic=True)
-        row, items = seizure_projection(origin, prep.record_id, 1, prep.body, policy)
+        row, items = projections.seizure_rows(origin, prep.record_id, 1, prep.case, policy)
         prepared.append((origin, prep, e, row, items))
         if len(prepared) % 20_000 == 0:
             print(f"  prepared {len(prepared):,}/{n:,} ({time.monotonic() - t0:.0f} s)", flush=True)

@@ -9,7 +9,7 @@ from concurrent.futures import Future
 import grpc
 
 from rilo_node.api.errors import describe, grpc_errors
-from rilo_node.core.convert import key_to_pb, pb_to_dict
+from rilo_node.core.convert import key_to_pb
 from rilo_node.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from rilo_node.core.federation import validate_group_by
 from rilo_node.core.identity import Identity
@@ -34,17 +34,6 @@ def caller_identity(context: grpc.ServicerContext, insecure: bool) -> Identity:
     if ident is None:
         raise PermissionDeniedError("the client certificate names no RILO identity")
     return ident
-
-
-def submission_to_dict(sub: node_pb2.SeizureSubmission) -> dict:
-    data = pb_to_dict(sub.seizure) if sub.HasField("seizure") else {}
-    if sub.record_id:
-        data["record_id"] = sub.record_id
-    if sub.HasField("policy"):
-        data["policy"] = pb_to_dict(sub.policy)
-    if sub.HasField("annex"):
-        data["annex"] = pb_to_dict(sub.annex)
-    return data
 
 
 def stored_to_pb(rec: st.StoredRecord) -> record_pb2.SignedRecord:
@@ -82,7 +71,7 @@ class RecordService(_ClientServiceBase, node_pb2_grpc.RecordServiceServicer):
         self._client(context)
         if not request.HasField("submission"):
             raise ValidationError("submission", "is required")
-        out = self.book.submit_seizure(submission_to_dict(request.submission))
+        out = self.book.submit_seizure(request.submission)
         return node_pb2.SubmitSeizureResponse(key=key_to_pb(out.origin, out.record_id, out.version), created=out.created)
 
     def SubmitSeizures(self, request_iterator, context):
@@ -118,7 +107,7 @@ class RecordService(_ClientServiceBase, node_pb2_grpc.RecordServiceServicer):
                 i = len(results)
                 results.append(None)
                 try:
-                    prep = self.book.prepare(submission_to_dict(sub), body_pb=sub.seizure)
+                    prep = self.book.prepare(sub)
                 except Exception as exc:  # noqa: BLE001 - reported per record
                     results[i] = _refused(i, exc)
                 else:
@@ -138,7 +127,7 @@ class RecordService(_ClientServiceBase, node_pb2_grpc.RecordServiceServicer):
         self._client(context)
         if not request.record_id:
             raise ValidationError("record_id", "is required")
-        out = self.book.update_seizure(request.record_id, submission_to_dict(request.submission))
+        out = self.book.update_seizure(request.record_id, request.submission)
         return node_pb2.UpdateSeizureResponse(key=key_to_pb(out.origin, out.record_id, out.version))
 
     @grpc_errors

@@ -1,4 +1,4 @@
-"""Converters between the JSON shapes of INTERFACES.md and protobuf messages.
+"""Converters between the JSON shapes (docs/api.md#json-shapes-and-how-they-map-to-proto) and protobuf messages.
 
 Enum values are written in JSON without their buf-style prefix (`DRUGS`, not
 `SECTION_DRUGS`); the prefix is the enum's name in UPPER_SNAKE_CASE.
@@ -31,7 +31,7 @@ def enum_to_str(enum: EnumDescriptor, number: int) -> str:
 
 
 def pb_to_dict(msg: Message) -> dict:
-    """Set fields only, JSON names as in INTERFACES.md (bytes as base64)."""
+    """Set fields only, JSON names as in docs/api.md#json-shapes-and-how-they-map-to-proto (bytes as base64)."""
     out = {}
     for fd, value in msg.ListFields():
         if fd.is_repeated:

@@ -1,4 +1,4 @@
-"""Sharing policy (INTERFACES.md "Sharing policy"): parse it; who may hold, discover, hold the annex. Pure."""
+"""Sharing policy (docs/protocol.md#sharing-policy): parse it; who may hold, discover, hold the annex. Pure."""
 
 from __future__ import annotations
 
@@ -7,16 +7,17 @@ from dataclasses import dataclass
 
 from rilo_node.core.errors import PolicyError
 from rilo_node.core.topology import Directory, is_node_id
+from rilo_node.pb.rilo.v1 import policy_pb2
 
 SCOPES = ("ORIGIN", "NAMED", "AREA", "REGION", "RILOS", "GLOBAL")
 TLPS = ("CLEAR", "GREEN", "AMBER", "AMBER_STRICT", "RED")
 HANDLING = ("H0", "H1", "H2", "H3")
 
-# INTERFACES.md "Sharing policy": the TLP 2.0 spelling is accepted as input and
+# docs/protocol.md#policy-json: the TLP 2.0 spelling is accepted as input and
 # stored under the enum name.
 TLP_ALIASES = {"AMBER+STRICT": "AMBER_STRICT"}
 
-# INTERFACES.md "Sharing policy": `tlp` picks the scope of share and of discover
+# docs/protocol.md#defaults-and-tlp: `tlp` picks the scope of share and of discover
 # where they name none (the annex keeps its default).
 TLP_SCOPES = {
     "CLEAR": ("GLOBAL", "GLOBAL"),
@@ -58,7 +59,7 @@ class Policy:
 class PolicyDefaults:
     """What a part takes when it is absent; a node's config may set other defaults."""
 
-    # INTERFACES.md "Sharing policy": defaults when a part is absent.
+    # docs/protocol.md#defaults-and-tlp: defaults when a part is absent.
     share: str = "REGION"
     discover: str = "GLOBAL"
     annex: str = "ORIGIN"
@@ -89,6 +90,38 @@ def parse_policy(data: dict | None, directory: Directory, defaults: PolicyDefaul
     )
 
 
+def policy_message(data: object) -> policy_pb2.SharingPolicy:
+    """Policy JSON as the SharingPolicy message it travels in, absent parts left absent (the node fills
+    them from its defaults). Checks what JSON can get wrong: keys, names and types, with parse_policy's
+    messages; the node's parse_policy judges the rest (node ids, TLP RED, H3)."""
+    if not isinstance(data, dict):
+        raise PolicyError("policy", "must be an object with share, discover, annex, tlp, handling")
+    for key in data:
+        if key not in _POLICY_KEYS:
+            raise PolicyError(f"policy.{key}", f"unknown key ({_one_of(_POLICY_KEYS)})")
+    msg = policy_pb2.SharingPolicy()
+    tlp = _parse_tlp(data)
+    if tlp is not None:
+        msg.tlp = policy_pb2.Tlp.Value("TLP_" + tlp)
+    for part in _PARTS:
+        if part in data:
+            spec = _parse_spec(data, part, "", known=lambda node_id: True)
+            out = getattr(msg, part)
+            out.SetInParent()
+            if spec.scope:
+                out.scope = policy_pb2.Scope.Value("SCOPE_" + spec.scope)
+            out.nodes.extend(spec.nodes)
+            out.exclude.extend(spec.exclude)
+    if "handling" in data:
+        msg.handling = policy_pb2.Handling.Value("HANDLING_" + _parse_handling(data, None))
+    note = data.get("handling_note")
+    if note is not None:
+        if not isinstance(note, str):
+            raise PolicyError("policy.handling_note", "must be a string")
+        msg.handling_note = note
+    return msg
+
+
 def policy_from_dict_trusted(data: dict) -> Policy:
     """A Policy from policy_to_dict output (a received record's): every part explicit, ids well formed.
 
@@ -99,10 +132,10 @@ def policy_from_dict_trusted(data: dict) -> Policy:
 
 
 def _parse(data: object, *, known: Callable[[str], bool], defaults: PolicyDefaults | None) -> Policy:
-    # INTERFACES.md "Sharing policy": a malformed policy is refused, never read as a wider one.
+    # docs/protocol.md#refused-policies: a malformed policy is refused, never read as a wider one.
     if not isinstance(data, dict):
         raise PolicyError("policy", "must be an object with share, discover, annex, tlp, handling")
-    # INTERFACES.md "Sharing policy": unknown keys are a malformed policy.
+    # docs/protocol.md#refused-policies: unknown keys are a malformed policy.
     for key in data:
         if key not in _POLICY_KEYS:
             raise PolicyError(f"policy.{key}", f"unknown key ({_one_of(_POLICY_KEYS)})")
@@ -111,15 +144,15 @@ def _parse(data: object, *, known: Callable[[str], bool], defaults: PolicyDefaul
     if defaults is None:
         fallback = {part: None for part in _PARTS}
     elif tlp is not None:
-        # INTERFACES.md "Sharing policy": the label picks share and discover where they name none.
+        # docs/protocol.md#defaults-and-tlp: the label picks share and discover where they name none.
         share, discover = TLP_SCOPES[tlp]
         fallback = {"share": share, "discover": discover, "annex": defaults.annex}
     else:
-        # INTERFACES.md "Sharing policy": defaults when a part is absent.
+        # docs/protocol.md#defaults-and-tlp: defaults when a part is absent.
         fallback = {"share": defaults.share, "discover": defaults.discover, "annex": defaults.annex}
     specs = {part: _parse_spec(data, part, fallback[part], known) for part in _PARTS}
 
-    # INTERFACES.md "Sharing policy": RED needs share.nodes (else only the origin could hold it).
+    # docs/protocol.md#defaults-and-tlp: RED needs share.nodes (else only the origin could hold it).
     if tlp == "RED" and specs["share"].scope == "NAMED" and not specs["share"].nodes:
         raise PolicyError("policy.share.nodes", "TLP RED needs share.nodes: the named recipients")
 
@@ -131,7 +164,7 @@ def _parse(data: object, *, known: Callable[[str], bool], defaults: PolicyDefaul
         raise PolicyError("policy.handling_note", "must be a string")
     if len(note) > MAX_HANDLING_NOTE:
         raise PolicyError("policy.handling_note", f"longer than {MAX_HANDLING_NOTE} characters")
-    # INTERFACES.md "Sharing policy": H3 is other restrictions, stated in handling_note.
+    # docs/protocol.md#handling-codes: H3 is other restrictions, stated in handling_note.
     if handling == "H3" and not note.strip():
         raise PolicyError("policy.handling_note", "handling H3 needs a handling_note stating the restrictions")
 
@@ -143,7 +176,7 @@ def _parse_tlp(data: dict) -> str | None:
     if tlp is None:
         return None
     tlp = TLP_ALIASES.get(tlp, tlp) if isinstance(tlp, str) else tlp
-    # INTERFACES.md "Sharing policy": an unknown enum value is refused.
+    # docs/protocol.md#refused-policies: an unknown enum value is refused.
     if tlp not in TLPS:
         raise PolicyError("policy.tlp", f"unknown TLP label {data['tlp']!r} ({_one_of(TLPS)})")
     return tlp
@@ -155,7 +188,7 @@ def _parse_handling(data: dict, defaults: PolicyDefaults | None) -> str:
             raise PolicyError("policy.handling", "missing: a received policy names its handling code")
         return defaults.handling
     handling = data["handling"]
-    # INTERFACES.md "Sharing policy": an unknown enum value is refused.
+    # docs/protocol.md#refused-policies: an unknown enum value is refused.
     if not isinstance(handling, str) or handling not in HANDLING:
         raise PolicyError("policy.handling", f"unknown handling code {handling!r} ({_one_of(HANDLING)})")
     return handling
@@ -172,9 +205,9 @@ def _parse_spec(data: dict, part: str, fallback: str | None, known: Callable[[st
         if key not in _SPEC_KEYS:
             raise PolicyError(f"{field}.{key}", f"unknown key ({_one_of(_SPEC_KEYS)})")
     if "scope" in spec:
-        # INTERFACES.md "Sharing policy": a scope that is named always wins over the label.
+        # docs/protocol.md#defaults-and-tlp: a scope that is named always wins over the label.
         scope = spec["scope"]
-        # INTERFACES.md "Sharing policy": an unknown scope is refused, never widened.
+        # docs/protocol.md#refused-policies: an unknown scope is refused, never widened.
         if not isinstance(scope, str) or scope not in SCOPES:
             raise PolicyError(f"{field}.scope", f"unknown scope {scope!r} ({_one_of(SCOPES)})")
     elif fallback is None:
@@ -195,7 +228,7 @@ def _parse_ids(spec: dict, key: str, field: str, known: Callable[[str], bool]) -
     for i, node_id in enumerate(ids):
         if not isinstance(node_id, str):
             raise PolicyError(f"{field}.{key}[{i}]", "must be a node id string")
-        # INTERFACES.md "Sharing policy": an unknown node id is refused.
+        # docs/protocol.md#refused-policies: an unknown node id is refused.
         if not known(node_id):
             raise PolicyError(f"{field}.{key}[{i}]", f"unknown node {node_id!r}")
     # Repeats mean nothing more; sorted so that equal sets give equal policies.
@@ -203,7 +236,10 @@ def _parse_ids(spec: dict, key: str, field: str, known: Callable[[str], bool]) -
 
 
 def policy_to_dict(policy: Policy) -> dict:
-    """The explicit JSON form (INTERFACES.md "Sharing policy"); empty lists, no tlp and no note are left out."""
+    """The explicit JSON form (docs/protocol.md#policies-in-signed-headers).
+
+    Empty lists, no tlp and no note are left out.
+    """
     out: dict = {}
     for part in _PARTS:
         spec: ScopeSpec = getattr(policy, part)
@@ -232,30 +268,30 @@ def _origin_field(directory: Directory, origin: str, field: str) -> str | None:
 
 
 def _base(scope: str, origin: str, directory: Directory) -> set[str]:
-    # INTERFACES.md "Sharing policy": base(ORIGIN) = base(NAMED) = {o}.
+    # docs/protocol.md#the-policy-rule: base(ORIGIN) = base(NAMED) = {o}.
     if scope in ("ORIGIN", "NAMED"):
         return {origin}
-    # INTERFACES.md "Sharing policy": base(AREA) = {o} ∪ {n : n has an area and area(n) == area(o)}.
+    # docs/protocol.md#the-policy-rule: base(AREA) = {o} ∪ {n : n has an area and area(n) == area(o)}.
     if scope == "AREA":
         area = _origin_field(directory, origin, "area")
         return {origin} | directory.ids_where("area", area)
-    # INTERFACES.md "Sharing policy": base(REGION) = {o} ∪ {n : n has a region and region(n) == region(o)}.
+    # docs/protocol.md#the-policy-rule: base(REGION) = {o} ∪ {n : n has a region and region(n) == region(o)}.
     if scope == "REGION":
         region = _origin_field(directory, origin, "region")
         return {origin} | directory.ids_where("region", region)
-    # INTERFACES.md "Sharing policy": base(RILOS) = {o} ∪ {n : role(n) == rilo}.
+    # docs/protocol.md#the-policy-rule: base(RILOS) = {o} ∪ {n : role(n) == rilo}.
     if scope == "RILOS":
         return {origin} | directory.ids_where("role", "rilo")
-    # INTERFACES.md "Sharing policy": base(GLOBAL) = every node in the directory (the origin is one).
+    # docs/protocol.md#the-policy-rule: base(GLOBAL) = every node in the directory (the origin is one).
     if scope == "GLOBAL":
         return {origin} | directory.id_set()
-    # INTERFACES.md "Sharing policy": an unknown scope never falls back to a wider one.
+    # docs/protocol.md#refused-policies: an unknown scope never falls back to a wider one.
     raise PolicyError("scope", f"unknown scope {scope!r} ({_one_of(SCOPES)})")
 
 
 def scope_set(spec: ScopeSpec, origin: str, directory: Directory) -> frozenset[str]:
     """set(s) = (base(s.scope) ∪ s.nodes) − (s.exclude − {o})."""
-    # INTERFACES.md "Sharing policy": exclude never removes the origin.
+    # docs/protocol.md#exclude-and-named: exclude never removes the origin.
     return frozenset((_base(spec.scope, origin, directory) | set(spec.nodes)) - (set(spec.exclude) - {origin}))
 
 

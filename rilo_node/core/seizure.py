@@ -1,4 +1,5 @@
-"""Seizure bodies (INTERFACES.md "Seizure"): validate, normalise, summarise, and read from CSV rows."""
+"""Seizures: the JSON edge (an object becomes a SeizureSubmission once), the node's checks on the message,
+and CSV rows."""
 
 from __future__ import annotations
 
@@ -10,8 +11,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from google.protobuf.descriptor import EnumDescriptor
+
 from rilo_node.core import vocab
+from rilo_node.core.convert import enum_prefix, pb_to_dict
 from rilo_node.core.errors import ValidationError
+from rilo_node.core.policy import policy_message
+from rilo_node.pb.rilo.v1 import node_pb2, seizure_pb2
 
 SEIZURE_FIELDS: tuple[str, ...] = (
     "record_id",
@@ -67,13 +73,25 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DIGITS = re.compile(r"[0-9]+")
 
-_ENUMS: dict[str, tuple[tuple[str, ...], str]] = {
-    "location_type": (vocab.LOCATION_TYPES, "a location type"),
-    "direction": (vocab.DIRECTIONS, "a direction"),
-    "detection": (vocab.DETECTIONS, "a detection method"),
-    "conveyance": (vocab.CONVEYANCES, "a conveyance"),
-    "concealment": (vocab.CONCEALMENTS, "a concealment"),
+_SECTION = seizure_pb2.Section.DESCRIPTOR
+_CATEGORY = seizure_pb2.Category.DESCRIPTOR
+_UNIT = seizure_pb2.Unit.DESCRIPTOR
+_SOURCE = seizure_pb2.SourceReliability.DESCRIPTOR
+_INFORMATION = seizure_pb2.InformationAccuracy.DESCRIPTOR
+_GENDER = seizure_pb2.Gender.DESCRIPTOR
+_CASE_ENUMS: dict[str, tuple[EnumDescriptor, str]] = {
+    "location_type": (seizure_pb2.LocationType.DESCRIPTOR, "a location type"),
+    "direction": (seizure_pb2.Direction.DESCRIPTOR, "a direction"),
+    "detection": (seizure_pb2.Detection.DESCRIPTOR, "a detection method"),
+    "conveyance": (seizure_pb2.Conveyance.DESCRIPTOR, "a conveyance"),
+    "concealment": (seizure_pb2.Concealment.DESCRIPTOR, "a concealment"),
 }
+# JSON enum names (without the buf prefix) by enum, in schema order, and back.
+_ENUM_NAMES: dict[str, dict[str, int]] = {
+    e.full_name: {v.name[len(enum_prefix(e)):]: v.number for v in e.values if v.number}
+    for e in (_SECTION, _CATEGORY, _UNIT, _SOURCE, _INFORMATION, _GENDER, *(d for d, _ in _CASE_ENUMS.values()))
+}
+_NUMBER_NAMES: dict[str, dict[int, str]] = {k: {n: s for s, n in v.items()} for k, v in _ENUM_NAMES.items()}
 
 
 # --- small checks, each raising ValidationError(field, message) -----------------
@@ -100,29 +118,38 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _text(value: Any, field: str, max_len: int) -> str:
+def _str(value: Any, field: str, what: str = "text") -> str:
     if not isinstance(value, str):
-        raise ValidationError(field, f"must be text, not {_kind(value)}")
+        raise ValidationError(field, f"must be {what}, not {_kind(value)}")
+    return value
+
+
+def _length(value: str, field: str, max_len: int) -> None:
     if len(value) > max_len:
         raise ValidationError(field, f"is {len(value)} characters long; at most {max_len} are allowed")
-    return value
 
 
-def _one_of(value: Any, field: str, allowed: Iterable[str], what: str) -> str:
-    allowed = tuple(allowed)
+def _enum_number(value: Any, field: str, enum: EnumDescriptor, what: str) -> int:
+    """A JSON enum name (`SEAPORT`, without the buf prefix) as its number."""
+    allowed = _ENUM_NAMES[enum.full_name]
     if not isinstance(value, str):
         raise ValidationError(field, f"must be text, one of {', '.join(allowed)}; not {_kind(value)}")
-    if value not in allowed:
+    number = allowed.get(value)
+    if number is None:
         hint = f"; write {value.upper()!r}, values are upper case" if value.upper() in allowed else ""
-        raise ValidationError(
-            field, f"{value!r} is not {what} (expected one of {', '.join(allowed)}){hint}"
-        )
-    return value
+        raise ValidationError(field, f"{value!r} is not {what} (expected one of {', '.join(allowed)}){hint}")
+    return number
 
 
-def _country(value: Any, field: str) -> str:
-    if not isinstance(value, str):
-        raise ValidationError(field, f"must be a two-letter country code as text, not {_kind(value)}")
+def _known(number: int, field: str, enum: EnumDescriptor, what: str) -> str:
+    """The JSON name of a set enum number; a number the schema does not know is refused."""
+    name = _NUMBER_NAMES[enum.full_name].get(number)
+    if name is None:
+        raise ValidationError(field, f"{number} is not {what} (expected one of {', '.join(_ENUM_NAMES[enum.full_name])})")
+    return name
+
+
+def _country(value: str, field: str) -> str:
     # isascii first: str.upper() maps some non-ASCII letters to ASCII ('ß' -> 'SS').
     code = value.upper() if value.isascii() else value
     if code not in vocab.COUNTRIES:
@@ -132,9 +159,7 @@ def _country(value: Any, field: str) -> str:
     return code
 
 
-def _currency(value: Any, field: str) -> str:
-    if not isinstance(value, str):
-        raise ValidationError(field, f"must be a three-letter currency code as text, not {_kind(value)}")
+def _currency(value: str, field: str) -> str:
     code = value.upper() if value.isascii() else value
     if code not in vocab.CURRENCIES:
         raise ValidationError(
@@ -143,19 +168,21 @@ def _currency(value: Any, field: str) -> str:
     return code
 
 
-def _amount(value: Any, field: str) -> float:
+def _number(value: Any, field: str) -> float:
     # bool is an int subclass in Python, but `true` is no quantity.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValidationError(field, f"must be a number, not {_kind(value)}")
     try:
-        number = float(value)
+        return float(value)
     except OverflowError:
-        number = math.inf
+        return math.inf
+
+
+def _amount(number: float, field: str) -> None:
     if not math.isfinite(number):
-        raise ValidationError(field, f"must be a finite number, not {value!r}")
+        raise ValidationError(field, f"must be a finite number, not {number!r}")
     if number < 0:
-        raise ValidationError(field, f"must not be negative ({value!r})")
-    return number
+        raise ValidationError(field, f"must not be negative ({number!r})")
 
 
 def _object(value: Any, field: str, example: str) -> dict:
@@ -178,13 +205,8 @@ def _no_unknown_keys(data: dict, allowed: tuple[str, ...], prefix: str) -> None:
 
 def normalize_record_id(value: Any) -> str:
     """A record id as stored: an upper-case ULID or a lower-case UUID; ValidationError otherwise."""
-    return _record_id(value)
-
-
-def _record_id(value: Any) -> str:
     field = "record_id"
-    if not isinstance(value, str):
-        raise ValidationError(field, f"must be text, not {_kind(value)}")
+    value = _str(value, field)
     if value.isascii():
         if _ULID.fullmatch(value.upper()):
             return value.upper()
@@ -197,103 +219,89 @@ def _record_id(value: Any) -> str:
     )
 
 
-def _seizure_date(value: Any, today: datetime.date) -> str:
-    field = "seizure_date"
-    if not isinstance(value, str):
-        raise ValidationError(field, f"must be a date as text, YYYY-MM-DD, not {_kind(value)}")
-    if not _ISO_DATE.fullmatch(value):
-        raise ValidationError(field, f"{value!r} is not a date in the form YYYY-MM-DD")
-    try:
-        day = datetime.date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(field, f"{value!r} is not a real date") from None
-    if day > today:
-        raise ValidationError(field, f"{value} is in the future (today is {today.isoformat()})")
-    if day < EARLIEST_SEIZURE_DATE:
-        raise ValidationError(field, f"{value} is before {EARLIEST_SEIZURE_DATE.isoformat()}")
-    return value
+# --- the JSON edge: a seizure object becomes the message it travels as -----------------
 
 
-def _item(value: Any, prefix: str) -> dict:
+def parse_submission(data: Any, *, with_policy: bool = True) -> node_pb2.SeizureSubmission:
+    """One seizure object (docs/protocol.md#seizure-fields) as a SeizureSubmission. Checks what only JSON can
+    get wrong: the shape, types, unknown fields and enum names. check_submission, which the node runs
+    on every submission however it arrived, checks the rest. Empty strings and nulls are absent."""
+    if not isinstance(data, dict):
+        raise ValidationError("", f"a seizure must be a JSON object, not {_kind(data)}")
+    _no_unknown_keys(data, SEIZURE_FIELDS, "")
+    given = {k: v for k, v in data.items() if not _absent(v)}
+    sub = node_pb2.SeizureSubmission()
+    case = sub.seizure
+    case.SetInParent()
+    if "record_id" in given:
+        sub.record_id = _str(given["record_id"], "record_id")
+    for field in ("case_ref", "customs_office", "description"):
+        if field in given:
+            setattr(case, field, _str(given[field], field))
+    if "seizure_date" in given:
+        case.seizure_date = _str(given["seizure_date"], "seizure_date", "a date as text, YYYY-MM-DD")
+    for field in ("country", "departure_country", "destination_country"):
+        if field in given:
+            setattr(case, field, _str(given[field], field, "a two-letter country code as text"))
+    for field, (enum, what) in _CASE_ENUMS.items():
+        if field in given:
+            setattr(case, field, _enum_number(given[field], field, enum, what))
+    if "transit_countries" in given:
+        transit = _list(given["transit_countries"], "transit_countries", '["PA", "ES"]')
+        case.transit_countries.extend(
+            _str(c, f"transit_countries[{i}]", "a two-letter country code as text") for i, c in enumerate(transit))
+    if "ecommerce" in given:
+        if not isinstance(given["ecommerce"], bool):
+            raise ValidationError("ecommerce", f"must be true or false, not {given['ecommerce']!r}")
+        case.ecommerce = given["ecommerce"]
+    if "items" in given:
+        items = _list(given["items"], "items", '[{"section": "DRUGS", "category": "COCAINE"}]')
+        for i, item in enumerate(items):
+            _parse_item(item, f"items[{i}]", case.items.add())
+    if "evaluation" in given:
+        _parse_evaluation(given["evaluation"], case.evaluation)
+    if "policy" in given:
+        policy = _object(given["policy"], "policy", '{"share": {"scope": "REGION"}}')
+        if with_policy:
+            sub.policy.CopyFrom(policy_message(policy))
+    if "annex" in given:
+        _parse_annex(given["annex"], sub.annex)
+    return sub
+
+
+def _parse_item(value: Any, prefix: str, out: seizure_pb2.SeizureItem) -> None:
     item = _object(value, prefix, '{"section": "DRUGS", "category": "COCAINE"}')
     _no_unknown_keys(item, ITEM_FIELDS, f"{prefix}.")
-    out: dict[str, Any] = {}
-
     section = item.get("section")
-    if _absent(section):
-        raise ValidationError(f"{prefix}.section", f"is required (one of {', '.join(vocab.SECTIONS)})")
-    out["section"] = _one_of(section, f"{prefix}.section", vocab.SECTIONS, "a section")
-
+    if not _absent(section):
+        out.section = _enum_number(section, f"{prefix}.section", _SECTION, "a section")
     category = item.get("category")
-    allowed = vocab.SECTIONS[section]
-    if _absent(category):
-        raise ValidationError(f"{prefix}.category", f"is required (one of {', '.join(allowed)})")
-    if not isinstance(category, str):
-        raise ValidationError(f"{prefix}.category", f"must be text, not {_kind(category)}")
-    if category not in allowed:
-        raise ValidationError(
-            f"{prefix}.category",
-            f"{category!r} is not a category of section {section!r} (expected one of {', '.join(allowed)})",
-        )
-    out["category"] = category
-
-    if not _absent(item.get("commodity")):
-        out["commodity"] = _text(item["commodity"], f"{prefix}.commodity", MAX_COMMODITY)
-
+    if not _absent(category):
+        field = f"{prefix}.category"
+        _str(category, field)
+        if category not in vocab.CATEGORY_SECTION:
+            raise _category_refusal(category, section if out.section else None, field)
+        out.category = _ENUM_NAMES[_CATEGORY.full_name][category]
+    for field in ("commodity", "currency"):
+        if not _absent(item.get(field)):
+            setattr(out, field, _str(item[field], f"{prefix}.{field}"))
     hs_code = item.get("hs_code")
     if not _absent(hs_code):
-        field = f"{prefix}.hs_code"
-        if not isinstance(hs_code, str):
-            raise ValidationError(
-                field,
-                f"must be digits written as text (e.g. \"293979\"), not {_kind(hs_code)}: "
-                "a number loses leading zeros",
-            )
-        if not (_DIGITS.fullmatch(hs_code) and len(hs_code) in HS_CODE_LENGTHS):
-            raise ValidationError(
-                field, f"{hs_code!r} is not an HS code (2, 4, 6, 8 or 10 digits, no dots or spaces)"
-            )
-        out["hs_code"] = hs_code
-
-    quantity = item.get("quantity")
-    if not _absent(quantity):
-        out["quantity"] = _amount(quantity, f"{prefix}.quantity")
-
+        out.hs_code = _str(hs_code, f"{prefix}.hs_code",
+                           "digits written as text (e.g. \"293979\") — a number loses leading zeros; it is")
+    for field in ("quantity", "value_usd"):
+        if not _absent(item.get(field)):
+            setattr(out, field, _number(item[field], f"{prefix}.{field}"))
     unit = item.get("unit")
-    if _absent(unit):
-        if "quantity" in out:
-            raise ValidationError(
-                f"{prefix}.unit", f"is required when quantity is given (one of {', '.join(vocab.UNITS)})"
-            )
-    else:
-        out["unit"] = _one_of(unit, f"{prefix}.unit", vocab.UNITS, "a unit")
-
-    currency = item.get("currency")
-    if out.get("unit") == "CURRENCY":
-        if _absent(currency):
-            raise ValidationError(
-                f"{prefix}.currency", "is required when unit is CURRENCY (an ISO 4217 code, e.g. 'EUR')"
-            )
-        out["currency"] = _currency(currency, f"{prefix}.currency")
-    elif not _absent(currency):
-        raise ValidationError(
-            f"{prefix}.currency",
-            "is only allowed when unit is CURRENCY (the quantity is then an amount of money)",
-        )
-
-    if not _absent(item.get("value_usd")):
-        out["value_usd"] = _amount(item["value_usd"], f"{prefix}.value_usd")
-    return out
+    if not _absent(unit):
+        out.unit = _enum_number(unit, f"{prefix}.unit", _UNIT, "a unit")
 
 
-def _evaluation(value: Any) -> dict:
+def _parse_evaluation(value: Any, out: seizure_pb2.Evaluation) -> None:
     evaluation = _object(value, "evaluation", '{"source": "B", "information": "2"}')
     _no_unknown_keys(evaluation, EVALUATION_FIELDS, "evaluation.")
-    out: dict[str, str] = {}
     if not _absent(evaluation.get("source")):
-        out["source"] = _one_of(
-            evaluation["source"], "evaluation.source", vocab.SOURCE_RELIABILITY, "a source reliability code"
-        )
+        out.source = _enum_number(evaluation["source"], "evaluation.source", _SOURCE, "a source reliability code")
     information = evaluation.get("information")
     if not _absent(information):
         # Forms and spreadsheets often send the digit as a number.
@@ -305,137 +313,217 @@ def _evaluation(value: Any) -> dict:
                     f"(expected one of {', '.join(vocab.INFORMATION_ACCURACY)})",
                 )
             information = str(information)
-        out["information"] = _one_of(
-            information, "evaluation.information", vocab.INFORMATION_ACCURACY, "an information accuracy code"
-        )
-    return out
+        out.information = _enum_number(information, "evaluation.information", _INFORMATION,
+                                       "an information accuracy code")
+    out.SetInParent()
 
 
-def _offender(value: Any, prefix: str, today: datetime.date) -> dict:
-    offender = _object(value, prefix, '{"nationality": "NL", "gender": "M", "birth_year": 1985}')
-    _no_unknown_keys(offender, OFFENDER_FIELDS, f"{prefix}.")
-    out: dict[str, Any] = {}
-    if not _absent(offender.get("nationality")):
-        out["nationality"] = _country(offender["nationality"], f"{prefix}.nationality")
-    if not _absent(offender.get("gender")):
-        out["gender"] = _one_of(offender["gender"], f"{prefix}.gender", vocab.GENDERS, "a gender")
-    birth_year = offender.get("birth_year")
-    if not _absent(birth_year):
-        field = f"{prefix}.birth_year"
-        if isinstance(birth_year, bool) or not isinstance(birth_year, int):
-            raise ValidationError(field, f"must be a whole year such as 1985, not {_kind(birth_year)}")
-        if not EARLIEST_BIRTH_YEAR <= birth_year <= today.year:
-            raise ValidationError(
-                field, f"{birth_year} is not a year between {EARLIEST_BIRTH_YEAR} and {today.year}"
-            )
-        out["birth_year"] = birth_year
-    if not _absent(offender.get("role")):
-        out["role"] = _text(offender["role"], f"{prefix}.role", MAX_ROLE)
-    return out
-
-
-def _annex(value: Any, today: datetime.date) -> dict:
+def _parse_annex(value: Any, out: seizure_pb2.SeizureAnnex) -> None:
     annex = _object(value, "annex", '{"offenders": [...], "notes": "..."}')
     _no_unknown_keys(annex, ANNEX_FIELDS, "annex.")
-    out: dict[str, Any] = {}
+    out.SetInParent()
     if not _absent(annex.get("offenders")):
         offenders = _list(annex["offenders"], "annex.offenders", '[{"nationality": "NL"}]')
         if len(offenders) > MAX_OFFENDERS:
             raise ValidationError(
                 "annex.offenders", f"lists {len(offenders)} offenders; at most {MAX_OFFENDERS} are allowed"
             )
-        if offenders:
-            out["offenders"] = [_offender(o, f"annex.offenders[{i}]", today) for i, o in enumerate(offenders)]
+        for i, offender in enumerate(offenders):
+            _parse_offender(offender, f"annex.offenders[{i}]", out.offenders.add())
     if not _absent(annex.get("notes")):
-        out["notes"] = _text(annex["notes"], "annex.notes", MAX_NOTES)
-    return out
+        out.notes = _str(annex["notes"], "annex.notes")
 
 
-# --- the public API -------------------------------------------------------------
+def _parse_offender(value: Any, prefix: str, out: seizure_pb2.Offender) -> None:
+    offender = _object(value, prefix, '{"nationality": "NL", "gender": "M", "birth_year": 1985}')
+    _no_unknown_keys(offender, OFFENDER_FIELDS, f"{prefix}.")
+    for field in ("nationality", "role"):
+        if not _absent(offender.get(field)):
+            what = "a two-letter country code as text" if field == "nationality" else "text"
+            setattr(out, field, _str(offender[field], f"{prefix}.{field}", what))
+    if not _absent(offender.get("gender")):
+        out.gender = _enum_number(offender["gender"], f"{prefix}.gender", _GENDER, "a gender")
+    birth_year = offender.get("birth_year")
+    if not _absent(birth_year):
+        if isinstance(birth_year, bool) or not isinstance(birth_year, int):
+            raise ValidationError(f"{prefix}.birth_year", f"must be a whole year such as 1985, not {_kind(birth_year)}")
+        if not -(2**31) <= birth_year < 2**31:
+            raise ValidationError(f"{prefix}.birth_year", f"{birth_year} is not a year")
+        out.birth_year = birth_year
+
+
+def _category_refusal(category: str, section: Any, field: str) -> ValidationError:
+    if section in vocab.SECTIONS:
+        allowed = vocab.SECTIONS[section]
+        return ValidationError(
+            field, f"{category!r} is not a category of section {section!r} (expected one of {', '.join(allowed)})")
+    return ValidationError(field, f"{category!r} is not a category (expected one of {', '.join(vocab.CATEGORIES)})")
+
+
+# --- the node's checks, on the message ------------------------------------------------
+
+
+def check_submission(sub: node_pb2.SeizureSubmission, *, node_country: str | None = None,
+                     today: datetime.date) -> None:
+    """Check a submission as the node stores it, and normalise it in place: upper-case codes, a
+    normalised record id, transit countries without repeats, empty parts cleared. ValidationError
+    names the first bad field (docs/protocol.md#seizure-record)."""
+    if isinstance(today, datetime.datetime):
+        today = today.date()
+    if sub.record_id:
+        sub.record_id = normalize_record_id(sub.record_id)
+    check_case(sub.seizure, node_country=node_country, today=today)
+    if sub.HasField("annex"):
+        check_annex(sub.annex, today=today)
+        if not sub.annex.ListFields():
+            sub.ClearField("annex")
+
+
+def check_case(case: seizure_pb2.SeizureCase, *, node_country: str | None = None, today: datetime.date) -> None:
+    """The seizure rules of docs/protocol.md#seizure-record on one SeizureCase, normalising in place."""
+    _length(case.case_ref, "case_ref", MAX_CASE_REF)
+    if not case.seizure_date:
+        raise ValidationError("seizure_date", "is required (YYYY-MM-DD)")
+    _seizure_date(case.seizure_date, today)
+    if not case.country:
+        raise ValidationError("country", "is required (ISO 3166-1 alpha-2, e.g. 'DE')")
+    country = case.country = _country(case.country, "country")
+    if node_country is not None and country != node_country.upper():
+        raise ValidationError(
+            "country", f"a member node reports its own country {node_country.upper()!r}, not {country!r}")
+    _length(case.customs_office, "customs_office", MAX_CUSTOMS_OFFICE)
+    for field, (enum, what) in _CASE_ENUMS.items():
+        number = getattr(case, field)
+        if number:
+            _known(number, field, enum, what)
+    if case.departure_country:
+        case.departure_country = _country(case.departure_country, "departure_country")
+    if len(case.transit_countries) > MAX_TRANSIT_COUNTRIES:
+        raise ValidationError(
+            "transit_countries",
+            f"lists {len(case.transit_countries)} countries; at most {MAX_TRANSIT_COUNTRIES} are allowed",
+        )
+    codes = [_country(c, f"transit_countries[{i}]") for i, c in enumerate(case.transit_countries)]
+    if codes != list(case.transit_countries) or len(set(codes)) != len(codes):
+        del case.transit_countries[:]
+        case.transit_countries.extend(dict.fromkeys(codes))
+    if case.destination_country:
+        case.destination_country = _country(case.destination_country, "destination_country")
+    if not case.items:
+        raise ValidationError("items", "is required: a list of at least one item with section and category")
+    if len(case.items) > MAX_ITEMS:
+        raise ValidationError("items", f"has {len(case.items)} items; at most {MAX_ITEMS} are allowed")
+    for i, item in enumerate(case.items):
+        _check_item(item, f"items[{i}]")
+    _length(case.description, "description", MAX_DESCRIPTION)
+    if case.HasField("evaluation"):
+        evaluation = case.evaluation
+        if evaluation.source:
+            _known(evaluation.source, "evaluation.source", _SOURCE, "a source reliability code")
+        if evaluation.information:
+            _known(evaluation.information, "evaluation.information", _INFORMATION, "an information accuracy code")
+        if not evaluation.ListFields():
+            case.ClearField("evaluation")
+
+
+def _check_item(item: seizure_pb2.SeizureItem, prefix: str) -> None:
+    if not item.section:
+        raise ValidationError(f"{prefix}.section", f"is required (one of {', '.join(vocab.SECTIONS)})")
+    section = _known(item.section, f"{prefix}.section", _SECTION, "a section")
+    allowed = vocab.SECTIONS[section]
+    if not item.category:
+        raise ValidationError(f"{prefix}.category", f"is required (one of {', '.join(allowed)})")
+    category = _known(item.category, f"{prefix}.category", _CATEGORY, "a category")
+    if category not in allowed:
+        raise _category_refusal(category, section, f"{prefix}.category")
+    _length(item.commodity, f"{prefix}.commodity", MAX_COMMODITY)
+    if item.hs_code and not (_DIGITS.fullmatch(item.hs_code) and len(item.hs_code) in HS_CODE_LENGTHS):
+        raise ValidationError(
+            f"{prefix}.hs_code", f"{item.hs_code!r} is not an HS code (2, 4, 6, 8 or 10 digits, no dots or spaces)")
+    if item.HasField("quantity"):
+        _amount(item.quantity, f"{prefix}.quantity")
+    if item.unit:
+        unit = _known(item.unit, f"{prefix}.unit", _UNIT, "a unit")
+    elif item.HasField("quantity"):
+        raise ValidationError(
+            f"{prefix}.unit", f"is required when quantity is given (one of {', '.join(vocab.UNITS)})")
+    else:
+        unit = None
+    if unit == "CURRENCY":
+        if not item.currency:
+            raise ValidationError(
+                f"{prefix}.currency", "is required when unit is CURRENCY (an ISO 4217 code, e.g. 'EUR')")
+        item.currency = _currency(item.currency, f"{prefix}.currency")
+    elif item.currency:
+        raise ValidationError(
+            f"{prefix}.currency",
+            "is only allowed when unit is CURRENCY (the quantity is then an amount of money)",
+        )
+    if item.HasField("value_usd"):
+        _amount(item.value_usd, f"{prefix}.value_usd")
+
+
+def check_annex(annex: seizure_pb2.SeizureAnnex, *, today: datetime.date) -> None:
+    """The annex rules (personal data: offenders and notes), normalising in place."""
+    if len(annex.offenders) > MAX_OFFENDERS:
+        raise ValidationError(
+            "annex.offenders", f"lists {len(annex.offenders)} offenders; at most {MAX_OFFENDERS} are allowed")
+    for i, offender in enumerate(annex.offenders):
+        prefix = f"annex.offenders[{i}]"
+        if offender.nationality:
+            offender.nationality = _country(offender.nationality, f"{prefix}.nationality")
+        if offender.gender:
+            _known(offender.gender, f"{prefix}.gender", _GENDER, "a gender")
+        if offender.HasField("birth_year") and not EARLIEST_BIRTH_YEAR <= offender.birth_year <= today.year:
+            raise ValidationError(
+                f"{prefix}.birth_year",
+                f"{offender.birth_year} is not a year between {EARLIEST_BIRTH_YEAR} and {today.year}",
+            )
+        _length(offender.role, f"{prefix}.role", MAX_ROLE)
+    _length(annex.notes, "annex.notes", MAX_NOTES)
+
+
+def _seizure_date(value: str, today: datetime.date) -> None:
+    field = "seizure_date"
+    if not _ISO_DATE.fullmatch(value):
+        raise ValidationError(field, f"{value!r} is not a date in the form YYYY-MM-DD")
+    try:
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(field, f"{value!r} is not a real date") from None
+    if day > today:
+        raise ValidationError(field, f"{value} is in the future (today is {today.isoformat()})")
+    if day < EARLIEST_SEIZURE_DATE:
+        raise ValidationError(field, f"{value} is before {EARLIEST_SEIZURE_DATE.isoformat()}")
+
+
+# --- both, for JSON in and JSON out -------------------------------------------------------
 
 
 def validate_seizure(data: Any, *, node_country: str | None = None, today: datetime.date) -> dict:
-    """Return a new, normalised seizure body, or raise ValidationError naming the first bad field."""
-    if isinstance(today, datetime.datetime):
-        today = today.date()
-    if not isinstance(data, dict):
-        raise ValidationError("", f"a seizure must be a JSON object, not {_kind(data)}")
-    _no_unknown_keys(data, SEIZURE_FIELDS, "")
+    """A JSON seizure object checked as the node would check it, returned normalised as JSON (a new
+    dict; the input is left alone). Its policy is passed through unjudged: the policy rules judge it."""
+    sub = parse_submission(data, with_policy=False)
+    check_submission(sub, node_country=node_country, today=today)
+    out = submission_json(sub)
+    if not _absent(data.get("policy")):
+        out["policy"] = copy.deepcopy(data["policy"])
+    return {k: out[k] for k in SEIZURE_FIELDS if k in out}
 
-    out: dict[str, Any] = {}
-    given = {k: v for k, v in data.items() if not _absent(v)}
 
-    if "record_id" in given:
-        out["record_id"] = _record_id(given["record_id"])
-    if "case_ref" in given:
-        out["case_ref"] = _text(given["case_ref"], "case_ref", MAX_CASE_REF)
-
-    if "seizure_date" not in given:
-        raise ValidationError("seizure_date", "is required (YYYY-MM-DD)")
-    out["seizure_date"] = _seizure_date(given["seizure_date"], today)
-
-    if "country" not in given:
-        raise ValidationError("country", "is required (ISO 3166-1 alpha-2, e.g. 'DE')")
-    out["country"] = _country(given["country"], "country")
-    if node_country is not None and out["country"] != node_country.upper():
-        raise ValidationError(
-            "country",
-            f"a member node reports its own country {node_country.upper()!r}, not {out['country']!r}",
-        )
-
-    if "customs_office" in given:
-        out["customs_office"] = _text(given["customs_office"], "customs_office", MAX_CUSTOMS_OFFICE)
-    for field, (allowed, what) in _ENUMS.items():
-        if field in given:
-            out[field] = _one_of(given[field], field, allowed, what)
-
-    if "departure_country" in given:
-        out["departure_country"] = _country(given["departure_country"], "departure_country")
-    if "transit_countries" in given:
-        transit = _list(given["transit_countries"], "transit_countries", '["PA", "ES"]')
-        if len(transit) > MAX_TRANSIT_COUNTRIES:
-            raise ValidationError(
-                "transit_countries",
-                f"lists {len(transit)} countries; at most {MAX_TRANSIT_COUNTRIES} are allowed",
-            )
-        codes = [_country(c, f"transit_countries[{i}]") for i, c in enumerate(transit)]
-        if codes:
-            out["transit_countries"] = list(dict.fromkeys(codes))
-    if "destination_country" in given:
-        out["destination_country"] = _country(given["destination_country"], "destination_country")
-
-    if "ecommerce" in given:
-        if not isinstance(given["ecommerce"], bool):
-            raise ValidationError("ecommerce", f"must be true or false, not {given['ecommerce']!r}")
-        out["ecommerce"] = given["ecommerce"]
-
-    if "items" not in given:
-        raise ValidationError("items", "is required: a list of at least one item with section and category")
-    items = _list(given["items"], "items", '[{"section": "DRUGS", "category": "COCAINE"}]')
-    if not items:
-        raise ValidationError("items", "needs at least one item with section and category")
-    if len(items) > MAX_ITEMS:
-        raise ValidationError("items", f"has {len(items)} items; at most {MAX_ITEMS} are allowed")
-    out["items"] = [_item(item, f"items[{i}]") for i, item in enumerate(items)]
-
-    if "description" in given:
-        out["description"] = _text(given["description"], "description", MAX_DESCRIPTION)
-    if "evaluation" in given:
-        evaluation = _evaluation(given["evaluation"])
-        if evaluation:
-            out["evaluation"] = evaluation
-    if "policy" in given:
-        # The policy module validates the contents; here it only has to be an object.
-        out["policy"] = copy.deepcopy(_object(given["policy"], "policy", '{"share": {"scope": "REGION"}}'))
-    if "annex" in given:
-        annex = _annex(given["annex"], today)
-        if annex:
-            out["annex"] = annex
+def submission_json(sub: node_pb2.SeizureSubmission) -> dict:
+    """A submission as one seizure object: record_id, the case's fields, policy and annex."""
+    out = {"record_id": sub.record_id} if sub.record_id else {}
+    out.update(pb_to_dict(sub.seizure))
+    if sub.HasField("policy"):
+        out["policy"] = pb_to_dict(sub.policy)
+    if sub.HasField("annex"):
+        out["annex"] = pb_to_dict(sub.annex)
     return out
 
 
 def seizure_summary(body: dict) -> dict:
-    """The summary of a hit notice (INTERFACES.md `search --json`): date, country, sections, categories."""
+    """The summary of a hit notice (docs/protocol.md#hit-summary): date, country, sections, categories."""
     items = body.get("items") or []
     return {
         "seizure_date": body.get("seizure_date"),

@@ -32,7 +32,7 @@ from rilo_node.core.signing import Keyring, VerifiedRecord, strip_annex, verify_
 from rilo_node.core.topology import Directory
 from rilo_node.node.clock import Clock, rfc3339
 from rilo_node.node.endorsements import may_endorse
-from rilo_node.node.records import record_row, seizure_projection_pb
+from rilo_node.node.records import record_row
 from rilo_node.pb.rilo.v1 import (
     node_pb2,
     peer_pb2,
@@ -275,7 +275,7 @@ class Replicator:
         )
         if h.kind == SEIZURE:
             if body is not None:
-                row, items = seizure_projection_pb(h.origin, h.record_id, h.version, body,
+                row, items = projections.seizure_rows(h.origin, h.record_id, h.version, body,
                                                    h.policy.SerializeToString(deterministic=True))
                 st.put_projection_txn(conn, row, items, new=new)
             elif not new:

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 
-from rilo_node.core.convert import (
-    annex_to_pb,
-    enum_prefix,
-    policy_from_pb,
-    policy_to_pb,
-    seizure_from_bytes,
-    seizure_to_pb,
-)
+from rilo_node.core.convert import pb_to_dict, policy_from_pb, policy_to_pb
 from rilo_node.core.errors import (
     AlreadyExistsError,
     NotFoundError,
@@ -31,11 +23,11 @@ from rilo_node.core.policy import (
     within_region,
 )
 from rilo_node.core.replication import Entitlements, named_policy, withdrawal_targets
-from rilo_node.core.seizure import validate_seizure
+from rilo_node.core.seizure import check_submission, parse_submission
 from rilo_node.core.signing import SigningKey, make_record
 from rilo_node.core.topology import Directory
 from rilo_node.node.clock import Clock, new_ulid, rfc3339
-from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2, seizure_pb2
+from rilo_node.pb.rilo.v1 import node_pb2, policy_pb2, record_pb2, seizure_pb2
 from rilo_node.store import db as st
 from rilo_node.store import projections
 
@@ -63,7 +55,7 @@ class PreparedSeizure:
 
     record_id: str
     version: int
-    body: dict
+    case: seizure_pb2.SeizureCase
     policy: Policy
     record: record_pb2.SignedRecord
     submit_hash: bytes
@@ -81,97 +73,6 @@ def submission_hash(body: bytes, policy: bytes, annex: bytes | None) -> bytes:
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)
     return h.digest()
-
-
-def _same_body(body: dict, data: dict) -> bool:
-    """True when normalisation left every seizure field as it came in."""
-    for key, value in body.items():
-        if data.get(key) != value:
-            return False
-    return all(k in body for k in data if k not in ("record_id", "policy", "annex") and data[k] not in (None, "", [], {}))
-
-
-def seizure_projection(origin: str, record_id: str, version: int, body: dict,
-                       policy: bytes | None = None) -> tuple[dict, list[dict]]:
-    """Search rows for one seizure body (rebuildable from the signed bytes); `policy` is the
-    serialized SharingPolicy of its header."""
-    items = body.get("items", [])
-    route = [body.get("departure_country"), *body.get("transit_countries", []), body.get("destination_country")]
-    row = {
-        "origin": origin,
-        "record_id": record_id,
-        "version": version,
-        "seizure_date": body.get("seizure_date"),
-        "month": (body.get("seizure_date") or "")[:7] or None,
-        "country": body.get("country"),
-        "location_type": body.get("location_type"),
-        "direction": body.get("direction"),
-        "detection": body.get("detection"),
-        "conveyance": body.get("conveyance"),
-        "concealment": body.get("concealment"),
-        "departure_country": body.get("departure_country"),
-        "destination_country": body.get("destination_country"),
-        # Padded with spaces so that LIKE '% XX %' matches whole codes only.
-        "route_countries": " " + " ".join(c for c in route if c) + " ",
-        "ecommerce": None if "ecommerce" not in body else int(bool(body["ecommerce"])),
-        "sections": " " + " ".join(sorted({i["section"] for i in items})) + " ",
-        "categories": " " + " ".join(sorted({i["category"] for i in items})) + " ",
-        "items": len(items),
-        "description": body.get("description", ""),
-        "commodities": " ".join(i.get("commodity", "") for i in items if i.get("commodity")),
-        "policy": policy,
-    }
-    rows = [{"idx": n, **item} for n, item in enumerate(items)]
-    return row, rows
-
-
-def _names(enum) -> dict[int, str]:
-    prefix = enum_prefix(enum.DESCRIPTOR)
-    return {v.number: v.name[len(prefix):] for v in enum.DESCRIPTOR.values if v.number}
-
-
-_ENUM_NAMES = {
-    "location_type": _names(seizure_pb2.LocationType), "direction": _names(seizure_pb2.Direction),
-    "detection": _names(seizure_pb2.Detection), "conveyance": _names(seizure_pb2.Conveyance),
-    "concealment": _names(seizure_pb2.Concealment),
-}
-_SECTION_NAMES = _names(seizure_pb2.Section)
-_CATEGORY_NAMES = _names(seizure_pb2.Category)
-_UNIT_NAMES = _names(seizure_pb2.Unit)
-
-
-def seizure_projection_pb(origin: str, record_id: str, version: int, msg: seizure_pb2.SeizureCase,
-                          policy: bytes | None = None) -> tuple[dict, list[dict]]:
-    """The same rows as seizure_projection, read straight from a parsed SeizureCase (a received record
-    need not become a dict first)."""
-    items = []
-    for it in msg.items:
-        item = {"section": _SECTION_NAMES.get(it.section), "category": _CATEGORY_NAMES.get(it.category)}
-        if it.commodity:
-            item["commodity"] = it.commodity
-        if it.hs_code:
-            item["hs_code"] = it.hs_code
-        if it.HasField("quantity"):
-            item["quantity"] = it.quantity
-        if it.unit:
-            item["unit"] = _UNIT_NAMES.get(it.unit)
-        if it.currency:
-            item["currency"] = it.currency
-        if it.HasField("value_usd"):
-            item["value_usd"] = it.value_usd
-        items.append(item)
-    body = {"seizure_date": msg.seizure_date, "country": msg.country, "items": items,
-            "transit_countries": list(msg.transit_countries), "description": msg.description}
-    for field, names in _ENUM_NAMES.items():
-        value = getattr(msg, field)
-        if value:
-            body[field] = names.get(value)
-    for field in ("departure_country", "destination_country"):
-        if getattr(msg, field):
-            body[field] = getattr(msg, field)
-    if msg.HasField("ecommerce"):
-        body["ecommerce"] = msg.ecommerce
-    return seizure_projection(origin, record_id, version, body, policy)
 
 
 def with_released(policy: Policy, released, origin: str, directory: Directory) -> Policy:
@@ -211,37 +112,31 @@ class RecordBook:
 
     # -- preparing (CPU only, runs on the caller's thread) -----------------------------
 
-    def _policy(self, policy_in) -> tuple[Policy, object, bytes]:
-        """Parse a submitted policy once per distinct shape (submissions repeat a handful of policies)."""
-        try:
-            cache_key = json.dumps(policy_in, sort_keys=True)
-        except (TypeError, ValueError):
-            cache_key = None
-        hit = self._policy_cache.get(cache_key) if cache_key is not None else None
+    def _policy(self, sub: node_pb2.SeizureSubmission) -> tuple[Policy, policy_pb2.SharingPolicy, bytes]:
+        """Parse a submitted policy once per distinct message (submissions repeat a handful of policies)."""
+        given = sub.HasField("policy")
+        cache_key = sub.policy.SerializeToString(deterministic=True) if given else None
+        hit = self._policy_cache.get(cache_key)
         if hit is None:
-            policy = parse_policy(policy_in, self.directory, self.defaults)
+            policy = parse_policy(pb_to_dict(sub.policy) if given else None, self.directory, self.defaults)
             pb = policy_to_pb(policy)
             hit = (policy, pb, pb.SerializeToString(deterministic=True))
-            if cache_key is not None and len(self._policy_cache) < 4096:
+            if len(self._policy_cache) < 4096:
                 self._policy_cache[cache_key] = hit
         return hit
 
-    def prepare(self, data: dict, *, record_id: str | None = None, version: int = 1,
-                body_pb=None, hold_in_region: bool | None = None,
-                released: tuple[tuple[str, bool], ...] = ()) -> PreparedSeizure:
-        """Validate, normalise, serialize and sign. `body_pb` is the SeizureCase the data was read
-        from, if any: when validation changed nothing, its bytes are used as they are. With
-        `hold_in_region` (by default: validation.required), the signed policy is cut down to the region
-        and the submitted one is kept for when the home RILO validates the record. `released` are the
-        (node, annex) pairs the record was released to: every version keeps them."""
-        if not isinstance(data, dict):
-            raise ValidationError("", "a seizure must be a JSON object")
-        body = validate_seizure(data, node_country=self.node_country, today=self.clock.now().date())
-        rid = record_id or body.pop("record_id", None) or new_ulid(self.clock)
-        body.pop("record_id", None)
-        policy_in = body.pop("policy", None)
-        annex = body.pop("annex", None) or None
-        policy, policy_pb, policy_bytes = self._policy(policy_in)
+    def prepare(self, sub: node_pb2.SeizureSubmission | dict, *, record_id: str | None = None, version: int = 1,
+                hold_in_region: bool | None = None, released: tuple[tuple[str, bool], ...] = ()) -> PreparedSeizure:
+        """Check, serialize and sign a submission, as the message it arrived as (checked and normalised in
+        place); a JSON object (docs/protocol.md#seizure-fields) is parsed into one first. With `hold_in_region` (by
+        default: validation.required), the signed policy is cut down to the region and the submitted one is
+        kept for when the home RILO validates the record. `released` are the (node, annex) pairs the record
+        was released to: every version keeps them."""
+        if isinstance(sub, dict):
+            sub = parse_submission(sub)
+        check_submission(sub, node_country=self.node_country, today=self.clock.now().date())
+        rid = record_id or sub.record_id or new_ulid(self.clock)
+        policy, policy_pb, policy_bytes = self._policy(sub)
         if released:
             policy = with_released(policy, released, self.node_id, self.directory)
             policy_pb = policy_to_pb(policy)
@@ -256,17 +151,14 @@ class RecordBook:
                 intended = policy_bytes
                 policy, policy_pb = held_policy, policy_to_pb(held_policy)
         created_at = rfc3339(self.clock.now())
-        if body_pb is not None and _same_body(body, data):
-            body_bytes = body_pb.SerializeToString(deterministic=True)
-        else:
-            body_bytes = seizure_to_pb(body).SerializeToString(deterministic=True)
-        annex_bytes = annex_to_pb(annex).SerializeToString(deterministic=True) if annex else None
+        body_bytes = sub.seizure.SerializeToString(deterministic=True)
+        annex_bytes = sub.annex.SerializeToString(deterministic=True) if sub.HasField("annex") else None
         rec = make_record(
             self.key, record_id=rid, version=version, kind=SEIZURE, created_at=created_at,
             policy=policy_pb, body=body_bytes, annex=annex_bytes,
         )
-        return PreparedSeizure(rid, version, body, policy, rec, submission_hash(body_bytes, policy_bytes, annex_bytes),
-                               created_at, intended)
+        return PreparedSeizure(rid, version, sub.seizure, policy, rec,
+                               submission_hash(body_bytes, policy_bytes, annex_bytes), created_at, intended)
 
     # -- writing -------------------------------------------------------------------
 
@@ -309,7 +201,7 @@ class RecordBook:
         )
         st.add_submission_txn(conn, prep.record_id, prep.version, prep.submit_hash)
         policy = record_pb2.RecordHeader.FromString(prep.record.header).policy.SerializeToString(deterministic=True)
-        row, items = seizure_projection(self.node_id, prep.record_id, prep.version, prep.body, policy)
+        row, items = projections.seizure_rows(self.node_id, prep.record_id, prep.version, prep.case, policy)
         st.put_projection_txn(conn, row, items, new=new)
         if prep.intended_policy is not None:
             conn.execute(
@@ -372,25 +264,27 @@ class RecordBook:
         """Queue many prepared seizures as one task; a future of a list of Outcome-or-error."""
         return self.store.submit(lambda conn: self._store_batch_txn(preps, conn))
 
-    def submit_seizure(self, data: dict) -> Outcome:
-        prep = self.prepare(data)
+    def submit_seizure(self, sub: node_pb2.SeizureSubmission | dict) -> Outcome:
+        prep = self.prepare(sub)
         return self.store.write(lambda conn: self._store_new_txn(prep, conn))
 
     def submit_prepared(self, prep: PreparedSeizure):
         """Queue one prepared seizure; returns a future of its Outcome (group commit)."""
         return self.store.submit(lambda conn: self._store_new_txn(prep, conn))
 
-    def update_seizure(self, record_id: str, data: dict) -> Outcome:
+    def update_seizure(self, record_id: str, sub: node_pb2.SeizureSubmission | dict) -> Outcome:
         """A correction: the next version of an own record, signed again."""
-        if isinstance(data, dict) and data.get("record_id") not in (None, "", record_id):
-            raise ValidationError("record_id", f"the file names {data['record_id']!r}, the command {record_id!r}")
+        if isinstance(sub, dict):
+            sub = parse_submission(sub)
+        if sub.record_id not in ("", record_id):
+            raise ValidationError("record_id", f"the file names {sub.record_id!r}, the command {record_id!r}")
         for _ in range(3):
             held = self.store.get_record(self.node_id, record_id)
             if held is None:
                 raise NotFoundError(f"no own record {record_id!r}")
             if held.retracted:
                 raise ConflictError(f"record {record_id!r} is retracted; it cannot be corrected")
-            prep = self.prepare(data, record_id=record_id, version=held.version + 1,
+            prep = self.prepare(sub, record_id=record_id, version=held.version + 1,
                                 hold_in_region=self.validation_required and self.held_in_region(record_id),
                                 released=self.released_to(record_id))
 
@@ -624,11 +518,6 @@ class RecordBook:
 
     # -- reading -------------------------------------------------------------------
 
-    def body_of(self, rec: st.StoredRecord) -> dict | None:
-        if rec.withdrawn or rec.retracted or not rec.body:
-            return None
-        return seizure_from_bytes(rec.body)
-
     def reindex(self) -> int:
         """Rebuild the search projections from the signed bytes; returns the seizures indexed."""
         held = [r for r in self.store.iter_records() if r.body and not r.withdrawn and not r.retracted]
@@ -644,7 +533,8 @@ class RecordBook:
                 projections.project_txn(conn, record_pb2.RecordHeader.FromString(r.header), r.body)
             for r in records:
                 policy = record_pb2.RecordHeader.FromString(r.header).policy.SerializeToString(deterministic=True)
-                row, items = seizure_projection(r.origin, r.record_id, r.version, seizure_from_bytes(r.body), policy)
+                row, items = projections.seizure_rows(r.origin, r.record_id, r.version,
+                                                      seizure_pb2.SeizureCase.FromString(r.body), policy)
                 st.put_projection_txn(conn, row, items)
             st.rebuild_fts_txn(conn)
             return len(records)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 from rilo_node.api.client import NodeClient, target_from_cluster
-from rilo_node.api.views import submission_from_dict
+from rilo_node.core.seizure import parse_submission
 from rilo_node.pb.rilo.v1 import node_pb2
 from rilo_node.sim.cluster import Cluster, ClusterError, Progress
 from rilo_node.sim.synth import Origin, generate_seizures
@@ -24,7 +24,7 @@ def seed_records(cluster: Cluster, n: int, *, seed: int = 1, progress: Progress 
         raise ClusterError("this network has no member nodes to report seizures")
     by_origin: dict[str, list] = defaultdict(list)
     for origin, data in generate_seizures(n, origins, seed=seed, today=datetime.date.today(), policy_mix=policy_mix):
-        by_origin[origin].append(submission_from_dict(data))
+        by_origin[origin].append(parse_submission(data))
     progress.start(f"seeding {n:,} seizures over {len(by_origin)} members", n)
     stored: dict[str, int] = {}
 

@@ -1,6 +1,6 @@
-"""Search rows of request, response, closure, notice and endorsement records.
+"""Search rows of seizures, and of request, response, closure, notice and endorsement records.
 
-Like the seizure rows, they are derived from the signed bytes only (`rilo-node reindex` rebuilds
+They are derived from the signed bytes only (`rilo-node reindex` rebuilds
 them) and written in the same transaction as the record they come from.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
-from rilo_node.core.convert import enum_to_str
+from rilo_node.core.convert import enum_prefix, enum_to_str
 from rilo_node.core.replication import named_policy
-from rilo_node.pb.rilo.v1 import record_pb2, request_pb2
+from rilo_node.pb.rilo.v1 import record_pb2, request_pb2, seizure_pb2
 
 REQUEST = record_pb2.RECORD_KIND_REQUEST
 RESPONSE = record_pb2.RECORD_KIND_RESPONSE
@@ -118,3 +118,65 @@ def project_txn(conn: sqlite3.Connection, header: record_pb2.RecordHeader, body:
             "VALUES (?,?,?,?,?,?,?)",
             (*key, header.kind, msg.request.origin, msg.request.record_id, status, header.created_at),
         )
+
+
+# -- seizure rows ------------------------------------------------------------------------------------
+
+def _names(enum) -> dict[int, str]:
+    prefix = enum_prefix(enum.DESCRIPTOR)
+    return {v.number: v.name[len(prefix):] for v in enum.DESCRIPTOR.values if v.number}
+
+
+_ENUM_NAMES = {
+    "location_type": _names(seizure_pb2.LocationType), "direction": _names(seizure_pb2.Direction),
+    "detection": _names(seizure_pb2.Detection), "conveyance": _names(seizure_pb2.Conveyance),
+    "concealment": _names(seizure_pb2.Concealment),
+}
+_SECTION_NAMES = _names(seizure_pb2.Section)
+_CATEGORY_NAMES = _names(seizure_pb2.Category)
+_UNIT_NAMES = _names(seizure_pb2.Unit)
+
+
+def seizure_rows(origin: str, record_id: str, version: int, msg: seizure_pb2.SeizureCase,
+                 policy: bytes | None = None) -> tuple[dict, list[dict]]:
+    """The search rows of one seizure (a `seizures` row and its `seizure_items` rows), read from the
+    SeizureCase as signed: rebuildable from the signed bytes. `policy` is the serialized
+    SharingPolicy of its header."""
+    items = []
+    for n, it in enumerate(msg.items):
+        item = {"idx": n, "section": _SECTION_NAMES.get(it.section), "category": _CATEGORY_NAMES.get(it.category)}
+        if it.commodity:
+            item["commodity"] = it.commodity
+        if it.hs_code:
+            item["hs_code"] = it.hs_code
+        if it.HasField("quantity"):
+            item["quantity"] = it.quantity
+        if it.unit:
+            item["unit"] = _UNIT_NAMES.get(it.unit)
+        if it.currency:
+            item["currency"] = it.currency
+        if it.HasField("value_usd"):
+            item["value_usd"] = it.value_usd
+        items.append(item)
+    route = [msg.departure_country, *msg.transit_countries, msg.destination_country]
+    row = {
+        "origin": origin,
+        "record_id": record_id,
+        "version": version,
+        "seizure_date": msg.seizure_date or None,
+        "month": msg.seizure_date[:7] or None,
+        "country": msg.country or None,
+        **{field: names.get(getattr(msg, field)) for field, names in _ENUM_NAMES.items()},
+        "departure_country": msg.departure_country or None,
+        "destination_country": msg.destination_country or None,
+        # Padded with spaces so that LIKE '% XX %' matches whole codes only.
+        "route_countries": " " + " ".join(c for c in route if c) + " ",
+        "ecommerce": int(msg.ecommerce) if msg.HasField("ecommerce") else None,
+        "sections": " " + " ".join(sorted({i["section"] for i in items})) + " ",
+        "categories": " " + " ".join(sorted({i["category"] for i in items})) + " ",
+        "items": len(items),
+        "description": msg.description,
+        "commodities": " ".join(i["commodity"] for i in items if "commodity" in i),
+        "policy": policy,
+    }
+    return row, items

@@ -146,15 +146,26 @@ def test_a_retry_after_a_restore_finds_the_record_a_peer_gave_back(book):
         book.submit_seizure(seizure_example(record_id=RID, case_ref="other"))
 
 
-def test_the_projection_of_a_parsed_record_equals_that_of_its_dict(book):
-    import datetime
+def test_the_search_rows_are_read_from_the_signed_case_and_reindex_rebuilds_them_equal(book):
+    book.submit_seizure(seizure_example(transit_countries=["pa", "ES", "PA"]))
+    book.submit_seizure(seizure_example(case_ref="two", items=[
+        {"section": "AML_CTF", "category": "CASH_SMUGGLING", "quantity": 5000, "unit": "CURRENCY", "currency": "eur"},
+        {"section": "DRUGS", "category": "CANNABIS"}]))
 
-    from rilo_node.core.convert import seizure_to_pb
-    from rilo_node.core.seizure import validate_seizure
-    from rilo_node.node.records import seizure_projection, seizure_projection_pb
+    def rows():
+        out = []
+        for table in ("seizures", "seizure_items"):
+            cols = [c[1] for c in book.store.reader.execute(f"PRAGMA table_info({table})") if c[1] != "id"]
+            out.append(sorted(book.store.reader.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall(), key=repr))
+        return out
 
-    body = validate_seizure(seizure_example(), node_country="DE", today=datetime.date(2026, 11, 28))
-    for k in ("policy", "annex"):
-        body.pop(k, None)
-    msg = seizure_to_pb(body)
-    assert seizure_projection_pb("de", "r", 1, msg, b"p") == seizure_projection("de", "r", 1, body, b"p")
+    before = rows()
+    row = book.store.reader.execute(
+        "SELECT country, route_countries, sections, categories, items, location_type, ecommerce, month "
+        "FROM seizures ORDER BY items").fetchall()
+    assert row[0] == ("DE", " EC PA ES DE ", " DRUGS ", " COCAINE ", 1, "SEAPORT", 0, "2026-03")
+    assert row[1][2:5] == (" AML_CTF DRUGS ", " CANNABIS CASH_SMUGGLING ", 2)
+    currencies = book.store.reader.execute("SELECT currency FROM seizure_items WHERE currency IS NOT NULL").fetchall()
+    assert currencies == [("EUR",)]
+    assert book.reindex() == 2
+    assert rows() == before
