@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import argparse
 
-import grpc
-
-from rilo_node.cli.main import (
+from rilo_node.cli.connect import add_connection_args, call, client_of
+from rilo_node.cli.inputs import read_json_file
+from rilo_node.cli.output import (
     EXIT_BAD_INPUT,
     EXIT_OK,
-    CliError,
-    add_connection_args,
-    client_of,
+    event_json,
     key_json,
     key_str,
     print_json,
-    read_json_file,
-    rpc_error,
+    print_request,
+    print_request_list,
+    print_validations,
+    summary_json,
+    validation_json,
 )
-from rilo_node.core.convert import dict_to_pb, enum_to_str, pb_to_dict
-from rilo_node.core.errors import ValidationError
+from rilo_node.core.convert import dict_to_pb, pb_to_dict
+from rilo_node.core.errors import CliError, ValidationError
 from rilo_node.pb.rilo.v1 import node_pb2, record_pb2, request_pb2
 
 ASSISTANCE = ("INFORMATION", "VERIFICATION", "SURVEILLANCE", "NOTIFICATION", "CONTROLLED_DELIVERY", "OTHER")
@@ -29,10 +30,6 @@ REQUEST_STATUS = ("SENT", *RESPONSE_STATUS, "CLOSED")
 # `request create` flags and the AssistanceRequest field each one sets.
 CREATE_FLAGS = {"to": "addressee", "type": "assistance", "basis": "legal_basis", "subject": "subject",
                 "facts": "facts", "urgency": "urgency", "due": "due_date", "contact": "contact"}
-
-
-def _name(enum, number: int) -> str:
-    return enum_to_str(enum.DESCRIPTOR, number)
 
 
 def limit_arg(text: str) -> int:
@@ -57,46 +54,6 @@ def record_key(text: str, flag: str, *, need_origin: bool = True) -> record_pb2.
     raise CliError(f"{flag}: {text!r} is not ORIGIN/RECORD_ID", EXIT_BAD_INPUT)
 
 
-def _call(method, request, args):
-    try:
-        return method(request, timeout=args.timeout)
-    except grpc.RpcError as exc:
-        raise rpc_error(exc) from None
-
-
-def summary_json(s: request_pb2.RequestSummary) -> dict:
-    return {
-        "origin": s.key.origin, "record_id": s.key.record_id, "requester": s.requester, "addressee": s.addressee,
-        "via_rilo": s.via_rilo or None, "assistance": _name(request_pb2.AssistanceType, s.assistance),
-        "urgency": _name(request_pb2.Urgency, s.urgency), "subject": s.subject, "due_date": s.due_date,
-        "created_at": s.created_at, "status": _name(request_pb2.RequestStatus, s.status), "overdue": s.overdue,
-        "updated_at": s.updated_at, "responses": s.responses, "notice_only": s.notice_only,
-    }
-
-
-def _keys(keys) -> list[dict]:
-    return [{"origin": k.origin, "record_id": k.record_id, "version": k.version} for k in keys]
-
-
-def event_json(e: request_pb2.RequestEvent) -> dict:
-    """One response, closure or notice; every key present for its kind, whether set or not."""
-    out = {"origin": e.key.origin, "record_id": e.key.record_id, "kind": _name(record_pb2.RecordKind, e.kind),
-           "created_at": e.created_at, "counts": e.counts}
-    which = e.WhichOneof("body")
-    if which == "response":
-        r = e.response
-        out.update(status=_name(request_pb2.ResponseStatus, r.status), text=r.text, reason=r.reason,
-                   records=_keys(r.records), released=_keys(r.released), annex_released=r.annex_released)
-    elif which == "closure":
-        out.update(text=e.closure.text)
-    elif which == "notice":
-        n = e.notice
-        out.update(type=_name(request_pb2.NoticeType, n.type), addressee=n.addressee, due_date=n.due_date,
-                   urgency=_name(request_pb2.Urgency, n.urgency),
-                   assistance=_name(request_pb2.AssistanceType, n.assistance))
-    return out
-
-
 # -- request create|list|show|respond|close ------------------------------------------
 
 def cmd_request_create(args) -> int:
@@ -118,7 +75,7 @@ def cmd_request_create(args) -> int:
         raise CliError(f"{args.file}: record_id: must be text (a ULID or UUID)", EXIT_BAD_INPUT)
     with client_of(args) as c:
         if args.via_rilo:
-            status = _call(c.admin.GetStatus, node_pb2.GetStatusRequest(), args)
+            status = call(c.admin.GetStatus, node_pb2.GetStatusRequest(), args)
             if status.role != "member" or not status.area:
                 raise CliError(f"--via-rilo: node {status.node_id} reports to no RILO", EXIT_BAD_INPUT)
             data["via_rilo"] = status.area
@@ -128,7 +85,7 @@ def cmd_request_create(args) -> int:
             raise CliError(str(exc), EXIT_BAD_INPUT) from None
         except (TypeError, ValueError) as exc:
             raise CliError(f"request: {exc}", EXIT_BAD_INPUT) from None
-        resp = _call(c.requests.CreateRequest, request_pb2.CreateRequestRequest(record_id=record_id, request=msg), args)
+        resp = call(c.requests.CreateRequest, request_pb2.CreateRequestRequest(record_id=record_id, request=msg), args)
     if args.json:
         print_json(key_json(resp.key, created=resp.created))
     else:
@@ -144,55 +101,26 @@ def cmd_request_list(args) -> int:
         box = request_pb2.REQUEST_BOX_OUTBOX
     status = request_pb2.RequestStatus.Value("REQUEST_STATUS_" + args.status) if args.status else 0
     with client_of(args) as c:
-        resp = _call(c.requests.ListRequests, request_pb2.ListRequestsRequest(
+        resp = call(c.requests.ListRequests, request_pb2.ListRequestsRequest(
             box=box, overdue_only=args.overdue, status=status, limit=args.limit), args)
     rows = [summary_json(s) for s in resp.requests]
     if args.json:
         print_json({"requests": rows})
-        return EXIT_OK
-    for r in rows:
-        route = f"{r['requester']} -> {r['addressee']}" + (f" via {r['via_rilo']}" if r["via_rilo"] else "")
-        status = r["status"] + (" OVERDUE" if r["overdue"] else "")
-        print(f"{r['origin']}/{r['record_id']}  {route:<22} {r['assistance']:<12} {r['urgency']:<9} "
-              f"due {r['due_date']}  {status:<20} {r['subject'] or '(known here from a notice only)'}")
-    if not rows:
-        print("no requests")
+    else:
+        print_request_list(rows)
     return EXIT_OK
 
 
 def cmd_request_show(args) -> int:
     with client_of(args) as c:
-        resp = _call(c.requests.GetRequest, request_pb2.GetRequestRequest(
+        resp = call(c.requests.GetRequest, request_pb2.GetRequestRequest(
             request=record_key(args.request, "REQUEST", need_origin=False)), args)
-    req = pb_to_dict(resp.request)
-    out = {**summary_json(resp.summary), "request": req, "events": [event_json(e) for e in resp.events]}
+    out = {**summary_json(resp.summary), "request": pb_to_dict(resp.request),
+           "events": [event_json(e) for e in resp.events]}
     if args.json:
         print_json(out)
-        return EXIT_OK
-    s = out
-    print(f"request {s['origin']}/{s['record_id']}: {s['status']}{' (OVERDUE)' if s['overdue'] else ''}")
-    print(f"  from {s['requester']} to {s['addressee']}" + (f" via {s['via_rilo']}" if s["via_rilo"] else ""))
-    print(f"  {s['assistance']}, {s['urgency']}, due {s['due_date']}, sent {s['created_at']}")
-    print(f"  legal basis: {req.get('legal_basis', '')}")
-    print(f"  subject: {s['subject']}")
-    if req.get("facts"):
-        print(f"  facts: {req['facts']}")
-    for k in req.get("records", []):
-        print(f"  concerns: {k['origin']}/{k['record_id']}")
-    if req.get("contact"):
-        print(f"  contact: {req['contact']}")
-    for e in out["events"]:
-        what = e.get("status") or e.get("type") or ""
-        line = f"  {e['created_at']}  {e['kind']:<8} {e['origin']:<8} {what}"
-        if not e["counts"]:
-            line += "  (does not count: not from the addressee or requester)"
-        print(line)
-        for field in ("text", "reason"):
-            if e.get(field):
-                print(f"      {field}: {e[field]}")
-        for k in e.get("released", []):
-            print(f"      released: {k['origin']}/{k['record_id']}/v{k['version']}"
-                  + (" with annex" if e.get("annex_released") else ""))
+    else:
+        print_request(out)
     return EXIT_OK
 
 
@@ -204,7 +132,7 @@ def cmd_request_respond(args) -> int:
         reason=args.reason or "", records=records, release=args.release or args.with_annex,
         release_annex=args.with_annex, record_id=args.id or "")
     with client_of(args) as c:
-        resp = _call(c.requests.RespondToRequest, request, args)
+        resp = call(c.requests.RespondToRequest, request, args)
     if args.json:
         print_json({**key_json(resp.key), "released": [key_json(k) for k in resp.released]})
     else:
@@ -216,7 +144,7 @@ def cmd_request_respond(args) -> int:
 
 def cmd_request_close(args) -> int:
     with client_of(args) as c:
-        resp = _call(c.requests.CloseRequest, request_pb2.CloseRequestRequest(
+        resp = call(c.requests.CloseRequest, request_pb2.CloseRequestRequest(
             request=record_key(args.request, "REQUEST", need_origin=False), text=args.text or ""), args)
     print_json(key_json(resp.key)) if args.json else print(f"closed: {key_str(resp.key)}")
     return EXIT_OK
@@ -226,7 +154,7 @@ def cmd_request_close(args) -> int:
 
 def _validate(args, verdict: int) -> int:
     with client_of(args) as c:
-        resp = _call(c.validation.ValidateSeizure, request_pb2.ValidateSeizureRequest(
+        resp = call(c.validation.ValidateSeizure, request_pb2.ValidateSeizureRequest(
             origin=args.origin, record_id=args.record_id, verdict=verdict, comments=args.comment or ""), args)
     if args.json:
         print_json({"endorsement": key_json(resp.key), "seizure": key_json(resp.seizure)})
@@ -246,29 +174,20 @@ def cmd_seizure_return(args) -> int:
 
 def cmd_seizure_validations(args) -> int:
     with client_of(args) as c:
-        resp = _call(c.validation.ListValidations, request_pb2.ListValidationsRequest(
+        resp = call(c.validation.ListValidations, request_pb2.ListValidationsRequest(
             pending_only=args.pending, limit=args.limit), args)
-    rows = [{"origin": v.seizure.origin, "record_id": v.seizure.record_id, "version": v.seizure.version,
-             "state": _name(request_pb2.ValidationState, v.state), "rilo": v.rilo or None,
-             "comments": v.comments or None, "validated_at": v.validated_at or None,
-             "held_in_region": v.held_in_region, "seizure_date": v.seizure_date, "country": v.country}
-            for v in resp.seizures]
+    rows = [validation_json(v) for v in resp.seizures]
     if args.json:
         print_json({"seizures": rows})
-        return EXIT_OK
-    for r in rows:
-        held = "  held in region" if r["held_in_region"] else ""
-        comments = f"  {r['comments']}" if r["comments"] else ""
-        print(f"{r['origin']}/{r['record_id']}/v{r['version']}  {r['seizure_date']}  {r['state']:<9}{held}{comments}")
-    if not rows:
-        print("no seizures" + (" awaiting validation" if args.pending else ""))
+    else:
+        print_validations(rows, args.pending)
     return EXIT_OK
 
 
 # -- parsers ---------------------------------------------------------------------------
 
-def add_parsers(sub, seizure) -> None:
-    """`request ...` under the top-level subparsers; validate|return|validations under `seizure`."""
+def add_parsers(sub) -> None:
+    """request create, list, show, respond, close."""
     request = sub.add_parser("request", help="requests for assistance between administrations").add_subparsers(
         dest="action", required=True)
 
@@ -327,6 +246,9 @@ def add_parsers(sub, seizure) -> None:
     add_connection_args(p)
     p.set_defaults(func=cmd_request_close)
 
+
+def add_seizure_parsers(seizure) -> None:
+    """validate, return, validations under `seizure` (after records.py's add, import, update)."""
     for name, func, help_text in (
         ("validate", cmd_seizure_validate, "(a RILO) validate a member's seizure: it may go beyond the region"),
         ("return", cmd_seizure_return, "(a RILO) return a member's seizure for correction, with comments"),

@@ -1,0 +1,177 @@
+"""`rilo-node cluster ...` (a simulated network of nodes on this machine) and `rilo-node demo` (one node)."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from rilo_node.cli.output import EXIT_BAD_INPUT, EXIT_OK, print_cluster_status, print_json
+from rilo_node.core.errors import CliError
+from rilo_node.sim.progress import terminal_progress
+
+
+def _members_per_area(value: str) -> int | None:
+    if value == "all":
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        raise CliError("--members-per-area: a number or 'all'", EXIT_BAD_INPUT) from None
+    if n < 0:
+        raise CliError("--members-per-area: at least 0", EXIT_BAD_INPUT)
+    return n
+
+
+def cmd_cluster_up(args) -> int:
+    from rilo_node.sim.cluster import Cluster
+    from rilo_node.sim.seeding import seed_records
+
+    cluster = Cluster(args.workdir)
+    progress = terminal_progress()
+    data = cluster.up(topology=Path(args.topology) if args.topology else None,
+                      members_per_area=_members_per_area(args.members_per_area), progress=progress)
+    print(f"{len(data['nodes'])} nodes healthy after {data['healthy_after_s']} s; cluster.json in {cluster.workdir}",
+          file=sys.stderr)
+    if args.seed_records:
+        seed_records(cluster, args.seed_records, seed=args.seed, progress=progress)
+    if args.detach:
+        print(str(cluster.file))
+        return EXIT_OK
+    print("running; Ctrl-C stops every node", file=sys.stderr)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    n = cluster.down()
+    print(f"stopped {n} nodes; data left in {cluster.workdir}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_cluster_status(args) -> int:
+    from rilo_node.sim.cluster import Cluster
+
+    rows = Cluster(args.workdir).status()
+    if args.json:
+        print_json({"nodes": rows})
+    else:
+        print_cluster_status(rows, str(Path(args.workdir).resolve()))
+    return EXIT_OK
+
+
+def cmd_cluster_down(args) -> int:
+    from rilo_node.sim.cluster import Cluster
+
+    cluster = Cluster(args.workdir)
+    n = cluster.down(delete=args.delete)
+    print(f"stopped {n} nodes" + ("; workdir deleted" if args.delete else f"; data left in {cluster.workdir}"))
+    return EXIT_OK
+
+
+def cmd_cluster_stop(args) -> int:
+    from rilo_node.sim.cluster import Cluster
+
+    Cluster(args.workdir).stop(args.node_id, kill=args.kill)
+    print(f"{'killed' if args.kill else 'stopped'} {args.node_id}")
+    return EXIT_OK
+
+
+def cmd_cluster_start(args) -> int:
+    from rilo_node.sim.cluster import Cluster
+
+    Cluster(args.workdir).start(args.node_id, progress=terminal_progress(quiet=True))
+    print(f"started {args.node_id}")
+    return EXIT_OK
+
+
+def cmd_cluster_partition(args) -> int:
+    from rilo_node.sim.cluster import Cluster
+
+    Cluster(args.workdir).partition(args.a, args.b)
+    print(f"partitioned {args.a} from {args.b}")
+    return EXIT_OK
+
+
+def cmd_cluster_heal(args) -> int:
+    from rilo_node.sim.cluster import Cluster
+
+    if bool(args.a) != bool(args.b):
+        raise CliError("heal takes two nodes, or none to heal every partition", EXIT_BAD_INPUT)
+    n = Cluster(args.workdir).heal(args.a, args.b)
+    print(f"healed {n} partition{'s' if n != 1 else ''}")
+    return EXIT_OK
+
+
+def cmd_cluster_demo(args) -> int:
+    from rilo_node.sim.demo import run_cluster_demo
+
+    return run_cluster_demo(records=args.records, seed=args.seed, workdir=args.workdir)
+
+
+def cmd_demo(args) -> int:
+    from rilo_node.sim.demo import run
+
+    return run(args.count, args.seed)
+
+
+def add_parsers(sub) -> None:
+    """cluster up|status|down|demo|stop|start|partition|heal, then the one-node demo."""
+    cluster = sub.add_parser("cluster", help="a simulated network of nodes on this machine").add_subparsers(
+        dest="action", required=True)
+
+    def workdir_arg(p):
+        p.add_argument("--workdir", default=".rilo-cluster", help="the cluster's folder (default .rilo-cluster)")
+
+    p = cluster.add_parser("up", help="start the network (each node its own process)")
+    p.add_argument("--topology", help="the directory file (default: config/topology.toml)")
+    workdir_arg(p)
+    p.add_argument("--members-per-area", default="2", help="members per RILO area, or all (default 2)")
+    p.add_argument("--seed-records", type=int, default=0, help="spread N synthetic seizures over the members")
+    p.add_argument("--seed", type=int, default=1, help="random seed for --seed-records")
+    p.add_argument("--detach", action="store_true", help="return once every node is healthy")
+    p.set_defaults(func=cmd_cluster_up)
+
+    p = cluster.add_parser("status", help="nodes, their records and replication lag")
+    workdir_arg(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_cluster_status)
+
+    p = cluster.add_parser("down", help="stop every node the cluster started")
+    workdir_arg(p)
+    p.add_argument("--delete", action="store_true", help="also delete the workdir and its data")
+    p.set_defaults(func=cmd_cluster_down)
+
+    p = cluster.add_parser("demo", help="the main job: up, seed, replicate, search, count, check, down")
+    p.add_argument("--records", type=int, default=2000, help="seizures to seed (default 2000)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--workdir", default=None, help="keep the network in this folder (default: a temporary one)")
+    p.set_defaults(func=cmd_cluster_demo)
+
+    p = cluster.add_parser("stop", help="stop one node (SIGTERM, or SIGKILL with --kill)")
+    p.add_argument("node_id")
+    p.add_argument("--kill", action="store_true")
+    workdir_arg(p)
+    p.set_defaults(func=cmd_cluster_stop)
+
+    p = cluster.add_parser("start", help="start a stopped node again, same data")
+    p.add_argument("node_id")
+    workdir_arg(p)
+    p.set_defaults(func=cmd_cluster_start)
+
+    p = cluster.add_parser("partition", help="from now on the two nodes cannot reach each other")
+    p.add_argument("a")
+    p.add_argument("b")
+    workdir_arg(p)
+    p.set_defaults(func=cmd_cluster_partition)
+
+    p = cluster.add_parser("heal", help="undo one partition, or all")
+    p.add_argument("a", nargs="?")
+    p.add_argument("b", nargs="?")
+    workdir_arg(p)
+    p.set_defaults(func=cmd_cluster_heal)
+
+    p = sub.add_parser("demo", help="the demo on one node: start it, submit seizures, search them, stop")
+    p.add_argument("--count", type=int, default=300, help="seizures to submit (default 300)")
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(func=cmd_demo)

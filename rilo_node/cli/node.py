@@ -1,0 +1,95 @@
+"""`rilo-node init`, `serve` and `reindex`: a node on this machine, worked on through its folder."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from rilo_node.cli.output import EXIT_BAD_INPUT, EXIT_OK, print_json
+from rilo_node.core.errors import CliError
+
+
+def cmd_init(args) -> int:
+    from rilo_node.node.directory import default_topology_path, load_topology
+    from rilo_node.node.pki import CertificateAuthority
+    from rilo_node.node.provision import init_node_dir
+
+    topo_path = Path(args.topology) if args.topology else default_topology_path()
+    directory = load_topology(topo_path)
+    if args.id not in directory:
+        raise CliError(f"--id {args.id!r} is not a node of {topo_path}", EXIT_BAD_INPUT)
+    node_dir = Path(args.dir or f"rilo-{args.id}")
+    if (node_dir / "node.toml").exists() and not args.force:
+        raise CliError(f"{node_dir}/node.toml exists; pass --force to replace the node's keys and certificates")
+    if args.insecure and not args.listen.startswith("127.0.0.1:"):
+        raise CliError("--insecure serves plaintext and so binds 127.0.0.1 only", EXIT_BAD_INPUT)
+    if bool(args.ca_cert) != bool(args.ca_key):
+        raise CliError("--ca-cert and --ca-key go together", EXIT_BAD_INPUT)
+    ca = CertificateAuthority.load(Path(args.ca_cert), Path(args.ca_key)) if args.ca_cert else None
+    folder = init_node_dir(node_dir, args.id, topo_path, listen=args.listen, ca=ca, insecure=args.insecure,
+                           client_name=args.client_name)
+    signing = folder.signing_key
+    info = {"node": args.id, "dir": str(node_dir), "config": str(folder.config),
+            "signing_key_id": signing.key_id, "signing_public_key": signing.public_b64}
+    if args.json:
+        print_json(info)
+    else:
+        print(f"initialised node {args.id} in {node_dir}")
+        print(f"  config:       {folder.config}")
+        print(f"  signing key:  {signing.key_id} (public {signing.public_b64})")
+        print(f"  client cert:  {folder.client_cert} (for your national system)")
+        print(f"next: rilo-node serve --config {folder.config}")
+    return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    from rilo_node.api.server import serve
+    from rilo_node.node.config import load_config
+
+    config = load_config(args.config)
+    if args.listen:
+        config = dataclasses.replace(config, listen=args.listen)
+    if args.insecure:
+        if not config.listen.startswith("127.0.0.1:"):
+            raise CliError("--insecure serves plaintext and so binds 127.0.0.1 only", EXIT_BAD_INPUT)
+        config = dataclasses.replace(config, insecure=True)
+    return serve(config)
+
+
+def cmd_reindex(args) -> int:
+    from rilo_node.api.server import Node
+    from rilo_node.node.config import load_config
+
+    node = Node(load_config(args.config))
+    try:
+        n = node.book.reindex()
+    finally:
+        node.stop()
+    print(f"rebuilt the search projections of {n} seizures")
+    return EXIT_OK
+
+
+def add_parsers(sub) -> None:
+    """init, serve, reindex."""
+    p = sub.add_parser("init", help="keys, certificates, data folder and config for a new node")
+    p.add_argument("--id", required=True, help="the node id from the directory (e.g. de, rilo-we, wco)")
+    p.add_argument("--dir", help="the node folder (default ./rilo-ID)")
+    p.add_argument("--topology", help="the directory file (default: config/topology.toml)")
+    p.add_argument("--listen", default="127.0.0.1:7400", help="host:port to serve on (default 127.0.0.1:7400)")
+    p.add_argument("--ca-cert", help="the network CA certificate (else a development CA is made)")
+    p.add_argument("--ca-key", help="the network CA key, with --ca-cert")
+    p.add_argument("--client-name", default="national-system", help="name in the client certificate")
+    p.add_argument("--insecure", action="store_true", help="configure plaintext on 127.0.0.1 (development only)")
+    p.add_argument("--force", action="store_true", help="replace an existing node's keys and certificates")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("serve", help="run a node")
+    p.add_argument("--config", required=True, help="the node.toml written by init")
+    p.add_argument("--listen", help="override node.listen (host:port)")
+    p.add_argument("--insecure", action="store_true", help="plaintext on 127.0.0.1 only (development)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("reindex", help="rebuild the search tables from the signed records (node stopped)")
+    p.add_argument("--config", required=True)
+    p.set_defaults(func=cmd_reindex)

@@ -1,0 +1,296 @@
+"""Everything the commands print: exit codes, JSON lines, record keys, tables and progress.
+
+The JSON shapes the simulator shares (hits, node answers, statistics) live in rilo_node.api.views;
+the command modules build them from there and hand them to the printers here. rich is imported only
+where a table or a progress bar is drawn, so that `--json` and `--help` stay quick.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from rilo_node.core.convert import annex_from_bytes, enum_to_str, kind_name, pb_to_dict, seizure_from_bytes
+from rilo_node.pb.rilo.v1 import node_pb2, record_pb2, request_pb2
+from rilo_node.store.projections import BODY_TYPES
+
+EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+
+
+# -- the basics --------------------------------------------------------------------------
+
+def print_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def key_str(key) -> str:
+    return f"{key.origin}/{key.record_id}/v{key.version}"
+
+
+def key_json(key, **extra) -> dict:
+    return {"origin": key.origin, "record_id": key.record_id, "version": key.version, **extra}
+
+
+def console():
+    """A rich console on standard output."""
+    from rich.console import Console
+
+    return Console()
+
+
+def _table(title: str, columns):
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col)
+    return table
+
+
+# -- records -----------------------------------------------------------------------------
+
+def header_of(rec: record_pb2.SignedRecord) -> record_pb2.RecordHeader:
+    header = record_pb2.RecordHeader()
+    header.ParseFromString(rec.header)
+    return header
+
+
+def record_json(rec: record_pb2.SignedRecord, withdrawn: bool) -> dict:
+    """One line of `records export` (docs/api.md#json-shapes-and-how-they-map-to-proto)."""
+    header = header_of(rec)
+    gone = withdrawn or header.retracted
+    body = None
+    if not gone and header.kind == record_pb2.RECORD_KIND_SEIZURE:
+        body = seizure_from_bytes(rec.body)
+    elif not gone and header.kind in BODY_TYPES and rec.body:
+        body = pb_to_dict(BODY_TYPES[header.kind].FromString(rec.body))
+    return {
+        "origin": header.origin,
+        "record_id": header.record_id,
+        "version": header.version,
+        "kind": kind_name(header.kind),
+        "created_at": header.created_at,
+        "policy": pb_to_dict(header.policy),
+        "body": body,
+        "annex": annex_from_bytes(rec.annex) if (rec.annex and not gone) else None,
+        "withdrawn": gone,
+    }
+
+
+class ImportProgress:
+    """`seizure import`: a rich progress bar on a terminal; otherwise a line on stderr at most every few seconds."""
+
+    def __init__(self, total: int | None, enabled: bool):
+        self.total, self.done, self.enabled = total, 0, enabled
+        self._bar = None
+        self._last = time.monotonic()
+        if enabled and sys.stderr.isatty():
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TimeRemainingColumn,
+            )
+
+            self._bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                                 TimeRemainingColumn(), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("importing", total=total)
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        if self._bar is not None:
+            self._bar.update(self._task, advance=n)
+        elif self.enabled and time.monotonic() - self._last > 5:
+            self._last = time.monotonic()
+            of = f"/{self.total}" if self.total else ""
+            print(f"progress: {self.done}{of} records acknowledged", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def print_import_summary(stats: dict) -> None:
+    print(f"{stats['lines']} records read: {stats['stored']} stored ({stats['created']} new, "
+          f"{stats['already_present']} already present), {stats['refused']} refused")
+
+
+# -- search and stats --------------------------------------------------------------------
+
+def print_hits(out: dict, complete: bool) -> None:
+    """`search` without --json: the hits as a table, then each node's answer. `out` is the --json object."""
+    table = _table(f"{len(out['hits'])} hits" + ("" if complete else " (incomplete)"),
+                   ("origin", "record_id", "v", "date", "country", "categories", "route", "held"))
+    for h in out["hits"]:
+        body = h.get("body") or {}
+        route = "→".join(c for c in [body.get("departure_country"), *body.get("transit_countries", []),
+                                     body.get("destination_country")] if c)
+        table.add_row(h["origin"], h["record_id"], str(h["version"]), h["summary"].get("seizure_date", ""),
+                      h["summary"].get("country", ""), ",".join(h["summary"]["categories"]), route,
+                      "yes" if h["held"] else "notice")
+    con = console()
+    con.print(table)
+    for n in out["nodes"]:
+        con.print(f"  {n['node']}: {n['status']} ({n['hits']} hits, {n['ms']} ms)")
+
+
+def print_stats(out: dict, group_by: list[str], complete: bool) -> None:
+    """`stats` without --json: one row per group, then which nodes answered. `out` is stats_json."""
+    table = _table(f"{sum(g['cases'] for g in out['groups'])} cases" + ("" if complete else " (incomplete)"),
+                   group_by)
+    table.add_column("cases", justify="right")
+    table.add_column("items", justify="right")
+    for g in out["groups"]:
+        table.add_row(*(g["key"].get(f, "") for f in group_by), str(g["cases"]), str(g["items"]))
+    con = console()
+    con.print(table)
+    bad = [n for n in out["nodes"] if n["status"] != "OK"]
+    con.print(f"{len(out['nodes']) - len(bad)}/{len(out['nodes'])} nodes answered"
+              + ("" if not bad else ": " + ", ".join(f"{n['node']} {n['status']}" for n in bad)))
+
+
+# -- status and audit --------------------------------------------------------------------
+
+def status_json(resp: node_pb2.GetStatusResponse) -> dict:
+    return {
+        "node_id": resp.node_id, "role": resp.role, "region": resp.region or None, "area": resp.area or None,
+        "records_held": resp.records_held, "own_records": resp.own_records, "last_seq": resp.last_seq,
+        "security_events": resp.security_events, "started_at": resp.started_at, "version": resp.version,
+        "signing_key_id": resp.signing_key_id,
+        "peers": [{"peer": p.peer, "state": p.state, "behind": p.behind, "checkpoint": p.checkpoint}
+                  for p in resp.peers],
+    }
+
+
+def print_status(data: dict) -> None:
+    print(f"node {data['node_id']} ({data['role']}, region {data['region'] or '-'}, area {data['area'] or '-'})"
+          f" version {data['version']}, up since {data['started_at']}")
+    print(f"  records held: {data['records_held']} (own {data['own_records']}), last seq {data['last_seq']}, "
+          f"security events: {data['security_events']}")
+    print(f"  signing key: {data['signing_key_id']}")
+    if data["peers"]:
+        print("  peers:")
+        for p in data["peers"]:
+            print(f"    {p['peer']:<10} {p['state']:<12} behind {p['behind']}  checkpoint {p['checkpoint']}")
+    else:
+        print("  peers: none")
+
+
+def audit_json(e: node_pb2.AuditEntry) -> dict:
+    return {"id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "query_id": e.query_id or None,
+            "keys": [[k.origin, k.record_id, k.version] + ([f] if f else []) for k, f in
+                     zip(e.keys, list(e.forms) or [""] * len(e.keys))],
+            "detail": json.loads(e.detail or "{}")}
+
+
+def audit_line(e: node_pb2.AuditEntry) -> str:
+    return f"{e.id:>6} {e.at} {e.actor:<28} {e.action:<8} {len(e.keys):>5} records  {e.detail}"
+
+
+# -- requests and validations ------------------------------------------------------------
+
+def _name(enum, number: int) -> str:
+    return enum_to_str(enum.DESCRIPTOR, number)
+
+
+def _keys(keys) -> list[dict]:
+    return [{"origin": k.origin, "record_id": k.record_id, "version": k.version} for k in keys]
+
+
+def summary_json(s: request_pb2.RequestSummary) -> dict:
+    return {
+        "origin": s.key.origin, "record_id": s.key.record_id, "requester": s.requester, "addressee": s.addressee,
+        "via_rilo": s.via_rilo or None, "assistance": _name(request_pb2.AssistanceType, s.assistance),
+        "urgency": _name(request_pb2.Urgency, s.urgency), "subject": s.subject, "due_date": s.due_date,
+        "created_at": s.created_at, "status": _name(request_pb2.RequestStatus, s.status), "overdue": s.overdue,
+        "updated_at": s.updated_at, "responses": s.responses, "notice_only": s.notice_only,
+    }
+
+
+def event_json(e: request_pb2.RequestEvent) -> dict:
+    """One response, closure or notice; every key present for its kind, whether set or not."""
+    out = {"origin": e.key.origin, "record_id": e.key.record_id, "kind": _name(record_pb2.RecordKind, e.kind),
+           "created_at": e.created_at, "counts": e.counts}
+    which = e.WhichOneof("body")
+    if which == "response":
+        r = e.response
+        out.update(status=_name(request_pb2.ResponseStatus, r.status), text=r.text, reason=r.reason,
+                   records=_keys(r.records), released=_keys(r.released), annex_released=r.annex_released)
+    elif which == "closure":
+        out.update(text=e.closure.text)
+    elif which == "notice":
+        n = e.notice
+        out.update(type=_name(request_pb2.NoticeType, n.type), addressee=n.addressee, due_date=n.due_date,
+                   urgency=_name(request_pb2.Urgency, n.urgency),
+                   assistance=_name(request_pb2.AssistanceType, n.assistance))
+    return out
+
+
+def print_request_list(rows: list[dict]) -> None:
+    """`request list` without --json; `rows` are summary_json objects."""
+    for r in rows:
+        route = f"{r['requester']} -> {r['addressee']}" + (f" via {r['via_rilo']}" if r["via_rilo"] else "")
+        status = r["status"] + (" OVERDUE" if r["overdue"] else "")
+        print(f"{r['origin']}/{r['record_id']}  {route:<22} {r['assistance']:<12} {r['urgency']:<9} "
+              f"due {r['due_date']}  {status:<20} {r['subject'] or '(known here from a notice only)'}")
+    if not rows:
+        print("no requests")
+
+
+def print_request(out: dict) -> None:
+    """`request show` without --json; `out` is its --json object."""
+    s, req = out, out["request"]
+    print(f"request {s['origin']}/{s['record_id']}: {s['status']}{' (OVERDUE)' if s['overdue'] else ''}")
+    print(f"  from {s['requester']} to {s['addressee']}" + (f" via {s['via_rilo']}" if s["via_rilo"] else ""))
+    print(f"  {s['assistance']}, {s['urgency']}, due {s['due_date']}, sent {s['created_at']}")
+    print(f"  legal basis: {req.get('legal_basis', '')}")
+    print(f"  subject: {s['subject']}")
+    if req.get("facts"):
+        print(f"  facts: {req['facts']}")
+    for k in req.get("records", []):
+        print(f"  concerns: {k['origin']}/{k['record_id']}")
+    if req.get("contact"):
+        print(f"  contact: {req['contact']}")
+    for e in out["events"]:
+        what = e.get("status") or e.get("type") or ""
+        line = f"  {e['created_at']}  {e['kind']:<8} {e['origin']:<8} {what}"
+        if not e["counts"]:
+            line += "  (does not count: not from the addressee or requester)"
+        print(line)
+        for field in ("text", "reason"):
+            if e.get(field):
+                print(f"      {field}: {e[field]}")
+        for k in e.get("released", []):
+            print(f"      released: {k['origin']}/{k['record_id']}/v{k['version']}"
+                  + (" with annex" if e.get("annex_released") else ""))
+
+
+def validation_json(v: request_pb2.SeizureValidation) -> dict:
+    return {"origin": v.seizure.origin, "record_id": v.seizure.record_id, "version": v.seizure.version,
+            "state": _name(request_pb2.ValidationState, v.state), "rilo": v.rilo or None,
+            "comments": v.comments or None, "validated_at": v.validated_at or None,
+            "held_in_region": v.held_in_region, "seizure_date": v.seizure_date, "country": v.country}
+
+
+def print_validations(rows: list[dict], pending: bool) -> None:
+    """`seizure validations` without --json; `rows` are validation_json objects."""
+    for r in rows:
+        held = "  held in region" if r["held_in_region"] else ""
+        comments = f"  {r['comments']}" if r["comments"] else ""
+        print(f"{r['origin']}/{r['record_id']}/v{r['version']}  {r['seizure_date']}  {r['state']:<9}{held}{comments}")
+    if not rows:
+        print("no seizures" + (" awaiting validation" if pending else ""))
+
+
+# -- the simulated network ---------------------------------------------------------------
+
+def print_cluster_status(rows: list[dict], workdir: str) -> None:
+    table = _table(f"cluster {workdir}", ("node", "role", "region", "state", "pid", "records", "own", "peers up",
+                                          "behind", "sec. events"))
+    for r in rows:
+        table.add_row(r["id"], r["role"], r["region"] or "-", r["state"], str(r["pid"] or "-"),
+                      *(str(r[k]) if r[k] is not None else "-" for k in ("records", "own", "peers_up", "behind",
+                                                                          "security_events")))
+    console().print(table)

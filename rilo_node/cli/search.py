@@ -1,0 +1,111 @@
+"""`rilo-node search` and `rilo-node stats`: the filters and the scope, here or across the network."""
+
+from __future__ import annotations
+
+import argparse
+
+from rilo_node.api.views import hit_json, node_answer_json, stats_json
+from rilo_node.cli.connect import add_connection_args, call, client_of
+from rilo_node.cli.output import EXIT_BAD_INPUT, EXIT_OK, print_hits, print_json, print_stats
+from rilo_node.core.convert import dict_to_pb
+from rilo_node.core.errors import CliError, ValidationError
+from rilo_node.core.federation import FILTER_FIELDS
+from rilo_node.pb.rilo.v1 import node_pb2
+
+# filter flag (its argparse dest) -> SearchFilter field
+FILTER_FLAGS = {
+    "section": "section", "category": "category", "country": "country", "departure": "departure_country",
+    "destination": "destination_country", "route_country": "route_country", "from_": "date_from",
+    "to": "date_to", "text": "text", "origin": "origin",
+}
+
+SCOPES = {"local": node_pb2.QUERY_SCOPE_LOCAL, "area": node_pb2.QUERY_SCOPE_AREA,
+          "region": node_pb2.QUERY_SCOPE_REGION, "global": node_pb2.QUERY_SCOPE_GLOBAL}
+
+
+def add_filter_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("filters")
+    g.add_argument("--section")
+    g.add_argument("--category")
+    g.add_argument("--country", help="reporting country (ISO 3166 alpha-2)")
+    g.add_argument("--departure", help="country of departure")
+    g.add_argument("--destination", help="country of destination")
+    g.add_argument("--route-country", help="departure, any transit, or destination")
+    g.add_argument("--from", dest="from_", metavar="DATE", help="seizure date from (inclusive)")
+    g.add_argument("--to", metavar="DATE", help="seizure date to (inclusive)")
+    g.add_argument("--text", metavar="WORDS", help="words in the description or commodity")
+    g.add_argument("--origin", metavar="ID", help="the reporting node")
+
+
+def filter_of(args) -> node_pb2.SearchFilter:
+    data = {FILTER_FLAGS[k]: getattr(args, k) for k in FILTER_FLAGS if getattr(args, k, None)}
+    assert set(data) <= set(FILTER_FIELDS)
+    for key in ("country", "departure_country", "destination_country", "route_country"):
+        if key in data:
+            data[key] = data[key].upper()
+    try:
+        return dict_to_pb(data, node_pb2.SearchFilter())
+    except ValidationError as exc:
+        raise CliError(f"--{exc.field.replace('_', '-')}: {exc.message}", EXIT_BAD_INPUT) from None
+
+
+def scope_of(value: str) -> tuple[int, list[str]]:
+    if value in SCOPES:
+        return SCOPES[value], []
+    nodes = [v.strip() for v in value.split(",") if v.strip()]
+    if not nodes:
+        raise CliError("--scope: local, area, region, global, or node ids separated by commas", EXIT_BAD_INPUT)
+    return node_pb2.QUERY_SCOPE_NODES, nodes
+
+
+def cmd_search(args) -> int:
+    scope, nodes = scope_of(args.scope)
+    request = node_pb2.SearchRequest(filter=filter_of(args), scope=scope, nodes=nodes, limit=args.limit,
+                                     deadline_ms=args.deadline_ms)
+    with client_of(args) as c:
+        resp = call(c.search.Search, request, args)
+    out = {"query_id": resp.query_id, "complete": resp.complete, "hits": [hit_json(h) for h in resp.hits],
+           "nodes": [node_answer_json(n) for n in resp.nodes]}
+    if args.json:
+        print_json(out)
+    else:
+        print_hits(out, resp.complete)
+    return EXIT_OK
+
+
+def cmd_stats(args) -> int:
+    scope, nodes = scope_of(args.scope)
+    group_by = [g.strip() for g in args.group_by.split(",") if g.strip()]
+    request = node_pb2.StatsRequest(filter=filter_of(args), scope=scope, nodes=nodes, group_by=group_by,
+                                    deadline_ms=args.deadline_ms)
+    with client_of(args) as c:
+        resp = call(c.search.Stats, request, args)
+    out = stats_json(resp)
+    if args.json:
+        print_json(out)
+    else:
+        print_stats(out, group_by, resp.complete)
+    return EXIT_OK
+
+
+def add_parsers(sub) -> None:
+    """search, stats."""
+    p = sub.add_parser("search", help="search records (local, or across the network)")
+    add_filter_args(p)
+    p.add_argument("--scope", default="local", help="local, area, region, global, or ID,ID (default local)")
+    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--deadline-ms", type=int, default=0, help="how long to wait for the network (default 1500)")
+    p.add_argument("--json", action="store_true")
+    add_connection_args(p)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("stats", help="count cases and seized items across the network, grouped")
+    add_filter_args(p)
+    p.add_argument("--group-by", required=True, metavar="FIELD[,FIELD]",
+                   help="section, category, country, departure_country, destination_country, conveyance, "
+                        "concealment, detection, location_type, month, region")
+    p.add_argument("--scope", default="local", help="local, area, region, global, or ID,ID (default local)")
+    p.add_argument("--deadline-ms", type=int, default=0, help="how long to wait for the network (default 1500)")
+    p.add_argument("--json", action="store_true")
+    add_connection_args(p)
+    p.set_defaults(func=cmd_stats)
