@@ -8,6 +8,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import tomli_w
+
 from rilo_node.core.errors import ConfigError
 from rilo_node.core.policy import HANDLING, SCOPES, PolicyDefaults
 from rilo_node.store.db import SYNCHRONOUS
@@ -182,42 +184,31 @@ def parse_config(data: dict, path: Path) -> NodeConfig:
     )
 
 
+_HEADER = "# RILO Net node configuration (see docs/operator-guide.md)\n"
+
+
 def render_config(*, node_id: str, listen: str, insecure: bool = False, links: str | None = None) -> str:
     """The node.toml that `init` writes (paths relative to the config file)."""
-    links_line = f'links = "{links}"\n' if links else ""
-    return f"""# RILO Net node configuration (see docs/operator-guide.md)
-[node]
-id = "{node_id}"
-listen = "{listen}"
-topology = "topology.toml"
-data_dir = "data"
-insecure = {"true" if insecure else "false"}
-{links_line}
-[tls]
-ca = "tls/ca.pem"
-cert = "tls/node.pem"
-key = "tls/node.key"
+    node = {"id": node_id, "listen": listen, "topology": "topology.toml", "data_dir": "data", "insecure": insecure}
+    if links:
+        node["links"] = links
+    return _HEADER + tomli_w.dumps({
+        "node": node,
+        "tls": {"ca": "tls/ca.pem", "cert": "tls/node.pem", "key": "tls/node.key"},
+        "signing": {"key": "keys/signing.key"},
+        "store": {"synchronous": "FULL"},
+        "policy": {"share": "REGION", "discover": "GLOBAL", "annex": "ORIGIN", "handling": "H0"},
+        "requests": {"reminder_days": 3, "check_every": 60},
+        "validation": {"required": False},
+        "retention": {"days": 0, "check_every": 3600},
+    })
 
-[signing]
-key = "keys/signing.key"
 
-[store]
-synchronous = "FULL"
-
-[policy]
-share = "REGION"
-discover = "GLOBAL"
-annex = "ORIGIN"
-handling = "H0"
-
-[requests]
-reminder_days = 3
-check_every = 60
-
-[validation]
-required = false
-
-[retention]
-days = 0
-check_every = 3600
-"""
+def update_config(path: Path, settings: dict[str, dict]) -> None:
+    """Set some keys of a node.toml, {table: {key: value}}, keeping the rest (comments aside)."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    for table, values in settings.items():
+        data.setdefault(table, {}).update(values)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(_HEADER + tomli_w.dumps(data), encoding="utf-8")
+    tmp.replace(path)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from rilo_node.core.errors import RiloError
 from rilo_node.core.topology import Directory, dump_topology
+from rilo_node.node.config import update_config
 from rilo_node.node.directory import default_topology_path, load_topology
 
 DEFAULT_WORKDIR = Path(".rilo-cluster")
@@ -155,8 +156,7 @@ class Cluster:
             folder = init_node_dir(self.workdir / "nodes" / node_id, node_id, topology or default_topology_path(),
                                    ca=ca, listen=f"127.0.0.1:{port}", links="../../links.json")
             if synchronous != "FULL":
-                cfg = folder.config.read_text().replace('synchronous = "FULL"', f'synchronous = "{synchronous}"')
-                folder.config.write_text(cfg)
+                update_config(folder.config, {"store": {"synchronous": synchronous}})
             folders[node_id] = folder
             directory = directory.with_node_fields(node_id, address=f"127.0.0.1:{port}",
                                                    signing_key=folder.signing_key.public_b64)
