@@ -34,7 +34,7 @@ def network_ca() -> CertificateAuthority:
 
 
 def seizure_example(**overrides) -> dict:
-    """The INTERFACES.md example seizure (for node `de`)."""
+    """The example seizure of the shared design, for node `de` (fields: docs/protocol.md#seizure-fields)."""
     data = {
         "case_ref": "HH-2026-0042",
         "seizure_date": "2026-03-14",

@@ -13,7 +13,7 @@ from rilo_node.node.config import KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-PROTOS = [ROOT / "proto" / "rilo_node" / "pb" / "rilo" / "v1" / name for name in ("node.proto", "request.proto")]
+PROTOS = [ROOT / "proto" / "rilo" / "v1" / name for name in ("node.proto", "request.proto")]
 EXAMPLE = DOCS / "examples" / "node-client.mjs"
 
 
@@ -120,6 +120,111 @@ def test_every_command_the_docs_show_being_run_exists(name):
 
 def test_the_node_client_example_exists_and_loads_a_proto_file_that_exists():
     script = EXAMPLE.read_text(encoding="utf-8")
-    proto = re.search(r'"(rilo_node/pb/rilo/v1/[\w]+\.proto)"', script)
+    proto = re.search(r'"(rilo/v1/[\w]+\.proto)"', script)
     assert proto and (ROOT / "proto" / proto.group(1)).exists()
     assert "examples/node-client.mjs" in read("api.md")
+
+
+# --- citations of the spec: docs/<file>.md#<anchor> must name a heading of that file --------------
+
+CITING_DIRS = ("rilo_node", "tests", "benchmarks", "docs")
+CITATION = re.compile(r"docs/([\w.-]+\.md)#([\w-]+)")
+RELATIVE_LINK = re.compile(r"\]\(([\w.-]+\.md)?#([\w-]+)\)")
+HEADING = re.compile(r"#{1,6}\s+(.+?)\s*#*\s*$")
+SHARED_PAGES = re.compile(r"\b(INTERFACES|ARCHITECTURE)\.md\b")
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: its text in lower case, punctuation but `-` and `_` dropped,
+    each space a hyphen (repeats of one heading get -1, -2, … in `anchors`)."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading)  # a link counts by its text
+    text = text.replace("`", "").strip().lower()
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def anchors(path: Path) -> set[str]:
+    """Every anchor of a markdown file's headings (ATX headings outside fenced code)."""
+    out: set[str] = set()
+    seen: dict[str, int] = {}
+    fence = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stripped = line.lstrip()
+        if fence is None and stripped[:3] in ("```", "~~~"):
+            fence = stripped[:3]
+            continue
+        if fence is not None:
+            if stripped.startswith(fence):
+                fence = None
+            continue
+        match = HEADING.match(line)
+        if match:
+            base = github_anchor(match.group(1))
+            count = seen.get(base, 0)
+            out.add(base if count == 0 else f"{base}-{count}")
+            seen[base] = count + 1
+    return out
+
+
+def text_files(*dirs: str):
+    """(path, text) of every UTF-8 text file under the given folders of the repository."""
+    for name in dirs:
+        for path in sorted((ROOT / name).rglob("*")):
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            try:
+                yield path, path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue
+
+
+def citations() -> list[tuple[str, str, str]]:
+    """(where, cited file, anchor) for every docs/<file>.md#<anchor> in code, tests, benchmarks and docs,
+    and every relative link with an anchor inside docs/ (`[x](protocol.md#records)`, `[x](#records)`)."""
+    found = []
+    for path, text in text_files(*CITING_DIRS):
+        where = path.relative_to(ROOT)
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            for match in CITATION.finditer(line):
+                found.append((f"{where}:{lineno}", match.group(1), match.group(2)))
+            if path.suffix == ".md" and path.parent == DOCS:
+                for match in RELATIVE_LINK.finditer(line):
+                    found.append((f"{where}:{lineno}", match.group(1) or path.name, match.group(2)))
+    return found
+
+
+def test_github_anchors_are_computed_as_github_computes_them():
+    assert github_anchor("Worked example: a Node.js client") == "worked-example-a-nodejs-client"
+    assert github_anchor("Reading `status`, `audit` and the security events") == \
+        "reading-status-audit-and-the-security-events"
+    assert github_anchor("Configuration: node.toml") == "configuration-nodetoml"
+    assert github_anchor("Share, discover and annex") == "share-discover-and-annex"
+    assert github_anchor("RecordHeader") == "recordheader"
+
+
+def test_the_code_cites_the_protocol_spec_by_anchor():
+    # A walk that finds no citation would make the next test pass vacuously.
+    cited = {(name, anchor) for _, name, anchor in citations()}
+    assert ("protocol.md", "sharing-policy") in cited and ("protocol.md", "the-policy-rule") in cited
+
+
+def test_every_cited_docs_anchor_is_a_heading_of_the_cited_document():
+    known: dict[str, set[str] | None] = {}
+    broken = []
+    for where, name, anchor in citations():
+        if name not in known:
+            path = DOCS / name
+            known[name] = anchors(path) if path.exists() else None
+        if known[name] is None:
+            broken.append(f"{where}: docs/{name} does not exist")
+        elif anchor not in known[name]:
+            broken.append(f"{where}: docs/{name} has no heading #{anchor}")
+    assert not broken, "citations that resolve to no heading:\n" + "\n".join(broken)
+
+
+def test_no_file_under_rilo_node_cites_the_shared_design_pages_outside_the_repository():
+    offenders = [f"{path.relative_to(ROOT)}:{lineno}: {line.strip()}"
+                 for path, text in text_files("rilo_node")
+                 for lineno, line in enumerate(text.splitlines(), start=1)
+                 if SHARED_PAGES.search(line)]
+    assert not offenders, ("cite docs/protocol.md (or docs/api.md) instead of a page outside the repository:\n"
+                           + "\n".join(offenders))

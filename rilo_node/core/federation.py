@@ -72,7 +72,7 @@ def validate_limit(limit: int | None) -> int:
     return limit
 
 
-# -- federated queries (INTERFACES.md `search --json`, `stats --json`) ------------------------
+# -- federated queries (docs/protocol.md#federated-queries) ------------------------------------
 
 MAX_HOPS = 3          # member → RILO → RILO (or wco) → member: every node of the real topology
 MAX_TARGETS = 500

@@ -1,5 +1,5 @@
 """Replication decisions (pure): what a peer may receive, what to accept, who needs direct delivery,
-and the digests anti-entropy compares. See docs/design.md "Replication contract"."""
+and the digests anti-entropy compares. See docs/protocol.md#replication."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ BUCKETS = 64
 
 @dataclass(frozen=True)
 class Entitled:
-    """The sets of INTERFACES.md "Sharing policy" for one record: H, D and A."""
+    """The sets of docs/protocol.md#the-policy-rule for one record: H, D and A."""
 
     hold: frozenset[str]
     discover: frozenset[str]
@@ -99,7 +99,7 @@ def offer(ent: Entitled, receiver: str, has_annex: bool) -> Offer:
 
 def direct_targets(hold: frozenset[str], origin: str, adjacency: dict[str, frozenset[str]]) -> frozenset[str]:
     """Entitled nodes that no chain of entitled nodes joins to the origin along the overlay: the
-    origin delivers to them directly (ARCHITECTURE.md "Nodes and topology")."""
+    origin delivers to them directly (docs/protocol.md#direct-delivery)."""
     seen = {origin}
     queue = deque([origin])
     while queue:

@@ -218,7 +218,7 @@ class Directory:
         return node
 
     def peers(self, node_id: str) -> tuple[str, ...]:
-        """The overlay links of `node_id` (ARCHITECTURE.md "Nodes and topology"), present nodes only."""
+        """The overlay links of `node_id` (docs/protocol.md#overlay-links), present nodes only."""
         me = self._require(node_id)
         return tuple(n.id for n in self.nodes if n.id != me.id and _linked(me, n))
 

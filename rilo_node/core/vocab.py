@@ -1,4 +1,4 @@
-"""Seizure vocabularies of INTERFACES.md "Seizure" (domain README §2.2–2.3); add values, never rename."""
+"""Seizure vocabularies of docs/protocol.md#vocabularies (domain README §2.2–2.3); add values, never rename."""
 
 from __future__ import annotations
 

@@ -171,7 +171,7 @@ class QueryEngine:
             detail = {"filter": flt, "kind": enum_to_str(peer_pb2.QueryKind.DESCRIPTOR, query.kind),
                       "group_by": list(query.group_by), "groups": len(answer.groups)}
             # Group-committed by the store's writer while the answer travels: the answer does not wait
-            # for an fsync (docs/design.md "Federated queries" says what that costs in a crash).
+            # for an fsync (docs/protocol.md#what-is-durable-when-a-call-returns says what that costs in a crash).
             self.store.submit(lambda conn: st.audit_txn(
                 conn, at=now, actor=f"node:{query.asker}", action="disclose", query_id=query.query_id,
                 detail=detail, keys=disclosed))

@@ -275,7 +275,7 @@ _DEFAULT_ROLES = _t(_src["default_roles"])
 _NATIONALITY_POOL = _t(_src["nationality"])
 _ANNEX_NOTES: tuple[str, ...] = tuple(_src["annex_notes"])
 
-# --- sharing policies (INTERFACES.md "Sharing policy", README §5.5): policies.json ---
+# --- sharing policies (docs/protocol.md#sharing-policy, README §5.5): policies.json ---
 
 # realistic: mostly GREEN/GLOBAL or the default REGION, some AMBER/AMBER_STRICT/AREA, a
 # few RILOS and RED. Handling rows are [code, weight], null for none.
@@ -454,7 +454,7 @@ def generate_seizures(
     policy_mix: str = "realistic",
     record_ids: bool = True,
 ) -> Iterator[tuple[str, dict]]:
-    """Yield n (origin node id, seizure dict in the INTERFACES.md shape); the same seed gives the same output.
+    """Yield n (origin node id, seizure dict in the shape of docs/protocol.md#seizure-fields); the same seed gives the same output.
 
     Each case is dated within the two years up to `today` (never after it).
     policy_mix: "realistic" (ITR-like: mostly GREEN or the default REGION), "open"

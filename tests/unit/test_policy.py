@@ -1,4 +1,4 @@
-"""The sharing policy of INTERFACES.md "Sharing policy": one case per rule, refusals, and properties."""
+"""The sharing policy of docs/protocol.md#sharing-policy: one case per rule, refusals, and properties."""
 
 import pytest
 from hypothesis import HealthCheck, given, settings

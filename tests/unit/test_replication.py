@@ -148,7 +148,7 @@ OF_CASES = [
 
 @pytest.mark.parametrize(("origin", "data"), OF_CASES)
 def test_entitlements_of_a_header_are_the_sets_of_policy_py(origin, data):
-    # INTERFACES.md "Sharing policy": H = set(share), D = H ∪ set(discover), A = (H ∩ set(annex)) ∪ {o};
+    # docs/protocol.md#the-policy-rule: H = set(share), D = H ∪ set(discover), A = (H ∩ set(annex)) ∪ {o};
     # the header's policy, read back from the signed bytes, must give exactly policy.py's sets.
     policy = parse_policy(data, REAL)
     ent = ENT.of(header(origin, data))
@@ -165,10 +165,10 @@ def test_entitlements_of_any_policy_match_policy_py_and_keep_the_annex_within_th
     assert ent.hold == hold_set(policy, origin, REAL)
     assert ent.discover == discover_set(policy, origin, REAL)
     assert ent.annex == annex_set(policy, origin, REAL)
-    # INTERFACES.md "Sharing policy": A = (H ∩ set(annex)) ∪ {o}, so A ⊆ H ∪ {o}; exclude never removes o.
+    # docs/protocol.md#the-policy-rule: A = (H ∩ set(annex)) ∪ {o}, so A ⊆ H ∪ {o}; exclude never removes o.
     assert ent.annex <= ent.hold | {origin}
     assert origin in ent.hold and origin in ent.annex
-    # INTERFACES.md "Sharing policy": D = H ∪ set(discover).
+    # docs/protocol.md#the-policy-rule: D = H ∪ set(discover).
     assert ent.hold <= ent.discover
 
 
@@ -213,7 +213,7 @@ def test_entitlements_cache_is_keyed_by_origin_and_policy_of_a_hand_built_header
 # --- offer ------------------------------------------------------------------------------------------
 
 def test_a_node_outside_the_holders_is_offered_nothing():
-    # ARCHITECTURE.md "Replication": the sender filters by policy; H = set(share).
+    # docs/protocol.md#who-may-hold-a-record: the sender filters by policy; H = set(share).
     ent = ENT.of(header("de", {"share": {"scope": "AREA"}}))
     assert offer(ent, "kr", has_annex=False) is Offer.NOTHING
     assert offer(ent, "kr", has_annex=True) is Offer.NOTHING
@@ -221,7 +221,7 @@ def test_a_node_outside_the_holders_is_offered_nothing():
 
 
 def test_a_holder_outside_the_annex_set_gets_the_record_without_its_annex():
-    # ARCHITECTURE.md "Records": a node may pass the record on without the annex (redaction).
+    # docs/protocol.md#redaction-and-tombstones: a node may pass the record on without the annex (redaction).
     ent = ENT.of(header("de", {"share": {"scope": "REGION"}, "annex": {"scope": "AREA"}}))
     assert offer(ent, "pl", has_annex=True) is Offer.WITHOUT_ANNEX
 
@@ -238,7 +238,7 @@ def test_a_holder_gets_the_full_record_when_it_may_hold_the_annex_or_there_is_no
 @given(records(), st.one_of(st.sampled_from(NODE_IDS), st.sampled_from(OFFICES), st.just("zz")))
 def test_offer_never_gives_a_record_outside_h_nor_an_annex_outside_a(case, receiver):
     origin, data, h = case
-    # INTERFACES.md "Sharing policy", computed here by policy.py, independent of the Entitlements cache.
+    # docs/protocol.md#the-policy-rule, computed here by policy.py, independent of the Entitlements cache.
     policy = parse_policy(data, REAL)
     hold, annex = hold_set(policy, origin, REAL), annex_set(policy, origin, REAL)
     has_annex = bool(h.annex_sha256)
@@ -255,7 +255,7 @@ def test_offer_never_gives_a_record_outside_h_nor_an_annex_outside_a(case, recei
 
 @pytest.mark.parametrize("scope", ["GLOBAL", "REGION", "AREA", "RILOS"])
 def test_wide_scopes_from_any_member_with_a_rilo_need_no_direct_delivery(scope):
-    # ARCHITECTURE.md "Nodes and topology": each member links to its RILO, RILOs to every RILO, so a chain
+    # docs/protocol.md#overlay-links: each member links to its RILO, RILOs to every RILO, so a chain
     # of entitled nodes joins the origin to every node of these scopes.
     # (Members without a RILO are the exception: see the AMS test below.)
     needing = {}
@@ -269,18 +269,18 @@ def test_wide_scopes_from_any_member_with_a_rilo_need_no_direct_delivery(scope):
 
 
 def test_region_scope_in_ams_needs_the_members_without_a_rilo_directly():
-    # ARCHITECTURE.md "Nodes and topology": us, ca, mx link only to wco, which has no region, so no chain
+    # docs/protocol.md#direct-delivery: us, ca, mx link only to wco, which has no region, so no chain
     # of AMS nodes reaches them; the origin delivers to them itself.
     assert ENT.direct_targets(header("br", {"share": {"scope": "REGION"}})) == {"us", "ca", "mx"}
 
 
 def test_named_nodes_in_another_region_are_delivered_to_directly():
-    # ARCHITECTURE.md "Nodes and topology": de's only peer, rilo-we, is not entitled, so kr is direct.
+    # docs/protocol.md#direct-delivery: de's only peer, rilo-we, is not entitled, so kr is direct.
     assert ENT.direct_targets(header("de", {"share": {"scope": "NAMED", "nodes": ["kr"]}})) == {"kr"}
 
 
 def test_excluding_the_origins_only_relay_makes_every_other_region_node_direct():
-    # INTERFACES.md "Sharing policy": exclude removes rilo-we from H; de's only overlay peer is rilo-we,
+    # docs/protocol.md#exclude-and-named: exclude removes rilo-we from H; de's only overlay peer is rilo-we,
     # and relays pass on only what they may hold, so no chain of entitled nodes leaves de.
     h = header("de", {"share": {"scope": "REGION", "exclude": ["rilo-we"]}})
     assert REAL.peers("de") == ("rilo-we",)
@@ -288,7 +288,7 @@ def test_excluding_the_origins_only_relay_makes_every_other_region_node_direct()
 
 
 def test_an_annex_holder_reached_only_through_relays_without_the_annex_is_direct():
-    # ARCHITECTURE.md "Replication": the sender strips annexes the receiver may not hold, so fr (in A)
+    # docs/protocol.md#direct-delivery: the sender strips annexes the receiver may not hold, so fr (in A)
     # would get the record from rilo-we (in H, not in A) without its annex.
     h = header("de", {"share": {"scope": "REGION"}, "annex": {"scope": "NAMED", "nodes": ["fr"]}})
     assert ENT.of(h).annex == {"de", "fr"}
@@ -336,7 +336,7 @@ def test_every_entitled_node_is_reached_through_entitled_nodes_or_delivered_to_d
     members = directory.id_set()
     by_holders = reached(directory, origin, e.hold)
     by_annex_holders = reached(directory, origin, e.annex)
-    # ARCHITECTURE.md "Nodes and topology": where no chain of entitled nodes joins the origin to an entitled
+    # docs/protocol.md#direct-delivery: where no chain of entitled nodes joins the origin to an entitled
     # node, the origin delivers to it directly; relays pass on only what they may hold (H for the record,
     # A for the annex).
     for node in e.hold & members:
@@ -353,7 +353,8 @@ def test_every_entitled_node_is_reached_through_entitled_nodes_or_delivered_to_d
 # --- withdrawal -------------------------------------------------------------------------------------
 
 def test_narrowing_withdraws_from_exactly_the_nodes_that_lose_the_record():
-    # ARCHITECTURE.md "Sharing policy": every node that held an earlier version gets a signed withdrawal.
+    # docs/protocol.md#corrections-and-withdrawals: every node the earlier version entitled and the new one does not
+    # gets a signed withdrawal.
     old = ENT.of(header("de", {"share": {"scope": "REGION"}}))
     new = ENT.of(header("de", {"share": {"scope": "AREA"}}, version=2))
     assert withdrawal_targets(old, new, "de") == EUR - REAL.ids_where("area", "rilo-we")
@@ -383,7 +384,7 @@ def verdict(me, *, version=1, held=None, through=None, has_annex=False, held_ann
 
 
 def test_a_record_that_does_not_entitle_the_receiver_is_refused_before_anything_else():
-    # ARCHITECTURE.md "Sharing policy": a record arriving at a node it does not entitle is refused
+    # docs/protocol.md#what-a-receiver-does-with-a-record: a record arriving at a node it does not entitle is refused
     # (the receiver checks, not only the sender), whatever else is true of it.
     assert verdict("kr") is Verdict.NOT_ENTITLED
     assert verdict("kr", version=1, through=5) is Verdict.NOT_ENTITLED
@@ -392,7 +393,7 @@ def test_a_record_that_does_not_entitle_the_receiver_is_refused_before_anything_
 
 
 def test_a_version_below_a_withdrawal_is_not_stored_again():
-    # ARCHITECTURE.md "Sharing policy": a withdrawal drops the versions the node may no longer hold.
+    # docs/protocol.md#corrections-and-withdrawals: a withdrawal drops the versions the node may no longer hold.
     assert verdict("fr", version=1, through=2) is Verdict.WITHDRAWN
     assert verdict("fr", version=1, held=1, through=2) is Verdict.WITHDRAWN
 
@@ -403,7 +404,8 @@ def test_a_version_at_or_after_a_withdrawal_is_stored():
 
 
 def test_the_same_version_again_is_a_duplicate():
-    # ARCHITECTURE.md "Replication": duplicates are dropped by key, so loops in the overlay are harmless.
+    # docs/protocol.md#what-a-receiver-does-with-a-record: duplicates are dropped by key, so loops in the overlay are
+    # harmless.
     assert verdict("fr", version=2, held=2) is Verdict.DUPLICATE
     assert verdict("fr", version=2, held=2, has_annex=True, held_annex=True) is Verdict.DUPLICATE
     # pl is in H but not in A: an annex it may not hold adds nothing.
@@ -411,12 +413,12 @@ def test_the_same_version_again_is_a_duplicate():
 
 
 def test_the_same_version_with_an_annex_the_node_may_hold_and_lacks_adds_the_annex():
-    # ARCHITECTURE.md "Records": a relay may have passed the record on without the annex.
+    # docs/protocol.md#what-a-receiver-does-with-a-record: a relay may have passed the record on without the annex.
     assert verdict("fr", version=2, held=2, has_annex=True, held_annex=False) is Verdict.ANNEX
 
 
 def test_a_lower_version_than_the_one_held_is_older():
-    # ARCHITECTURE.md "Records": the highest version from the origin wins.
+    # docs/protocol.md#record-key-and-versions: the highest version from the origin wins.
     assert verdict("fr", version=1, held=2) is Verdict.OLDER
     assert verdict("fr", version=1, held=2, has_annex=True) is Verdict.OLDER
 
@@ -538,7 +540,7 @@ def test_healing_a_pair_in_either_order_undoes_its_cut():
 
 
 def test_heal_with_no_pair_heals_every_cut():
-    # INTERFACES.md "Command line": `cluster heal [NODE NODE]` undoes one partition, or all.
+    # docs/operator-guide.md#the-simulated-network: `cluster heal [A B]` undoes one partition, or all.
     links = Links()
     links.cut("de", "rilo-we")
     links.cut("kr", "rilo-ap")
@@ -558,7 +560,8 @@ def test_file_backed_links_treat_a_missing_file_as_no_cuts(tmp_path):
 
 
 def test_file_backed_links_pick_up_a_file_written_later_and_its_edits(tmp_path):
-    # INTERFACES.md "Command line": `cluster partition` / `cluster heal` reach running nodes through this file.
+    # docs/operator-guide.md#the-simulated-network: `cluster partition` / `cluster heal` reach running nodes
+    # through this file.
     path = tmp_path / "links.json"
     links = Links(path)
     assert not links.is_cut("de", "rilo-we")

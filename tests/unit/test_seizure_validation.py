@@ -1,4 +1,4 @@
-"""Seizure validation, normalisation, summary and CSV rows (INTERFACES.md "Seizure")."""
+"""Seizure validation, normalisation, summary and CSV rows (docs/protocol.md#seizure-record)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ from rilo_node.core.seizure import (
 
 TODAY = datetime.date(2026, 11, 28)
 
-# The example of INTERFACES.md, less its placeholder record_id ("optional; the origin assigns one").
+# The example seizure of the shared design, less its placeholder record_id (docs/protocol.md#seizure-fields:
+# optional; the origin assigns one).
 EXAMPLE = {
     "case_ref": "national reference",
     "seizure_date": "2026-03-14",
