@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rilo_node.api.client import NodeClient, Target
 from rilo_node.api.server import Node
-from rilo_node.cli.main import submission_from_dict
+from rilo_node.core.seizure import parse_submission
 from rilo_node.core.topology import Directory
 from rilo_node.node.config import load_config
 from rilo_node.node.peers import Links
@@ -116,7 +116,7 @@ class Cluster:
     def submit(self, node_id: str, seizure: dict) -> record_pb2.RecordKey:
         with self.client(node_id) as c:
             return c.records.SubmitSeizure(
-                node_pb2.SubmitSeizureRequest(submission=submission_from_dict(seizure))).key
+                node_pb2.SubmitSeizureRequest(submission=parse_submission(seizure))).key
 
     def holdings(self, node_id: str) -> dict[tuple[str, str], dict]:
         """What a node holds: (origin, record_id) -> version, annex?, withdrawn?, retracted?, kind."""

@@ -10,7 +10,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from rilo_node.api.client import NodeClient, Target
-from rilo_node.cli.main import submission_from_dict
+from rilo_node.core.seizure import parse_submission
 from rilo_node.core.signing import Keyring, verify_record
 from rilo_node.node.pki import node_dns
 from rilo_node.node.provision import init_node_dir
@@ -21,7 +21,7 @@ RID = "01JQ6ZK0000000000000000002"
 
 
 def submit(client, data):
-    return client.records.SubmitSeizure(node_pb2.SubmitSeizureRequest(submission=submission_from_dict(data)))
+    return client.records.SubmitSeizure(node_pb2.SubmitSeizureRequest(submission=parse_submission(data)))
 
 
 def field_of(err: grpc.RpcError) -> str:
@@ -77,8 +77,8 @@ def test_a_bad_seizure_is_invalid_argument_naming_the_field(start_node, override
 
 def test_a_stream_of_seizures_gets_one_result_per_record(start_node):
     node = start_node("de")
-    subs = [submission_from_dict(seizure_example(case_ref=f"c{i}")) for i in range(250)]
-    subs[7] = submission_from_dict(seizure_example(country="XX"))
+    subs = [parse_submission(seizure_example(case_ref=f"c{i}")) for i in range(250)]
+    subs[7] = parse_submission(seizure_example(country="XX"))
     requests = [node_pb2.SubmitSeizuresRequest(submissions=subs[i:i + 40]) for i in range(0, 250, 40)]
     with node.client() as c:
         resp = c.records.SubmitSeizures(iter(requests))

@@ -20,7 +20,7 @@ NETWORK = ["wco", "rilo-ap", "rilo-me", "rilo-na", "rilo-we", "rilo-ece", "rilo-
            "de", "fr", "pl", "kr", "jp", "br", "ma", "sa", "us", "ke", "sn"]
 
 
-# -- the reference: INTERFACES.md "Sharing policy", written again here on purpose ---------------
+# -- the reference: docs/protocol.md#the-policy-rule, written again here on purpose ---------------
 
 def ref_base(scope, origin, d):
     o = d.get(origin)
@@ -126,9 +126,25 @@ def test_a_partition_between_two_rilos_heals_and_converges(make_cluster):
                      what="west side")
     cluster.wait_for(lambda: None if ("pl", east.record_id) in cluster.holdings("rilo-ece") else "ece",
                      what="east side")
-    import time
+    # No waiting for a leak that may not have happened yet: see every way a record crosses a link be
+    # shut. The pulls across the cut have ended at both ends (and the supervisor starts none while it
+    # is cut); an anti-entropy pass of each RILO runs now, not a minute from now; and neither origin
+    # owes the other side's RILO a direct delivery (owed in the transaction that stored the record).
+    def pulling_across():
+        out = []
+        for a, b in (("rilo-we", "rilo-ece"), ("rilo-ece", "rilo-we")):
+            link = cluster.nodes[a].network.link(b)
+            if link is None or link.state != "cut" or (link.thread is not None and link.thread.is_alive()):
+                out.append(f"{a} <- {b}: {link.state if link else 'no link'}")
+        return out
 
-    time.sleep(1.0)  # give a broken partition every chance to leak
+    cluster.wait_for(pulling_across, what="no pull across the cut")
+    for rilo in ("rilo-we", "rilo-ece"):
+        cluster.nodes[rilo].network.anti_entropy_all()
+    for origin, key, other in (("de", west, "rilo-ece"), ("pl", east, "rilo-we")):
+        owed = cluster.nodes[origin].store.reader.execute(
+            "SELECT target FROM outbox WHERE origin = ? AND record_id = ?", (origin, key.record_id)).fetchall()
+        assert other not in {t for (t,) in owed}, f"{origin} owes {other} a direct delivery"
     assert ("de", west.record_id) not in cluster.holdings("rilo-ece")
     assert ("pl", east.record_id) not in cluster.holdings("rilo-we")
     cluster.heal()
@@ -211,10 +227,10 @@ def test_forged_altered_misattributed_and_replayed_records_are_refused_and_logge
     with cluster.client("de") as c:
         sub = member_seizure("de", cluster.directory, policy={"share": {"scope": "NAMED", "nodes": ["fr"]}},
                              case_ref="v2")
-        from rilo_node.cli.main import submission_from_dict
+        from rilo_node.core.seizure import parse_submission
 
         c.records.UpdateSeizure(node_pb2.UpdateSeizureRequest(record_id=header.record_id,
-                                                              submission=submission_from_dict(sub)))
+                                                              submission=parse_submission(sub)))
     cluster.wait_for(lambda: None if cluster.holdings("fr")[("de", header.record_id)]["version"] == 2 else "v1",
                      what="v2 at fr")
     outcome = stub.Deliver(peer_pb2.DeliverRequest(records=[good])).outcomes[0]
@@ -277,12 +293,12 @@ def test_narrowing_a_policy_withdraws_the_record_from_every_former_holder(make_c
     holders = ["rilo-we", "rilo-ece", "fr", "pl"]
     cluster.wait_for(lambda: [n for n in holders if not cluster.holdings(n).get(("de", rid), {}).get("annex")],
                      what="region holds record and annex")
-    from rilo_node.cli.main import submission_from_dict
+    from rilo_node.core.seizure import parse_submission
 
     narrowed = member_seizure("de", cluster.directory, policy={"share": {"scope": "AREA"}, "annex": {"scope": "ORIGIN"}},
                               annex=annex)
     with cluster.client("de") as c:
-        c.records.UpdateSeizure(node_pb2.UpdateSeizureRequest(record_id=rid, submission=submission_from_dict(narrowed)))
+        c.records.UpdateSeizure(node_pb2.UpdateSeizureRequest(record_id=rid, submission=parse_submission(narrowed)))
 
     def done():
         for n in ("rilo-we", "fr"):  # still entitled, no longer to the annex

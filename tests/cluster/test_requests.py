@@ -248,10 +248,10 @@ def test_validation_gates_records_beyond_the_region(make_cluster):
     corrected = member_seizure("de", net.directory, policy={"share": {"scope": "GLOBAL"}},
                                items=[{"section": "DRUGS", "category": "COCAINE", "quantity": 2500, "unit": "G"}])
     with net.client("de") as c:
-        from rilo_node.cli.main import submission_from_dict
+        from rilo_node.core.seizure import parse_submission
 
         v2 = c.records.UpdateSeizure(node_pb2.UpdateSeizureRequest(record_id=sk.record_id,
-                                                                   submission=submission_from_dict(corrected))).key
+                                                                   submission=parse_submission(corrected))).key
     assert v2.version == 2
     net.wait_for(lambda: net.holdings("rilo-we").get(("de", sk.record_id), {}).get("version") != 2 and "old",
                  what="correction at rilo-we")
@@ -291,6 +291,9 @@ def test_reminder_then_overdue_notice_with_a_moved_clock(make_cluster):
     clock = ShiftedClock()
     net = make_cluster(NETWORK, clock=clock)
     de = net.nodes["de"]
+    # The test runs de's deadline step itself: the scheduled run (every 60 s of real time) would
+    # otherwise race it for each reminder once the test has taken a minute.
+    de.jobs.scheduler.pause_job("request-deadlines")
     req = create(net, "de", a_request("jp", due_in_days=10))  # direct: rilo-we is not a party
     net.wait_for(lambda: {"jp"} - holders(net, "de", req.record_id), what="request at jp")
     assert de.run_deadlines() == 0
@@ -441,9 +444,9 @@ def test_an_endorsement_follows_its_seizure_out_of_the_network(make_cluster):
     net.wait_for(lambda: set(NETWORK) - holders(net, "rilo-we", e.record_id), what="endorsement everywhere")
     # A correction that narrows the seizure to the area: the old endorsement narrows with it.
     with net.client("de") as c:
-        from rilo_node.cli.main import submission_from_dict
+        from rilo_node.core.seizure import parse_submission
 
-        c.records.UpdateSeizure(node_pb2.UpdateSeizureRequest(record_id=sk.record_id, submission=submission_from_dict(
+        c.records.UpdateSeizure(node_pb2.UpdateSeizureRequest(record_id=sk.record_id, submission=parse_submission(
             member_seizure("de", net.directory, description="corrected", policy={"share": {"scope": "AREA"}}))))
 
     def narrowed():

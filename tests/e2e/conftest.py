@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import queue
 import signal
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -22,6 +26,63 @@ def run_cli(*args, input: str | None = None, timeout: float = 120, check: bool =
     if check and proc.returncode != 0:
         raise AssertionError(f"rilo-node {' '.join(map(str, args))} exited {proc.returncode}:\n{proc.stderr}")
     return proc
+
+
+class Feeder:
+    """Writes lines to a process's standard input from a thread of its own, only as many as the test
+    has released with feed(): the process cannot finish its input before the test gives it the last
+    line. A kill can then land "mid-import" on any machine, however fast, instead of by luck."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._parts: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="feeder", daemon=True)
+        self._thread.start()
+
+    def feed(self, lines: list[str]) -> None:
+        self._parts.put("".join(lines))
+
+    def close(self, timeout: float = 120) -> None:
+        """End the input (the process sees end of file once it has read what was fed)."""
+        self._parts.put(None)
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "the process did not read its input"
+
+    def _run(self) -> None:
+        try:
+            while (part := self._parts.get()) is not None:
+                self._stream.write(part)
+                self._stream.flush()
+        except OSError:  # BrokenPipeError: the process is gone (killed, or failed) before reading it all
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                self._stream.close()
+
+
+def node_db(workdir: Path, node_id: str) -> Path:
+    """The SQLite file of a node of a `cluster up` network."""
+    return Path(workdir) / "nodes" / node_id / "data" / "node.db"
+
+
+def stored_ids(db: Path, origin: str) -> set[str]:
+    """Record ids of `origin` a node has committed, read from its SQLite file read-only (the node may
+    be running, or have been killed: what is there is what it stored durably)."""
+    if not Path(db).exists():
+        return set()
+    conn = sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        return {rid for (rid,) in conn.execute("SELECT record_id FROM records WHERE origin = ?", (origin,))}
+    finally:
+        conn.close()
+
+
+def count_lines(path: Path) -> int:
+    """Complete (newline-ended) lines of a file another process appends to; 0 before it exists."""
+    try:
+        return path.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
 
 
 def cluster_up(tmp_path: Path, ids: list[str]):

@@ -8,8 +8,16 @@ import time
 
 import pytest
 
-from rilo_node.sim.cluster import pid_alive
-from tests.e2e.conftest import RILO, cluster_up, run_cli
+from rilo_node.sim.cluster import Cluster, pid_alive
+from tests.e2e.conftest import (
+    RILO,
+    Feeder,
+    cluster_up,
+    count_lines,
+    node_db,
+    run_cli,
+    stored_ids,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +39,9 @@ def export(workdir, node) -> dict:
     return {(r["origin"], r["record_id"]): r for r in map(json.loads, out.splitlines())}
 
 
-def wait_for(pred, timeout=90, what="condition"):
+def wait_for(pred, timeout=90, what="condition", every=0.3):
+    """Until pred() returns nothing (what is still missing otherwise); the timeout only ends a wait
+    for something that is broken."""
     deadline = time.monotonic() + timeout
     while True:
         problem = pred()
@@ -39,11 +49,11 @@ def wait_for(pred, timeout=90, what="condition"):
             return
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: {problem}")
-        time.sleep(0.3)
+        time.sleep(every)
 
 
 def seizures(n, country, prefix, policy):
-    from rilo_node.cli.main import stable_record_id
+    from rilo_node.cli.inputs import stable_record_id
 
     out = []
     for i in range(n):
@@ -71,21 +81,52 @@ def test_cluster_json_describes_every_node_and_a_second_up_is_refused(small_clus
 def test_sigkill_mid_import_and_mid_replication_loses_no_acknowledged_record(small_cluster, tmp_path):
     workdir = small_cluster
     rows = seizures(2500, "DE", "K", {"share": {"scope": "REGION"}})
-    infile, acked = tmp_path / "in.jsonl", tmp_path / "acked.jsonl"
-    infile.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    importer = subprocess.Popen([*RILO, "seizure", "import", str(infile), "--batch", "100", "--acked", str(acked),
-                                 "--quiet", "--cluster", str(workdir), "--node", "de"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = [json.dumps(r) + "\n" for r in rows]
+    ids = {r["record_id"] for r in rows}
+    withheld = {r["record_id"] for r in rows[2400:]}
+    infile, acked, log = tmp_path / "in.jsonl", tmp_path / "acked.jsonl", tmp_path / "import.log"
+    infile.write_text("".join(lines))
+    # The import reads its standard input, which the test hands it in three parts: the last 100 lines
+    # only after both kills. So neither kill can come after the import is done, however fast the
+    # machine: each is triggered by what the test sees stored, and lands while the import still runs.
+    with log.open("w") as out:
+        importer = subprocess.Popen([*RILO, "seizure", "import", "-", "--batch", "100", "--acked", str(acked),
+                                     "--quiet", "--cluster", str(workdir), "--node", "de"],
+                                    stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT, text=True)
+    feeder = Feeder(importer.stdin)
 
-    def acked_lines():
-        return sum(1 for _ in acked.open()) if acked.exists() else 0
+    def importing():
+        assert importer.poll() is None, f"the import ended ({importer.returncode}): {log.read_text()}"
 
-    wait_for(lambda: None if acked_lines() >= 500 else acked_lines(), what="first acks")
-    run_cli("cluster", "stop", "rilo-ece", "--kill", "--workdir", workdir, check=True)   # mid replication
-    wait_for(lambda: None if acked_lines() >= 1000 else acked_lines(), what="more acks")
-    run_cli("cluster", "stop", "de", "--kill", "--workdir", workdir, check=True)         # mid import
-    assert importer.wait(timeout=60) != 0
+    try:
+        feeder.feed(lines[:1000])
+        # Mid replication: rilo-ece has stored the first of the import's records (its SQLite file says
+        # so), the import goes on, and rilo-ece is killed while they keep coming.
+        wait_for(lambda: None if stored_ids(node_db(workdir, "rilo-ece"), "de") & ids else "none yet",
+                 every=0.05, what="the import's first records at rilo-ece")
+        feeder.feed(lines[1000:2400])
+        importing()
+        run_cli("cluster", "stop", "rilo-ece", "--kill", "--workdir", workdir, check=True)
+        at_ece = stored_ids(node_db(workdir, "rilo-ece"), "de") & ids
+        assert 0 < len(at_ece) < len(ids), f"rilo-ece held {len(at_ece)} of the import's records when killed"
+        # Mid import: de has acknowledged 1,500 records, more are on their way, and the import cannot
+        # have finished: 100 lines of its input are still held back. What `cluster stop de --kill` runs
+        # is called here, not through a new interpreter, so that the kill follows what was seen by
+        # milliseconds and usually finds de storing the rest of the second part.
+        wait_for(lambda: None if count_lines(acked) >= 1500 else count_lines(acked), every=0.05,
+                 what="1,500 acknowledged")
+        importing()
+        Cluster(workdir).stop("de", kill=True)
+        feeder.feed(lines[2400:])
+        feeder.close()
+        assert importer.wait(timeout=60) != 0, "the import succeeded although its node was killed"
+    finally:
+        if importer.poll() is None:
+            importer.kill()
+            importer.wait(timeout=30)
+        feeder.close()
     acknowledged = {json.loads(x)["record_id"] for x in acked.read_text().splitlines()}
+    assert len(acknowledged) >= 1500 and not acknowledged & withheld, "the kill did not land mid-import"
     data = json.loads((workdir / "cluster.json").read_text())
     assert {n["id"]: n["state"] for n in data["nodes"]}["de"] == "killed"
 
@@ -109,6 +150,18 @@ def test_sigkill_mid_import_and_mid_replication_loses_no_acknowledged_record(sma
 def test_a_partition_between_two_rilos_heals_and_the_network_converges(small_cluster):
     workdir = small_cluster
     run_cli("cluster", "partition", "rilo-we", "rilo-ece", "--workdir", workdir, check=True)
+
+    def link_states():
+        """rilo-we's link to rilo-ece and back, as each node reports it; None once both are cut."""
+        seen = {}
+        for a, b in (("rilo-we", "rilo-ece"), ("rilo-ece", "rilo-we")):
+            status = json.loads(cli(workdir, "status", "--json", "--node", a, check=True).stdout)
+            seen[a] = {p["peer"]: p["state"] for p in status["peers"]}.get(b)
+        return None if set(seen.values()) == {"cut"} else seen
+
+    # Both ends have applied the partition (each says its pull from the other is cut) before anything
+    # is written: what follows is written while the link is down, not while it is going down.
+    wait_for(link_states, what="the link cut at both ends")
     west = seizures(20, "DE", "W", {"share": {"scope": "AREA", "nodes": ["rilo-ece"]}})
     east = seizures(20, "PL", "E", {"share": {"scope": "AREA", "nodes": ["rilo-we"]}})
     for node, rows in (("de", west), ("pl", east)):
@@ -119,7 +172,10 @@ def test_a_partition_between_two_rilos_heals_and_the_network_converges(small_clu
     east_ids = {r["record_id"] for r in east}
     wait_for(lambda: None if west_ids <= {rid for _, rid in export(workdir, "rilo-we")} else "we", what="west")
     wait_for(lambda: None if east_ids <= {rid for _, rid in export(workdir, "rilo-ece")} else "ece", what="east")
-    time.sleep(2)
+    # Each side's records are at its RILO, and the link between the RILOs, cut at both ends before they
+    # were written, still is: the only entitled path has carried nothing.
+    still = link_states()
+    assert still is None, f"the partition is no longer in force: {still}"
     assert not west_ids & {rid for _, rid in export(workdir, "rilo-ece")}, "the partition leaked"
     assert not east_ids & {rid for _, rid in export(workdir, "rilo-we")}, "the partition leaked"
     run_cli("cluster", "heal", "--workdir", workdir, check=True)

@@ -14,34 +14,39 @@ import pytest
 from rilo_node.core.signing import Keyring, SigningKey, verify_record
 from rilo_node.store.db import Store
 from tests.conftest import seizure_example
-from tests.e2e.conftest import RILO
+from tests.e2e.conftest import RILO, Feeder, count_lines
 
 pytestmark = pytest.mark.slow
 
 N = 12_000
+BATCH = 200
 
 
-def write_input(path) -> None:
-    with path.open("w") as f:
-        for i in range(N):
-            f.write(json.dumps(seizure_example(case_ref=f"CRASH-{i}", description=f"case {i} cocaine")) + "\n")
+def write_input(path) -> list[str]:
+    lines = [json.dumps(seizure_example(case_ref=f"CRASH-{i}", description=f"case {i} cocaine")) + "\n"
+             for i in range(N)]
+    path.write_text("".join(lines))
+    return lines
 
 
 def wait_for_lines(path, n: int, proc: subprocess.Popen, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        if path.exists() and sum(1 for _ in path.open()) >= n:
+        if count_lines(path) >= n:  # complete lines: acknowledged records
             return
         if proc.poll() is not None:
-            raise AssertionError(f"import ended early ({proc.returncode}): {proc.stderr.read()}")
+            raise AssertionError(f"import ended early ({proc.returncode}): {proc.log.read_text()}")
         if time.monotonic() > deadline:
             raise AssertionError("import too slow")
         time.sleep(0.02)
 
 
 def acked_keys(path) -> set[tuple[str, str, int]]:
+    """The keys in an --acked file; a last line the importer was killed while writing is not one."""
     keys = set()
-    for line in path.read_text().splitlines():
+    for line in path.read_text().splitlines(keepends=True):
+        if not line.endswith("\n"):
+            continue
         k = json.loads(line)
         keys.add((k["origin"], k["record_id"], k["version"]))
     return keys
@@ -66,24 +71,47 @@ def check_store(folder) -> dict[tuple[str, str], int]:
         store.close()
 
 
-def start_import(node, infile, acked):
-    return subprocess.Popen(
-        [*RILO, "seizure", "import", str(infile), "--batch", "200", "--acked", str(acked), "--quiet",
-         "--node-dir", str(node.folder)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+def start_import(node, lines, acked) -> tuple[subprocess.Popen, Feeder]:
+    """An import reading its standard input, handed every line but the last batch's: it cannot finish
+    until the test gives it those, so a kill the test makes before that lands mid-import, on any
+    machine. Its stderr goes to a file (nothing can fill a pipe and block it)."""
+    log = acked.with_name("import.log")
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [*RILO, "seizure", "import", "-", "--batch", str(BATCH), "--acked", str(acked), "--quiet",
+             "--node-dir", str(node.folder)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err, text=True,
+        )
+    proc.log = log
+    feeder = Feeder(proc.stdin)
+    feeder.feed(lines[:-BATCH])
+    return proc, feeder
+
+
+def stop_import(proc: subprocess.Popen, feeder: Feeder) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(timeout=30)
+    feeder.close()
 
 
 def test_killing_the_node_mid_import_loses_no_acknowledged_record(served_node, tmp_path):
     node = served_node("de")
     infile, acked = tmp_path / "in.jsonl", tmp_path / "acked.jsonl"
-    write_input(infile)
-    importer = start_import(node, infile, acked)
-    wait_for_lines(acked, 1000, importer)
-    node.kill()
-    assert importer.wait(timeout=60) == 1
+    lines = write_input(infile)
+    importer, feeder = start_import(node, lines, acked)
+    try:
+        wait_for_lines(acked, 1000, importer)
+        # The import is still running (wait_for_lines saw it so) and cannot have finished: its last
+        # batch is still held back. The node dies with the rest of what it was handed on its way.
+        node.kill()
+        feeder.feed(lines[-BATCH:])
+        feeder.close()
+        assert importer.wait(timeout=60) == 1
+    finally:
+        stop_import(importer, feeder)
     before = acked_keys(acked)
-    assert 1000 <= len(before) < N
+    assert 1000 <= len(before) <= N - BATCH
 
     held = check_store(node.folder)
     for origin, record_id, version in before:
@@ -105,12 +133,17 @@ def test_killing_the_node_mid_import_loses_no_acknowledged_record(served_node, t
 def test_killing_the_importer_mid_import_leaves_no_partial_record(served_node, tmp_path):
     node = served_node("de")
     infile, acked = tmp_path / "in.jsonl", tmp_path / "acked.jsonl"
-    write_input(infile)
-    importer = start_import(node, infile, acked)
-    wait_for_lines(acked, 600, importer)
-    os.kill(importer.pid, signal.SIGKILL)
-    importer.wait(timeout=30)
+    lines = write_input(infile)
+    importer, feeder = start_import(node, lines, acked)
+    try:
+        wait_for_lines(acked, 600, importer)
+        # Still running, its last batch held back: the kill cannot come after the import is done.
+        os.kill(importer.pid, signal.SIGKILL)
+        assert importer.wait(timeout=30) == -signal.SIGKILL, "the import ended before it was killed"
+    finally:
+        stop_import(importer, feeder)
     before = acked_keys(acked)
+    assert 600 <= len(before) <= N - BATCH
     node.stop()
     held = check_store(node.folder)
     assert all(held.get((o, r)) == v for o, r, v in before)
