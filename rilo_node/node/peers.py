@@ -14,7 +14,7 @@ from pathlib import Path
 
 import grpc
 
-from rilo_node.core.errors import SignatureError
+from rilo_node.core.errors import PolicyError, SignatureError
 from rilo_node.core.identity import node_dns
 from rilo_node.core.replication import (
     BUCKETS,
@@ -112,6 +112,7 @@ class Incoming:
     record: record_pb2.SignedRecord
     verified: VerifiedRecord | None = None
     body: object | None = None  # the parsed body: a SeizureCase, or a request-side message
+    ent: object | None = None  # who its signed policy entitles (replication.Entitlements.of)
     error: str = ""
 
 
@@ -155,6 +156,8 @@ class Replicator:
             try:
                 item.verified = verify_record(rec, self.keyring)
                 h = item.verified.header
+                # A policy that does not parse refuses this record alone, before the batch's transaction.
+                item.ent = self.ent.of(h)
                 if h.kind == SEIZURE and not h.retracted:
                     item.body = seizure_pb2.SeizureCase.FromString(rec.body)
                 elif h.kind == WITHDRAWAL:
@@ -172,6 +175,8 @@ class Replicator:
                     raise SignatureError(f"unknown record kind {h.kind}")
             except SignatureError as exc:
                 item.error = f"refused: {exc}"
+            except PolicyError as exc:
+                item.error = f"refused: malformed policy ({exc})"
             except Exception as exc:  # noqa: BLE001 - a body that does not parse
                 item.error = f"refused: body does not parse ({type(exc).__name__}: {exc})"
             out.append(item)
@@ -213,7 +218,7 @@ class Replicator:
                     continue
                 v = item.verified
                 h = v.header
-                ent = self.ent.of(h)
+                ent = item.ent
                 held = st.held_version_txn(conn, h.origin, h.record_id)
                 through = st.withdrawn_through_txn(conn, h.origin, h.record_id)
                 verdict = judge(h, me, ent, held[0] if held else None, through,

@@ -11,7 +11,7 @@ import pytest
 from rilo_node.api.client import NodeClient, Target
 from rilo_node.core.signing import DOMAIN, SigningKey, make_record
 from rilo_node.node.pki import node_dns
-from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, peer_pb2_grpc, record_pb2
+from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, peer_pb2_grpc, policy_pb2, record_pb2
 from tests.cluster.harness import member_seizure
 
 # wco, the 12 RILOs, and members from five areas and from no area: 24 nodes of the real topology.
@@ -180,6 +180,27 @@ def own_record(cluster, origin: str, **kw) -> record_pb2.SignedRecord:
     rec = cluster.nodes[origin].store.get_record(origin, key.record_id)
     return record_pb2.SignedRecord(header=rec.header, body=rec.body or b"", annex=rec.annex or b"",
                                    signature=rec.signature, key_id=rec.key_id)
+
+
+def test_a_signed_record_whose_policy_does_not_parse_is_refused_alone_and_the_batch_goes_on(make_cluster):
+    cluster = make_cluster(["wco", "rilo-we", "de", "fr"])
+    good = own_record(cluster, "de", policy={"share": {"scope": "NAMED", "nodes": ["fr"]}})
+    de_key = SigningKey.from_pem("de", (cluster.folders["de"].path / "keys" / "signing.key").read_bytes())
+    header = record_pb2.RecordHeader.FromString(good.header)
+    malformed = policy_pb2.SharingPolicy()
+    malformed.CopyFrom(header.policy)
+    malformed.ClearField("handling")  # a received policy names every part: this one names no handling
+    bad = make_record(de_key, record_id="01JQ6ZK00000000000000000EE", version=1,
+                      kind=record_pb2.RECORD_KIND_SEIZURE, created_at=header.created_at, policy=malformed,
+                      body=good.body)
+    channel, stub = peer_stub(cluster, "rilo-we", "fr")
+    with channel:
+        outcomes = stub.Deliver(peer_pb2.DeliverRequest(records=[bad, good])).outcomes
+    assert outcomes[0].startswith("refused: malformed policy") and "policy.handling" in outcomes[0]
+    assert not outcomes[1].startswith("refused"), outcomes
+    assert ("de", header.record_id) in cluster.holdings("fr")
+    assert ("de", "01JQ6ZK00000000000000000EE") not in cluster.holdings("fr")
+    assert any(e["kind"] == "bad_record" and "malformed policy" in e["detail"] for e in cluster.security_events("fr"))
 
 
 def test_forged_altered_misattributed_and_replayed_records_are_refused_and_logged(make_cluster):
