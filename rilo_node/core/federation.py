@@ -74,7 +74,8 @@ def validate_limit(limit: int | None) -> int:
 
 # -- federated queries (docs/protocol.md#federated-queries) ------------------------------------
 
-MAX_HOPS = 3          # member → RILO → RILO (or wco) → member: every node of the real topology
+MAX_HOPS = 3          # member → RILO → RILO (or wco) → member: every node of the real topology;
+                      # past it the rest is asked directly
 MAX_TARGETS = 500
 MAX_NODE_LIMIT = 1000  # hits one node returns at most
 GROUP_FIELDS = ("section", "category", "country", "departure_country", "destination_country", "conveyance",
@@ -109,17 +110,30 @@ def scope_targets(scope: str, nodes: list[str], me: str, directory) -> list[str]
     raise ValidationError("scope", f"{scope!r} is not one of {', '.join(SCOPE_NAMES)}")
 
 
-def forward_to(me: str, peers_of, targets: set[str], covered: set[str]) -> list[str]:
-    """The peers a node passes a query to: not asked by anyone yet, and either in scope or next
-    to nodes in scope that nobody asks yet. With `covered` growing at each hop the query
-    travels a tree: every node is asked once, however the overlay loops."""
-    out = []
+def plan_routes(me: str, reach, peers_of, avoid=frozenset()) -> dict[str, list[str]]:
+    """Split the nodes `me` is to reach among its next hops (docs/protocol.md#routing): each node goes to
+    the first hop of a shortest overlay path from `me`, found breadth-first in id order so that every
+    node plans alike. Paths run through any node, in scope or not, except those in `avoid` (hops that
+    failed). A node no such path leads to is its own hop: asked directly, at its directory address.
+    Each hop is then to reach exactly the nodes it is given, so the query travels a tree."""
+    first: dict[str, str] = {}
+    frontier = []
     for p in sorted(peers_of(me)):
-        if p in covered:
-            continue
-        if p in targets or (set(peers_of(p)) & targets) - covered - {p}:
-            out.append(p)
-    return out
+        if p != me and p not in avoid:
+            first[p] = p
+            frontier.append(p)
+    while frontier:
+        nxt = []
+        for node in frontier:
+            for q in sorted(peers_of(node)):
+                if q != me and q not in first and q not in avoid:
+                    first[q] = first[node]
+                    nxt.append(q)
+        frontier = nxt
+    routes: dict[str, list[str]] = {}
+    for target in sorted(set(reach) - {me}):
+        routes.setdefault(first.get(target, target), []).append(target)
+    return routes
 
 
 def responsible(hold, origin: str, targets) -> str | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import Future
 from datetime import timedelta
 
 import grpc
@@ -22,8 +21,8 @@ from rilo_node.core.errors import PermissionDeniedError, SignatureError, Validat
 from rilo_node.core.federation import (
     MAX_HOPS,
     MAX_NODE_LIMIT,
-    forward_to,
     merge_groups,
+    plan_routes,
     responsible,
     scope_targets,
     validate_filter,
@@ -260,50 +259,84 @@ class QueryEngine:
                 return peer_pb2.QueryResponse(failures=[node_pb2.NodeAnswer(node=self.me, status=REFUSED)])
             hops = min(request.hops_left, MAX_HOPS)
             deadline = time.monotonic() + (remaining if remaining is not None else DEFAULT_DEADLINE_MS / 1000)
-            return self._fan_out(query, request.query, hops, set(request.covered) | {self.me, caller}, deadline,
-                                 answer_here=self.me in set(query.targets))
+            targets = set(query.targets)
+            # The plan upstream says whom to reach; an older sender sends none: every target not yet asked.
+            reach = set(request.reach) & targets if request.reach else targets - set(request.covered) - {caller}
+            return self._fan_out(query, request.query, hops, reach - {self.me}, deadline,
+                                 answer_here=self.me in targets)
         finally:
             slot.release()
 
-    def _fan_out(self, query: peer_pb2.Query, signed: peer_pb2.SignedQuery, hops: int, covered: set[str],
+    def _fan_out(self, query: peer_pb2.Query, signed: peer_pb2.SignedQuery, hops: int, reach: set[str],
                  deadline: float, *, answer_here: bool) -> peer_pb2.QueryResponse:
+        """Answer here (if in scope) and have every node of `reach` asked, along the planned tree
+        (docs/protocol.md#routing). A hop that cannot be reached is routed around, or its nodes asked
+        directly; each node of `reach` ends up with an answer or the failure of the last path tried."""
         resp = peer_pb2.QueryResponse()
-        targets = set(query.targets)
-        calls: list[tuple[str, Future]] = []
-        if hops > 0:
-            chosen = forward_to(self.me, self.ent.peers, targets, covered)
-            sub_covered = sorted(covered | set(chosen))
-            for peer in chosen:
-                timeout = max(0.0, deadline - time.monotonic()) * 0.9 - 0.02
-                if timeout <= 0:
-                    resp.failures.add(node=peer, status=TIMEOUT)
-                    continue
-                try:
-                    stub = self.network.stub(peer)
-                except ConnectionError:
-                    resp.failures.add(node=peer, status=UNREACHABLE)
-                    continue
-                req = peer_pb2.QueryRequest(query=signed, hops_left=hops - 1, covered=sub_covered)
-                calls.append((peer, stub.Query.future(req, timeout=timeout)))
+        # Past the hop limit the rest is asked directly: 1 hop each, still every node.
+        routes = plan_routes(self.me, reach, self.ent.peers) if hops > 1 else {t: [t] for t in sorted(reach)}
+        calls = self._send(signed, routes, max(hops - 1, 0), deadline, resp)
         if answer_here:
             try:
                 resp.answers.append(self.seal(self.answer(query), query.asker))
             except Exception as exc:  # noqa: BLE001 - one node's failure is a status, not a crash
                 logger.warning("[query=%s] answering failed: %s", query.query_id, exc)
                 resp.failures.add(node=self.me, status=ERROR)
-        for peer, fut in calls:
-            try:
-                sub = fut.result(timeout=max(0.0, deadline - time.monotonic()))
-            except grpc.RpcError as exc:
-                resp.failures.add(node=peer, status=status_of_error(exc))
-                continue
-            except Exception:  # noqa: BLE001 - futures.TimeoutError: the deadline passed first
-                fut.cancel()
-                resp.failures.add(node=peer, status=TIMEOUT)
-                continue
-            resp.answers.extend(sub.answers)
-            resp.failures.extend(sub.failures)
+        failed: set[str] = set()
+        for attempt in range(2):
+            retry: set[str] = set()
+            for hop, subtree, fut in calls:
+                status = self._collect(fut, deadline, resp)
+                if status is None:
+                    continue
+                failed.add(hop)
+                resp.failures.add(node=hop, status=status)
+                rest = [t for t in subtree if t != hop]
+                if status == UNREACHABLE and attempt == 0:
+                    retry.update(rest)  # the hop is down or cut: try the nodes behind it by other paths
+                else:
+                    for t in rest:
+                        resp.failures.add(node=t, status=status)
+            if not retry:
+                break
+            routes = plan_routes(self.me, retry, self.ent.peers, avoid=failed)
+            calls = self._send(signed, routes, max(hops - 1, 0), deadline, resp)
         return resp
+
+    def _send(self, signed: peer_pb2.SignedQuery, routes: dict[str, list[str]], hops_left: int, deadline: float,
+              resp: peer_pb2.QueryResponse) -> list[tuple[str, list[str], object]]:
+        """Start one call per hop, each to reach its part of the tree; a hop that cannot even be started
+        is a finished call with that failure."""
+        calls = []
+        for hop, subtree in routes.items():
+            timeout = max(0.0, deadline - time.monotonic()) * 0.9 - 0.02
+            if timeout <= 0:
+                calls.append((hop, subtree, TIMEOUT))
+                continue
+            try:
+                stub = self.network.stub(hop)
+            except ConnectionError:
+                calls.append((hop, subtree, UNREACHABLE))
+                continue
+            req = peer_pb2.QueryRequest(query=signed, hops_left=hops_left, reach=subtree)
+            calls.append((hop, subtree, stub.Query.future(req, timeout=timeout)))
+        return calls
+
+    @staticmethod
+    def _collect(fut, deadline: float, resp: peer_pb2.QueryResponse) -> int | None:
+        """Add one call's answers and failures to `resp`; the call's own failure status, or None."""
+        if isinstance(fut, int):
+            return fut
+        try:
+            sub = fut.result(timeout=max(0.0, deadline - time.monotonic()))
+        except grpc.RpcError as exc:
+            return status_of_error(exc)
+        except Exception:  # noqa: BLE001 - futures.TimeoutError: the deadline passed first
+            fut.cancel()
+            return TIMEOUT
+        resp.answers.extend(sub.answers)
+        resp.failures.extend(sub.failures)
+        return None
 
     # -- asking (SearchService) ---------------------------------------------------------------------
 
@@ -321,7 +354,8 @@ class QueryEngine:
         query.filter.CopyFrom(filter_to_pb(flt))
         self._first_time(query.query_id)
         signed = self.sign_query(query)
-        resp = self._fan_out(query, signed, MAX_HOPS, {self.me}, time.monotonic() + budget, answer_here=False)
+        resp = self._fan_out(query, signed, MAX_HOPS, set(targets) - {self.me}, time.monotonic() + budget,
+                             answer_here=False)
         local = self.answer(query) if self.me in targets else None
         status: dict[str, dict] = {}
         answers: list[peer_pb2.Answer] = []

@@ -65,11 +65,14 @@ def network(tmp_path_factory, directory, network_ca, topology_path):
     cluster.close()
 
 
-def reference(cluster, asker: str, scope: str, pred) -> tuple[set, set]:
-    """(held, notices): records matching `pred` held by some node in scope, by what asker may see."""
+def reference(cluster, asker: str, scope: str | list[str], pred) -> tuple[set, set]:
+    """(held, notices): records matching `pred` held by some node in scope (a scope name, or the named
+    nodes), by what asker may see."""
     d = cluster.directory
     me = d.get(asker)
-    if scope == "global":
+    if isinstance(scope, list):
+        targets = set(scope)
+    elif scope == "global":
         targets = {n.id for n in d}
     elif scope == "region":
         targets = {n.id for n in d if n.region == me.region} | {asker}
@@ -115,6 +118,59 @@ def test_random_queries_match_the_reference(network):
         assert held == exp_held, (asker, scope)
         assert notices == exp_notices, (asker, scope)
         assert len(resp.hits) == len({(h.origin, h.record_id) for h in resp.hits})  # once per record
+
+
+# Named scopes: one to three nodes anywhere, mixing areas and regions, with or without the asker. The
+# first ones are those that came back incomplete when forwarding only used relays inside the scope.
+NAMED_SCOPES = [("de", ["pl"]), ("de", ["kr"]), ("de", ["br", "sa"]), ("us", ["jp"]), ("kr", ["de", "us"]),
+                ("pl", ["rilo-sa"]), ("sa", ["fr", "kr", "wco"])]
+
+
+def named_scopes(n: int, seed: int) -> list[tuple[str, list[str]]]:
+    rng = random.Random(seed)
+    return NAMED_SCOPES + [(rng.choice(NETWORK), rng.sample(NETWORK, rng.randint(1, 3))) for _ in range(n)]
+
+
+@pytest.mark.parametrize("asker, nodes", named_scopes(8, 29), ids=lambda v: v if isinstance(v, str) else ",".join(v))
+def test_a_search_of_named_nodes_reaches_them_wherever_they_sit_and_matches_the_reference(network, asker, nodes):
+    with network.client(asker) as c:
+        resp = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_NODES, nodes=nodes, limit=1000))
+    assert resp.complete, [(n.node, n.status) for n in resp.nodes]
+    assert sorted(n.node for n in resp.nodes) == sorted(set(nodes))
+    held = {(h.origin, h.record_id) for h in resp.hits if h.held}
+    notices = {(h.origin, h.record_id) for h in resp.hits if not h.held}
+    assert (held, notices) == reference(network, asker, nodes, lambda d: True)
+    assert len(resp.hits) == len({(h.origin, h.record_id) for h in resp.hits})
+
+
+@pytest.mark.parametrize("asker, nodes", named_scopes(4, 31), ids=lambda v: v if isinstance(v, str) else ",".join(v))
+def test_statistics_of_named_nodes_count_their_own_records_the_asker_may_discover(network, asker, nodes):
+    with network.client(asker) as c:
+        resp = c.search.Stats(node_pb2.StatsRequest(scope=node_pb2.QUERY_SCOPE_NODES, nodes=nodes,
+                                                    group_by=["category"]))
+    assert resp.complete, [(n.node, n.status) for n in resp.nodes]
+    d = network.directory
+    cases, items = Counter(), Counter()
+    for w in network.written:
+        disc = ref_set(w["policy"]["share"], w["origin"], d) | ref_set(w["policy"]["discover"], w["origin"], d)
+        if w["origin"] in nodes and asker in disc:
+            cases[w["data"]["items"][0]["category"]] += 1
+            items[w["data"]["items"][0]["category"]] += len(w["data"]["items"])
+    got = {g.key[0].value: (g.cases, g.items) for g in resp.groups}
+    assert got == {k: (cases[k], items[k]) for k in cases}
+
+
+def test_relays_outside_a_named_scope_pass_the_query_on_and_answer_for_nothing(network):
+    with network.client("de") as c:
+        resp = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_NODES, nodes=["pl"], limit=1000))
+    assert resp.complete and [n.node for n in resp.nodes] == ["pl"]
+    assert {h.origin for h in resp.hits} <= {o for o, _ in reference(network, "de", ["pl"], lambda d: True)[0]} | {
+        o for o, _ in reference(network, "de", ["pl"], lambda d: True)[1]}
+    # rilo-we and rilo-ece carried it (de -> rilo-we -> rilo-ece -> pl); neither disclosed anything for it.
+    for relay in ("rilo-we", "rilo-ece"):
+        audit = network.nodes[relay].store.reader.execute(
+            "SELECT COUNT(*) FROM audit WHERE query_id = ?", (resp.query_id,)).fetchone()[0]
+        assert audit == 0, relay
 
 
 def record_category(name: str) -> int:
@@ -269,6 +325,22 @@ def test_a_dead_node_is_unreachable_and_a_slow_one_times_out(network):
     assert status["de"] == node_pb2.NODE_ANSWER_STATUS_OK and status["kr"] == node_pb2.NODE_ANSWER_STATUS_OK
     # The deadline holds: jp was asked, and the search came back while jp still held its answer.
     assert asked.is_set()
+
+
+def test_a_node_behind_a_dead_relay_is_asked_by_another_path(network):
+    # pl peers only with rilo-ece. With rilo-ece down, rilo-we (which relays for de) asks pl directly.
+    network.stop("rilo-ece")
+    try:
+        with network.client("de") as c:
+            only = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_NODES, nodes=["pl"],
+                                                          deadline_ms=5000), timeout=30)
+            both = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_NODES,
+                                                          nodes=["rilo-ece", "pl"], deadline_ms=5000), timeout=30)
+    finally:
+        network.restart("rilo-ece")
+    assert only.complete and [(n.node, n.status) for n in only.nodes] == [("pl", node_pb2.NODE_ANSWER_STATUS_OK)]
+    status = {n.node: n.status for n in both.nodes}
+    assert status == {"rilo-ece": node_pb2.NODE_ANSWER_STATUS_UNREACHABLE, "pl": node_pb2.NODE_ANSWER_STATUS_OK}
 
 
 def test_a_storm_of_global_queries_takes_no_node_down(network):

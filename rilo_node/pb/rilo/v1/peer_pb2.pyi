@@ -127,14 +127,16 @@ class SignedQuery(_message.Message):
     def __init__(self, query: _Optional[bytes] = ..., signature: _Optional[bytes] = ..., key_id: _Optional[str] = ...) -> None: ...
 
 class QueryRequest(_message.Message):
-    __slots__ = ("query", "hops_left", "covered")
+    __slots__ = ("query", "hops_left", "covered", "reach")
     QUERY_FIELD_NUMBER: _ClassVar[int]
     HOPS_LEFT_FIELD_NUMBER: _ClassVar[int]
     COVERED_FIELD_NUMBER: _ClassVar[int]
+    REACH_FIELD_NUMBER: _ClassVar[int]
     query: SignedQuery
     hops_left: int
     covered: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, query: _Optional[_Union[SignedQuery, _Mapping]] = ..., hops_left: _Optional[int] = ..., covered: _Optional[_Iterable[str]] = ...) -> None: ...
+    reach: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, query: _Optional[_Union[SignedQuery, _Mapping]] = ..., hops_left: _Optional[int] = ..., covered: _Optional[_Iterable[str]] = ..., reach: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Answer(_message.Message):
     __slots__ = ("query_id", "node", "asker", "hits", "groups", "ms")
