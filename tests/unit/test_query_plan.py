@@ -73,13 +73,19 @@ def test_a_failed_hop_is_avoided_and_the_nodes_behind_it_go_another_way():
     assert routes == {"kr": ["kr"], "pl": ["pl"]}
 
 
+@st.composite
+def queries(draw, min_nodes: int = 2):
+    """A partial network of the real topology, an asker in it, and a scope of nodes in it."""
+    ids = draw(st.lists(st.sampled_from(IDS), min_size=min_nodes, max_size=40, unique=True), label="network")
+    asker = draw(st.sampled_from(ids), label="asker")
+    targets = set(draw(st.lists(st.sampled_from(ids), min_size=1, max_size=8), label="scope"))
+    return REAL.subset(ids), ids, asker, targets
+
+
 @settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_every_node_in_scope_is_asked_exactly_once_and_only_relays_are_asked_besides(data):
-    ids = data.draw(st.lists(st.sampled_from(IDS), min_size=2, max_size=40, unique=True), label="network")
-    directory = REAL.subset(ids)
-    asker = data.draw(st.sampled_from(ids), label="asker")
-    targets = set(data.draw(st.lists(st.sampled_from(ids), min_size=1, max_size=8), label="scope"))
+@given(query=queries())
+def test_every_node_in_scope_is_asked_exactly_once_and_only_relays_are_asked_besides(query):
+    directory, _, asker, targets = query
     calls, reached = walk(directory, asker, targets)
     asked = [to for _, to in calls]
     assert len(asked) == len(set(asked)), "a node was asked twice"
@@ -90,12 +96,9 @@ def test_every_node_in_scope_is_asked_exactly_once_and_only_relays_are_asked_bes
 
 
 @settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_with_relays_down_every_live_node_in_scope_is_still_asked(data):
-    ids = data.draw(st.lists(st.sampled_from(IDS), min_size=3, max_size=40, unique=True), label="network")
-    directory = REAL.subset(ids)
-    asker = data.draw(st.sampled_from(ids), label="asker")
-    targets = set(data.draw(st.lists(st.sampled_from(ids), min_size=1, max_size=8), label="scope"))
+@given(query=queries(min_nodes=3), data=st.data())
+def test_with_relays_down_every_live_node_in_scope_is_still_asked(query, data):
+    directory, ids, asker, targets = query
     down = frozenset(data.draw(st.lists(st.sampled_from([i for i in ids if i != asker]), max_size=3), label="down"))
     _, reached = walk(directory, asker, targets, down)
     assert (targets - {asker}) - down <= reached
