@@ -8,6 +8,7 @@ alter an answer. Decisions (scope, forwarding, merging) come from the pure modul
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from datetime import timedelta
@@ -45,10 +46,13 @@ DEFAULT_DEADLINE_MS = 1500
 MAX_DEADLINE_MS = 30_000
 PER_PEER_CONCURRENT = 8
 SEEN_TTL = 120.0
-OK, TIMEOUT, UNREACHABLE, REFUSED, ERROR = (
+OK, TIMEOUT, UNREACHABLE, REFUSED, ERROR, NOT_ASKED = (
     node_pb2.NODE_ANSWER_STATUS_OK, node_pb2.NODE_ANSWER_STATUS_TIMEOUT, node_pb2.NODE_ANSWER_STATUS_UNREACHABLE,
-    node_pb2.NODE_ANSWER_STATUS_REFUSED, node_pb2.NODE_ANSWER_STATUS_ERROR,
+    node_pb2.NODE_ANSWER_STATUS_REFUSED, node_pb2.NODE_ANSWER_STATUS_ERROR, node_pb2.NODE_ANSWER_STATUS_NOT_ASKED,
 )
+# A hop still silent at this share of a node's time is routed around for the nodes behind it. Inner relays
+# have less time left, so they route around a stalled hop before the nodes above them would.
+HEDGE_AT = 0.5
 SEARCH, STATS = peer_pb2.QUERY_KIND_SEARCH, peer_pb2.QUERY_KIND_STATS
 SCOPES = {
     node_pb2.QUERY_SCOPE_UNSPECIFIED: "local", node_pb2.QUERY_SCOPE_LOCAL: "local", node_pb2.QUERY_SCOPE_AREA: "area",
@@ -269,74 +273,13 @@ class QueryEngine:
 
     def _fan_out(self, query: peer_pb2.Query, signed: peer_pb2.SignedQuery, hops: int, reach: set[str],
                  deadline: float, *, answer_here: bool) -> peer_pb2.QueryResponse:
-        """Answer here (if in scope) and have every node of `reach` asked, along the planned tree
-        (docs/protocol.md#routing). A hop that cannot be reached is routed around, or its nodes asked
-        directly; each node of `reach` ends up with an answer or the failure of the last path tried."""
-        resp = peer_pb2.QueryResponse()
-        # Past the hop limit the rest is asked directly: 1 hop each, still every node.
-        routes = plan_routes(self.me, reach, self.ent.peers) if hops > 1 else {t: [t] for t in sorted(reach)}
-        calls = self._send(signed, routes, max(hops - 1, 0), deadline, resp)
-        if answer_here:
-            try:
-                resp.answers.append(self.seal(self.answer(query), query.asker))
-            except Exception as exc:  # noqa: BLE001 - one node's failure is a status, not a crash
-                logger.warning("[query=%s] answering failed: %s", query.query_id, exc)
-                resp.failures.add(node=self.me, status=ERROR)
-        failed: set[str] = set()
-        for attempt in range(2):
-            retry: set[str] = set()
-            for hop, subtree, fut in calls:
-                status = self._collect(fut, deadline, resp)
-                if status is None:
-                    continue
-                failed.add(hop)
-                resp.failures.add(node=hop, status=status)
-                rest = [t for t in subtree if t != hop]
-                if status == UNREACHABLE and attempt == 0:
-                    retry.update(rest)  # the hop is down or cut: try the nodes behind it by other paths
-                else:
-                    for t in rest:
-                        resp.failures.add(node=t, status=status)
-            if not retry:
-                break
-            routes = plan_routes(self.me, retry, self.ent.peers, avoid=failed)
-            calls = self._send(signed, routes, max(hops - 1, 0), deadline, resp)
-        return resp
-
-    def _send(self, signed: peer_pb2.SignedQuery, routes: dict[str, list[str]], hops_left: int, deadline: float,
-              resp: peer_pb2.QueryResponse) -> list[tuple[str, list[str], object]]:
-        """Start one call per hop, each to reach its part of the tree; a hop that cannot even be started
-        is a finished call with that failure."""
-        calls = []
-        for hop, subtree in routes.items():
-            timeout = max(0.0, deadline - time.monotonic()) * 0.9 - 0.02
-            if timeout <= 0:
-                calls.append((hop, subtree, TIMEOUT))
-                continue
-            try:
-                stub = self.network.stub(hop)
-            except ConnectionError:
-                calls.append((hop, subtree, UNREACHABLE))
-                continue
-            req = peer_pb2.QueryRequest(query=signed, hops_left=hops_left, reach=subtree)
-            calls.append((hop, subtree, stub.Query.future(req, timeout=timeout)))
-        return calls
-
-    @staticmethod
-    def _collect(fut, deadline: float, resp: peer_pb2.QueryResponse) -> int | None:
-        """Add one call's answers and failures to `resp`; the call's own failure status, or None."""
-        if isinstance(fut, int):
-            return fut
-        try:
-            sub = fut.result(timeout=max(0.0, deadline - time.monotonic()))
-        except grpc.RpcError as exc:
-            return status_of_error(exc)
-        except Exception:  # noqa: BLE001 - futures.TimeoutError: the deadline passed first
-            fut.cancel()
-            return TIMEOUT
-        resp.answers.extend(sub.answers)
-        resp.failures.extend(sub.failures)
-        return None
+        """Answer here (if in scope) and have every node of `reach` asked along the planned tree, within
+        the deadline (docs/protocol.md#routing). The nodes behind a hop that cannot be reached, or that
+        is still silent at HEDGE_AT of the time, are asked again by another path; each node of `reach`
+        ends up with an answer, or the status of the last path tried, or NOT_ASKED."""
+        return _FanOut(self, signed, max(hops - 1, 0), reach, deadline).run(
+            plan_routes(self.me, reach, self.ent.peers) if hops > 1 else {t: [t] for t in sorted(reach)},
+            (lambda: self.seal(self.answer(query), query.asker)) if answer_here else None, query.query_id)
 
     # -- asking (SearchService) ---------------------------------------------------------------------
 
@@ -379,7 +322,7 @@ class QueryEngine:
             if f.node in targets and status.get(f.node, {}).get("status") != OK:
                 status[f.node] = {"node": f.node, "status": f.status, "hits": 0, "ms": 0}
         for t in targets:
-            status.setdefault(t, {"node": t, "status": UNREACHABLE, "hits": 0, "ms": 0})
+            status.setdefault(t, {"node": t, "status": NOT_ASKED, "hits": 0, "ms": 0})
         complete = all(s["status"] == OK for s in status.values())
         result = {"query_id": query.query_id, "complete": complete, "targets": targets,
                   "nodes": [status[t] for t in targets], "ms": int((time.monotonic() - started) * 1000)}
@@ -457,3 +400,119 @@ def parse_request(flt_pb, scope_enum: int, nodes, limit: int | None = None):
     return flt, scope, list(nodes), validate_limit(limit) if limit is not None else None
 
 
+class _FanOut:
+    """One node's part of carrying a query: the calls to its next hops, collected as they finish."""
+
+    def __init__(self, engine: QueryEngine, signed: peer_pb2.SignedQuery, hops_left: int, reach: set[str],
+                 deadline: float):
+        self.engine, self.signed, self.hops_left, self.reach, self.deadline = engine, signed, hops_left, reach, deadline
+        self.resp = peer_pb2.QueryResponse()
+        self.done: queue.SimpleQueue = queue.SimpleQueue()
+        self.pending: dict[int, tuple[str, list[str], object]] = {}
+        self.answered: set[str] = set()   # nodes whose answer is in resp
+        self.failed: dict[str, int] = {}  # nodes with a failure status (an answer still wins)
+        self.avoid: set[str] = set()      # hops that failed or stalled: no new path goes through them
+        self.rerouted: set[int] = set()   # calls whose nodes behind were asked again by another path
+        self._ids = 0
+
+    def run(self, routes: dict[str, list[str]], answer_here, query_id: str) -> peer_pb2.QueryResponse:
+        started = time.monotonic()
+        hedge_at = started + HEDGE_AT * max(0.0, self.deadline - started)
+        self.launch(routes)
+        if answer_here is not None:
+            try:
+                self.resp.answers.append(answer_here())
+            except Exception as exc:  # noqa: BLE001 - one node's failure is a status, not a crash
+                logger.warning("[query=%s] answering failed: %s", query_id, exc)
+                self.fail(self.engine.me, ERROR)
+        hedged = False
+        while self.pending and not self.reach <= self.answered:
+            now = time.monotonic()
+            if now >= self.deadline:
+                break
+            try:
+                call = self.done.get(timeout=(self.deadline if hedged else min(hedge_at, self.deadline)) - now)
+            except queue.Empty:
+                if not hedged and time.monotonic() < self.deadline:
+                    hedged = True
+                    self.route_around_silent_hops()
+                continue
+            self.settle(call)
+        for call, (hop, subtree, fut) in list(self.pending.items()):
+            fut.cancel()  # a relay outside the scope whose nodes all answered by other paths, or the deadline
+            self.fail(hop, TIMEOUT)
+            if call not in self.rerouted:
+                for t in subtree:
+                    self.fail(t, TIMEOUT)
+        for t in sorted(self.reach - self.answered - set(self.failed)):
+            self.fail(t, NOT_ASKED)
+        for node, status in sorted(self.failed.items()):
+            if node not in self.answered and (node in self.reach or node == self.engine.me):
+                self.resp.failures.add(node=node, status=status)
+        return self.resp
+
+    def launch(self, routes: dict[str, list[str]]) -> None:
+        """One call per hop, each to reach its part of the tree."""
+        for hop, subtree in routes.items():
+            timeout = max(0.0, self.deadline - time.monotonic()) * 0.9 - 0.02
+            if timeout <= 0:
+                for t in subtree:
+                    self.fail(t, NOT_ASKED)
+                continue
+            try:
+                stub = self.engine.network.stub(hop)
+            except ConnectionError:
+                self.hop_failed(hop, subtree, UNREACHABLE, rerouted=False)
+                continue
+            req = peer_pb2.QueryRequest(query=self.signed, hops_left=self.hops_left, reach=subtree)
+            fut = stub.Query.future(req, timeout=timeout)
+            self._ids += 1
+            call = self._ids
+            self.pending[call] = (hop, subtree, fut)
+            fut.add_done_callback(lambda _f, call=call: self.done.put(call))
+
+    def settle(self, call: int) -> None:
+        hop, subtree, fut = self.pending.pop(call)
+        try:
+            sub = fut.result(timeout=0)
+        except grpc.RpcError as exc:
+            self.hop_failed(hop, subtree, status_of_error(exc), rerouted=call in self.rerouted)
+            return
+        except Exception:  # noqa: BLE001 - cancelled, or an error grpc did not wrap
+            self.hop_failed(hop, subtree, ERROR, rerouted=call in self.rerouted)
+            return
+        for sealed in sub.answers:
+            if sealed.node not in self.answered:
+                self.answered.add(sealed.node)
+                self.resp.answers.append(sealed)
+        for f in sub.failures:
+            self.fail(f.node, f.status)
+
+    def hop_failed(self, hop: str, subtree: list[str], status: int, *, rerouted: bool) -> None:
+        """The call to `hop` failed: the hop gets the status; the nodes behind it are asked by another path
+        when the hop was unreachable (once), keep the path they were already rerouted on, or were never
+        asked (a refusal)."""
+        self.fail(hop, status)
+        behind = [t for t in subtree if t != hop and t not in self.answered]
+        if rerouted or not behind:
+            return
+        if status == UNREACHABLE and hop not in self.avoid:
+            self.avoid.add(hop)
+            self.launch(plan_routes(self.engine.me, behind, self.engine.ent.peers, avoid=self.avoid))
+            return
+        for t in behind:
+            self.fail(t, NOT_ASKED if status == REFUSED else status)
+
+    def route_around_silent_hops(self) -> None:
+        """The nodes behind each hop still silent are asked again by another path (a node asked twice
+        answers once and refuses the repeat)."""
+        for call, (hop, subtree, _fut) in list(self.pending.items()):
+            behind = [t for t in subtree if t != hop and t not in self.answered]
+            if behind:
+                self.avoid.add(hop)
+                self.rerouted.add(call)
+                self.launch(plan_routes(self.engine.me, behind, self.engine.ent.peers, avoid=self.avoid))
+
+    def fail(self, node: str, status: int) -> None:
+        if node not in self.answered:
+            self.failed[node] = status

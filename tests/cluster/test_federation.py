@@ -9,6 +9,7 @@ from collections import Counter
 import grpc
 import pytest
 
+from rilo_node.core.errors import PermissionDeniedError
 from rilo_node.core.signing import Keyring, verify_record
 from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2
 from tests.cluster.harness import member_seizure
@@ -341,6 +342,58 @@ def test_a_node_behind_a_dead_relay_is_asked_by_another_path(network):
     assert only.complete and [(n.node, n.status) for n in only.nodes] == [("pl", node_pb2.NODE_ANSWER_STATUS_OK)]
     status = {n.node: n.status for n in both.nodes}
     assert status == {"rilo-ece": node_pb2.NODE_ANSWER_STATUS_UNREACHABLE, "pl": node_pb2.NODE_ANSWER_STATUS_OK}
+
+
+def test_the_members_behind_a_stalled_rilo_are_asked_by_another_path_within_the_deadline(network):
+    def reached(c):
+        resp = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_NODES, nodes=["rilo-ece"]))
+        return None if resp.complete else "rilo-ece not reachable yet (restarted by an earlier test?)"
+
+    with network.client("de") as c:
+        network.wait_for(lambda: reached(c), what="rilo-ece answering")
+    # rilo-ece takes every query and never answers (as under SIGSTOP) until the searches are over.
+    rilo_ece = network.nodes["rilo-ece"].queries
+    stalled, release = threading.Event(), threading.Event()
+    relay = rilo_ece.relay
+
+    def stalls(*args, **kwargs):
+        stalled.set()
+        release.wait(timeout=300)
+        return relay(*args, **kwargs)
+
+    rilo_ece.relay = stalls
+    try:
+        with network.client("de") as c:
+            named = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_NODES, nodes=["pl"],
+                                                           deadline_ms=4000, limit=1000), timeout=30)
+            world = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, deadline_ms=4000,
+                                                           limit=1000), timeout=30)
+    finally:
+        release.set()
+        del rilo_ece.relay
+    assert stalled.is_set()
+    assert named.complete, [(n.node, n.status) for n in named.nodes]
+    assert (named.nodes[0].node, named.nodes[0].status) == ("pl", node_pb2.NODE_ANSWER_STATUS_OK)
+    status = {n.node: n.status for n in world.nodes}
+    assert status.pop("rilo-ece") == node_pb2.NODE_ANSWER_STATUS_TIMEOUT
+    assert set(status.values()) == {node_pb2.NODE_ANSWER_STATUS_OK}, status  # pl among them
+
+
+def test_nodes_behind_a_refusing_relay_are_not_asked_and_say_so(network):
+    rilo_we = network.nodes["rilo-we"].queries
+
+    def refuses(*args, **kwargs):
+        raise PermissionDeniedError("too many concurrent queries from de")
+
+    rilo_we.relay = refuses
+    try:
+        with network.client("de") as c:
+            resp = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_NODES, nodes=["pl", "rilo-we"],
+                                                          deadline_ms=4000), timeout=30)
+    finally:
+        del rilo_we.relay
+    status = {n.node: n.status for n in resp.nodes}
+    assert status == {"rilo-we": node_pb2.NODE_ANSWER_STATUS_REFUSED, "pl": node_pb2.NODE_ANSWER_STATUS_NOT_ASKED}
 
 
 def test_a_storm_of_global_queries_takes_no_node_down(network):

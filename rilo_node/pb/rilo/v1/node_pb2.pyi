@@ -27,6 +27,7 @@ class NodeAnswerStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     NODE_ANSWER_STATUS_UNREACHABLE: _ClassVar[NodeAnswerStatus]
     NODE_ANSWER_STATUS_REFUSED: _ClassVar[NodeAnswerStatus]
     NODE_ANSWER_STATUS_ERROR: _ClassVar[NodeAnswerStatus]
+    NODE_ANSWER_STATUS_NOT_ASKED: _ClassVar[NodeAnswerStatus]
 QUERY_SCOPE_UNSPECIFIED: QueryScope
 QUERY_SCOPE_LOCAL: QueryScope
 QUERY_SCOPE_AREA: QueryScope
@@ -39,6 +40,7 @@ NODE_ANSWER_STATUS_TIMEOUT: NodeAnswerStatus
 NODE_ANSWER_STATUS_UNREACHABLE: NodeAnswerStatus
 NODE_ANSWER_STATUS_REFUSED: NodeAnswerStatus
 NODE_ANSWER_STATUS_ERROR: NodeAnswerStatus
+NODE_ANSWER_STATUS_NOT_ASKED: NodeAnswerStatus
 
 class SeizureSubmission(_message.Message):
     __slots__ = ("record_id", "seizure", "policy", "annex")
