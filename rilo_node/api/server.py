@@ -11,6 +11,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 import rilo_node
+from rilo_node.api.errors import MalformedRequests
 from rilo_node.api.peer_service import PeerService
 from rilo_node.api.request_service import RequestService, ValidationService
 from rilo_node.api.services import NodeAdminService, RecordService, SearchService
@@ -70,6 +71,8 @@ class Node(NodeCore):
                 ("grpc.so_reuseport", 0),
             ],
             maximum_concurrent_rpcs=self._max_workers * 4,
+            # Bytes that are not the RPC's request type: INVALID_ARGUMENT naming it (api/errors.py).
+            interceptors=[MalformedRequests()],
         )
         insecure = self.config.insecure
         node_pb2_grpc.add_RecordServiceServicer_to_server(RecordService(self.book, insecure=insecure), server)

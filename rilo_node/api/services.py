@@ -8,13 +8,20 @@ from concurrent.futures import Future
 
 import grpc
 
-from rilo_node.api.errors import describe, grpc_errors
+from rilo_node.api.errors import FIELD_METADATA_KEY, describe, grpc_errors
+from rilo_node.api.limits import (
+    MAX_RESULT_FIELD_BYTES,
+    MAX_RESULT_MESSAGE_BYTES,
+    MAX_SUBMISSIONS_PER_MESSAGE,
+    MAX_SUBMISSIONS_PER_STREAM,
+)
 from rilo_node.core.convert import key_to_pb
 from rilo_node.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from rilo_node.core.federation import validate_group_by
 from rilo_node.core.identity import Identity
 from rilo_node.node.clock import rfc3339
 from rilo_node.node.query import parse_request
+from rilo_node.node.quota import Quota
 from rilo_node.node.records import RecordBook
 from rilo_node.pb.rilo.v1 import node_pb2, node_pb2_grpc, peer_pb2, record_pb2
 from rilo_node.store import db as st
@@ -75,6 +82,8 @@ class RecordService(_ClientServiceBase, node_pb2_grpc.RecordServiceServicer):
         return node_pb2.SubmitSeizureResponse(key=key_to_pb(out.origin, out.record_id, out.version), created=out.created)
 
     def SubmitSeizures(self, request_iterator, context):
+        # Not @grpc_errors: a malformed message aborts the call inside request_iterator (api/errors.py),
+        # and that abort must pass through untouched.
         try:
             self._client(context)
         except PermissionDeniedError as exc:
@@ -102,6 +111,13 @@ class RecordService(_ClientServiceBase, node_pb2_grpc.RecordServiceServicer):
                         )
 
         for message in request_iterator:
+            start, count = len(results), len(message.submissions)
+            if count > MAX_SUBMISSIONS_PER_MESSAGE or start + count > MAX_SUBMISSIONS_PER_STREAM:
+                # Refused whole, before anything of it is checked or stored; what came before commits first.
+                settle(0)
+                refusal = _over_limit(start, count, results)
+                context.set_trailing_metadata(((FIELD_METADATA_KEY, refusal.field),))
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(refusal))
             indexes, preps = [], []
             for sub in message.submissions:
                 i = len(results)
@@ -168,17 +184,49 @@ class RecordService(_ClientServiceBase, node_pb2_grpc.RecordServiceServicer):
 
 def _refused(index: int, exc: BaseException) -> node_pb2.SubmitResult:
     code, field, message = describe(exc)
-    return node_pb2.SubmitResult(index=index, code=code.value[0], field=field, message=message)
+    return node_pb2.SubmitResult(index=index, code=code.value[0], field=_cut(field, MAX_RESULT_FIELD_BYTES),
+                                 message=_cut(message, MAX_RESULT_MESSAGE_BYTES))
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` in at most `limit` bytes of UTF-8; a text that was cut ends with "…"."""
+    data = text.encode("utf-8", "replace")
+    if len(data) <= limit:
+        return text
+    return data[:limit - len("…".encode())].decode("utf-8", "ignore") + "…"
+
+
+def _over_limit(start: int, count: int, results: list) -> ValidationError:
+    """The refusal of a SubmitSeizures message beyond a cap; says what the stream stored before it."""
+    if count > MAX_SUBMISSIONS_PER_MESSAGE:
+        limit = f"at most {MAX_SUBMISSIONS_PER_MESSAGE} seizures per SubmitSeizuresRequest message"
+    else:
+        limit = f"at most {MAX_SUBMISSIONS_PER_STREAM} seizures per SubmitSeizures stream"
+    stored = sum(1 for r in results if r.code == 0)
+    return ValidationError("submissions", (
+        f"{limit}; the message from index {start} has {count}. Nothing of it or after it was stored; of the "
+        f"{start} seizures before it, the node stored (and committed) {stored} and refused {start - stored}: "
+        "send them again with the same record_id to learn their keys"))
+
+
+# Searches and statistics one client identity may run at once at its node: one client's storm leaves
+# room for every other caller (and stays within what the relays take from one peer, PER_PEER_CONCURRENT).
+QUERIES_PER_CLIENT = 4
 
 
 class SearchService(_ClientServiceBase, node_pb2_grpc.SearchServiceServicer):
     def __init__(self, book: RecordBook, engine, *, insecure: bool = False):
         super().__init__(book, insecure=insecure)
         self.engine = engine
+        self.per_client = Quota(QUERIES_PER_CLIENT, "searches and statistics")
 
     @grpc_errors
     def Search(self, request, context):
         actor = self._client(context)
+        with self.per_client.hold(str(actor)):
+            return self._search(request, context, actor)
+
+    def _search(self, request, context, actor):
         flt, scope, nodes, limit = parse_request(request.filter, request.scope, request.nodes, request.limit)
         result = self.engine.ask(kind=peer_pb2.QUERY_KIND_SEARCH, flt=flt, scope=scope, nodes=nodes, limit=limit,
                                  group_by=[], deadline_ms=request.deadline_ms, actor=str(actor),
@@ -196,6 +244,10 @@ class SearchService(_ClientServiceBase, node_pb2_grpc.SearchServiceServicer):
     @grpc_errors
     def Stats(self, request, context):
         actor = self._client(context)
+        with self.per_client.hold(str(actor)):
+            return self._stats(request, context, actor)
+
+    def _stats(self, request, context, actor):
         flt, scope, nodes, _ = parse_request(request.filter, request.scope, request.nodes)
         group_by = validate_group_by(list(request.group_by))
         result = self.engine.ask(kind=peer_pb2.QUERY_KIND_STATS, flt=flt, scope=scope, nodes=nodes, limit=0,

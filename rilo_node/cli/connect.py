@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 from pathlib import Path
 
 import grpc
@@ -63,9 +64,34 @@ def rpc_error(exc: grpc.RpcError) -> CliError:
     return CliError(f"{code.name}: {detail}")
 
 
-def call(method, request, args):
-    """One unary (or client-streaming) call with the --timeout; a gRPC error becomes a CliError."""
+# A node that says it is busy (RESOURCE_EXHAUSTED) says for how long, in this trailer; the command waits
+# that long and tries again, a few times, within its --timeout.
+RETRY_PUSHBACK_KEY = "grpc-retry-pushback-ms"
+BUSY_RETRIES = 5
+
+
+def retry_after(exc: grpc.RpcError) -> float | None:
+    """Seconds to wait before trying again, when the node said it is busy and for how long."""
+    if exc.code() != grpc.StatusCode.RESOURCE_EXHAUSTED or not hasattr(exc, "trailing_metadata"):
+        return None
+    value = dict(exc.trailing_metadata() or ()).get(RETRY_PUSHBACK_KEY)
     try:
-        return method(request, timeout=args.timeout)
-    except grpc.RpcError as exc:
-        raise rpc_error(exc) from None
+        return min(max(int(value), 0), 10_000) / 1000 if value is not None else None
+    except ValueError:
+        return None
+
+
+def call(method, request, args):
+    """One unary (or client-streaming) call with the --timeout; a gRPC error becomes a CliError. A busy
+    node's retry-after is honoured (a streamed request is not repeated: its iterator is spent)."""
+    deadline = time.monotonic() + args.timeout if args.timeout else None
+    for attempt in range(BUSY_RETRIES + 1):
+        try:
+            remaining = None if deadline is None else max(0.1, deadline - time.monotonic())
+            return method(request, timeout=remaining)
+        except grpc.RpcError as exc:
+            wait = retry_after(exc)
+            retryable = wait is not None and attempt < BUSY_RETRIES and not hasattr(request, "__next__")
+            if not retryable or (deadline is not None and time.monotonic() + wait >= deadline):
+                raise rpc_error(exc) from None
+            time.sleep(wait)

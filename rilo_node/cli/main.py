@@ -12,7 +12,13 @@ import sys
 
 from rilo_node import __version__
 from rilo_node.cli import admin, cluster, node, records, requests, search
-from rilo_node.cli.output import EXIT_BAD_INPUT, EXIT_FAIL, EXIT_OK
+from rilo_node.cli.output import (
+    EXIT_BAD_INPUT,
+    EXIT_FAIL,
+    EXIT_OK,
+    EscapingFormatter,
+    shown,
+)
 from rilo_node.core.errors import CliError, ConfigError, RiloError, ValidationError
 
 
@@ -40,18 +46,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Log lines may carry text from records and peers: EscapingFormatter keeps each to one safe line.
+    handler = logging.StreamHandler()
+    handler.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler])
     try:
         return args.func(args)
     except CliError as exc:
-        print(f"rilo-node: {exc}", file=sys.stderr)
+        print(f"rilo-node: {shown(exc, multiline=True)}", file=sys.stderr)
         return exc.code
     except ValidationError as exc:
-        print(f"rilo-node: {exc}", file=sys.stderr)
+        print(f"rilo-node: {shown(exc, multiline=True)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (RiloError, ConfigError) as exc:
-        print(f"rilo-node: {exc}", file=sys.stderr)
+        print(f"rilo-node: {shown(exc, multiline=True)}", file=sys.stderr)
         return EXIT_FAIL
     except BrokenPipeError:
         return EXIT_OK

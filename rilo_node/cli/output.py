@@ -8,10 +8,12 @@ where a table or a progress bar is drawn, so that `--json` and `--help` stay qui
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 
 from rilo_node.core.convert import annex_from_bytes, enum_to_str, kind_name, pb_to_dict, seizure_from_bytes
+from rilo_node.core.seizure import UNSAFE_IN_LINE, UNSAFE_IN_TEXT
 from rilo_node.pb.rilo.v1 import node_pb2, record_pb2, request_pb2
 from rilo_node.store.projections import BODY_TYPES
 
@@ -20,8 +22,62 @@ EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
 # -- the basics --------------------------------------------------------------------------
 
+def shown(text, *, multiline: bool = False, indent: str = "") -> str:
+    """Text from a record, a node or a log, as a terminal may receive it: the characters a node refuses in
+    text fields (core.seizure.UNSAFE_IN_LINE: controls, bidirectional controls, ...) escaped repr-style
+    (`\\x1b`, `\\u202e`), so that a record stored by an older node cannot move the cursor or reorder a line.
+    With `multiline`, newlines and tabs stay, and every further line starts with `indent`."""
+    text = str(text)
+    out = (UNSAFE_IN_TEXT if multiline else UNSAFE_IN_LINE).sub(_escaped, text)
+    return out.replace("\n", "\n" + indent) if multiline and indent else out
+
+
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _escaped(match) -> str:
+    char = match.group()
+    code = ord(char)
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def json_text(obj, indent: int | None = None) -> str:
+    """JSON as the commands print it: non-ASCII letters as they are, and what `shown` escapes as JSON
+    escapes (`\\u202e`; json already escapes the C0 controls): the same JSON, safe on a terminal."""
+    return UNSAFE_IN_TEXT.sub(_json_escaped, json.dumps(obj, ensure_ascii=False, indent=indent))
+
+
+def _json_escaped(match) -> str:
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+class EscapingFormatter(logging.Formatter):
+    """Log lines whose message goes through `shown`: one line each, whatever text a peer or a record put in
+    it; a traceback keeps its lines, with the same characters escaped."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        msg, args = record.msg, record.args
+        record.msg, record.args = shown(record.getMessage()), None
+        try:
+            return super().format(record)
+        finally:
+            record.msg, record.args = msg, args
+
+    def formatException(self, ei) -> str:
+        return shown(super().formatException(ei), multiline=True)
+
+    def formatStack(self, stack_info: str) -> str:
+        return shown(super().formatStack(stack_info), multiline=True)
+
+
 def print_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.write(json_text(obj) + "\n")
 
 
 def key_str(key) -> str:
@@ -46,6 +102,13 @@ def _table(title: str, columns):
     for col in columns:
         table.add_column(col)
     return table
+
+
+def _add_row(table, *cells) -> None:
+    """A row of plain text: escaped by `shown`, and never read as rich markup (`[bold]`)."""
+    from rich.text import Text
+
+    table.add_row(*(Text(shown(cell)) for cell in cells))
 
 
 # -- records -----------------------------------------------------------------------------
@@ -127,13 +190,13 @@ def print_hits(out: dict, complete: bool) -> None:
         body = h.get("body") or {}
         route = "→".join(c for c in [body.get("departure_country"), *body.get("transit_countries", []),
                                      body.get("destination_country")] if c)
-        table.add_row(h["origin"], h["record_id"], str(h["version"]), h["summary"].get("seizure_date", ""),
-                      h["summary"].get("country", ""), ",".join(h["summary"]["categories"]), route,
-                      "yes" if h["held"] else "notice")
+        _add_row(table, h["origin"], h["record_id"], str(h["version"]), h["summary"].get("seizure_date", ""),
+                 h["summary"].get("country", ""), ",".join(h["summary"]["categories"]), route,
+                 "yes" if h["held"] else "notice")
     con = console()
     con.print(table)
     for n in out["nodes"]:
-        con.print(f"  {n['node']}: {n['status']} ({n['hits']} hits, {n['ms']} ms)")
+        con.print(shown(f"  {n['node']}: {n['status']} ({n['hits']} hits, {n['ms']} ms)"), markup=False)
 
 
 def print_stats(out: dict, group_by: list[str], complete: bool) -> None:
@@ -143,12 +206,13 @@ def print_stats(out: dict, group_by: list[str], complete: bool) -> None:
     table.add_column("cases", justify="right")
     table.add_column("items", justify="right")
     for g in out["groups"]:
-        table.add_row(*(g["key"].get(f, "") for f in group_by), str(g["cases"]), str(g["items"]))
+        _add_row(table, *(g["key"].get(f, "") for f in group_by), str(g["cases"]), str(g["items"]))
     con = console()
     con.print(table)
     bad = [n for n in out["nodes"] if n["status"] != "OK"]
-    con.print(f"{len(out['nodes']) - len(bad)}/{len(out['nodes'])} nodes answered"
-              + ("" if not bad else ": " + ", ".join(f"{n['node']} {n['status']}" for n in bad)))
+    con.print(shown(f"{len(out['nodes']) - len(bad)}/{len(out['nodes'])} nodes answered"
+                    + ("" if not bad else ": " + ", ".join(f"{n['node']} {n['status']}" for n in bad))),
+              markup=False)
 
 
 # -- status and audit --------------------------------------------------------------------
@@ -165,15 +229,15 @@ def status_json(resp: node_pb2.GetStatusResponse) -> dict:
 
 
 def print_status(data: dict) -> None:
-    print(f"node {data['node_id']} ({data['role']}, region {data['region'] or '-'}, area {data['area'] or '-'})"
-          f" version {data['version']}, up since {data['started_at']}")
+    print(shown(f"node {data['node_id']} ({data['role']}, region {data['region'] or '-'}, area {data['area'] or '-'})"
+                f" version {data['version']}, up since {data['started_at']}"))
     print(f"  records held: {data['records_held']} (own {data['own_records']}), last seq {data['last_seq']}, "
           f"security events: {data['security_events']}")
     print(f"  signing key: {data['signing_key_id']}")
     if data["peers"]:
         print("  peers:")
         for p in data["peers"]:
-            print(f"    {p['peer']:<10} {p['state']:<12} behind {p['behind']}  checkpoint {p['checkpoint']}")
+            print(shown(f"    {p['peer']:<10} {p['state']:<12} behind {p['behind']}  checkpoint {p['checkpoint']}"))
     else:
         print("  peers: none")
 
@@ -186,7 +250,7 @@ def audit_json(e: node_pb2.AuditEntry) -> dict:
 
 
 def audit_line(e: node_pb2.AuditEntry) -> str:
-    return f"{e.id:>6} {e.at} {e.actor:<28} {e.action:<8} {len(e.keys):>5} records  {e.detail}"
+    return shown(f"{e.id:>6} {e.at} {e.actor:<28} {e.action:<8} {len(e.keys):>5} records  {e.detail}")
 
 
 # -- requests and validations ------------------------------------------------------------
@@ -233,38 +297,38 @@ def print_request_list(rows: list[dict]) -> None:
     for r in rows:
         route = f"{r['requester']} -> {r['addressee']}" + (f" via {r['via_rilo']}" if r["via_rilo"] else "")
         status = r["status"] + (" OVERDUE" if r["overdue"] else "")
-        print(f"{r['origin']}/{r['record_id']}  {route:<22} {r['assistance']:<12} {r['urgency']:<9} "
-              f"due {r['due_date']}  {status:<20} {r['subject'] or '(known here from a notice only)'}")
+        print(shown(f"{r['origin']}/{r['record_id']}  {route:<22} {r['assistance']:<12} {r['urgency']:<9} "
+                    f"due {r['due_date']}  {status:<20} {r['subject'] or '(known here from a notice only)'}"))
     if not rows:
         print("no requests")
 
 
 def print_request(out: dict) -> None:
-    """`request show` without --json; `out` is its --json object."""
+    """`request show` without --json; `out` is its --json object. Every text goes through `shown`."""
     s, req = out, out["request"]
-    print(f"request {s['origin']}/{s['record_id']}: {s['status']}{' (OVERDUE)' if s['overdue'] else ''}")
-    print(f"  from {s['requester']} to {s['addressee']}" + (f" via {s['via_rilo']}" if s["via_rilo"] else ""))
-    print(f"  {s['assistance']}, {s['urgency']}, due {s['due_date']}, sent {s['created_at']}")
-    print(f"  legal basis: {req.get('legal_basis', '')}")
-    print(f"  subject: {s['subject']}")
+    print(shown(f"request {s['origin']}/{s['record_id']}: {s['status']}{' (OVERDUE)' if s['overdue'] else ''}"))
+    print(shown(f"  from {s['requester']} to {s['addressee']}" + (f" via {s['via_rilo']}" if s["via_rilo"] else "")))
+    print(shown(f"  {s['assistance']}, {s['urgency']}, due {s['due_date']}, sent {s['created_at']}"))
+    print(shown(f"  legal basis: {req.get('legal_basis', '')}"))
+    print(shown(f"  subject: {s['subject']}"))
     if req.get("facts"):
-        print(f"  facts: {req['facts']}")
+        print("  facts: " + shown(req["facts"], multiline=True, indent="    "))
     for k in req.get("records", []):
-        print(f"  concerns: {k['origin']}/{k['record_id']}")
+        print(shown(f"  concerns: {k['origin']}/{k['record_id']}"))
     if req.get("contact"):
-        print(f"  contact: {req['contact']}")
+        print(shown(f"  contact: {req['contact']}"))
     for e in out["events"]:
         what = e.get("status") or e.get("type") or ""
         line = f"  {e['created_at']}  {e['kind']:<8} {e['origin']:<8} {what}"
         if not e["counts"]:
             line += "  (does not count: not from the addressee or requester)"
-        print(line)
+        print(shown(line))
         for field in ("text", "reason"):
             if e.get(field):
-                print(f"      {field}: {e[field]}")
+                print(f"      {field}: " + shown(e[field], multiline=True, indent="        "))
         for k in e.get("released", []):
-            print(f"      released: {k['origin']}/{k['record_id']}/v{k['version']}"
-                  + (" with annex" if e.get("annex_released") else ""))
+            print(shown(f"      released: {k['origin']}/{k['record_id']}/v{k['version']}"
+                        + (" with annex" if e.get("annex_released") else "")))
 
 
 def validation_json(v: request_pb2.SeizureValidation) -> dict:
@@ -279,7 +343,8 @@ def print_validations(rows: list[dict], pending: bool) -> None:
     for r in rows:
         held = "  held in region" if r["held_in_region"] else ""
         comments = f"  {r['comments']}" if r["comments"] else ""
-        print(f"{r['origin']}/{r['record_id']}/v{r['version']}  {r['seizure_date']}  {r['state']:<9}{held}{comments}")
+        print(shown(f"{r['origin']}/{r['record_id']}/v{r['version']}  {r['seizure_date']}  {r['state']:<9}{held}"
+                    f"{comments}"))
     if not rows:
         print("no seizures" + (" awaiting validation" if pending else ""))
 
@@ -290,7 +355,7 @@ def print_cluster_status(rows: list[dict], workdir: str) -> None:
     table = _table(f"cluster {workdir}", ("node", "role", "region", "state", "pid", "records", "own", "peers up",
                                           "behind", "sec. events"))
     for r in rows:
-        table.add_row(r["id"], r["role"], r["region"] or "-", r["state"], str(r["pid"] or "-"),
-                      *(str(r[k]) if r[k] is not None else "-" for k in ("records", "own", "peers_up", "behind",
-                                                                          "security_events")))
+        _add_row(table, r["id"], r["role"], r["region"] or "-", r["state"], str(r["pid"] or "-"),
+                 *(str(r[k]) if r[k] is not None else "-" for k in ("records", "own", "peers_up", "behind",
+                                                                     "security_events")))
     console().print(table)

@@ -10,6 +10,7 @@ from pathlib import Path
 import grpc
 
 from rilo_node.api.client import NodeClient
+from rilo_node.api.limits import MAX_SUBMISSIONS_PER_STREAM
 from rilo_node.core.seizure import parse_submission
 from rilo_node.cli.connect import add_connection_args, call, client_of, rpc_error
 from rilo_node.cli.inputs import count_lines, iter_import_lines, read_json_file
@@ -17,11 +18,13 @@ from rilo_node.cli.output import (
     EXIT_BAD_INPUT,
     EXIT_OK,
     ImportProgress,
+    json_text,
     key_json,
     key_str,
     print_import_summary,
     print_json,
     record_json,
+    shown,
 )
 from rilo_node.core.errors import CliError, ValidationError
 from rilo_node.pb.rilo.v1 import node_pb2
@@ -66,13 +69,15 @@ def cmd_seizure_import(args) -> int:
     acked_log = open(args.acked, "a", encoding="utf-8") if args.acked else None  # noqa: SIM115
     stats = {"lines": 0, "stored": 0, "created": 0, "already_present": 0, "refused": 0}
     refused: list[dict] = []
+    # One chunk is one SubmitSeizures stream: never more than the node takes on one (api/limits.py).
+    batch = max(1, min(args.batch, MAX_SUBMISSIONS_PER_STREAM))
     progress = ImportProgress(count_lines(path) if fmt == "jsonl" else None, enabled=not args.quiet)
 
     def report(line: int, field: str, message: str) -> None:
         stats["refused"] += 1
         refused.append({"line": line, "field": field, "message": message})
         text = message if (not field or message.startswith(field)) else f"{field}: {message}"
-        print(f"{path}:{line}: {text}", file=sys.stderr, flush=True)
+        print(shown(f"{path}:{line}: {text}"), file=sys.stderr, flush=True)
 
     def send(client: NodeClient, chunk: list[tuple[int, node_pb2.SeizureSubmission]]) -> None:
         per_message = 100
@@ -105,7 +110,7 @@ def cmd_seizure_import(args) -> int:
                     progress.advance(1)
                     continue
                 chunk.append((line, item))
-                if len(chunk) >= args.batch:
+                if len(chunk) >= batch:
                     send(client, chunk)
                     chunk = []
             if chunk:
@@ -144,7 +149,7 @@ def cmd_records_get(args) -> int:
         resp = call(c.records.GetRecord, node_pb2.GetRecordRequest(origin=args.origin, record_id=args.record_id,
                                                                     version=args.version or 0), args)
     obj = record_json(resp.record, resp.withdrawn)
-    print(json.dumps(obj, ensure_ascii=False, indent=None if args.json else 2))
+    print(json_text(obj, indent=None if args.json else 2))
     return EXIT_OK
 
 
@@ -168,7 +173,8 @@ def add_seizure_parsers(seizure) -> None:
     p = seizure.add_parser("import", help="submit many seizures from JSON lines or CSV")
     p.add_argument("file", help="FILE.jsonl or FILE.csv (or - for JSON lines on standard input)")
     p.add_argument("--format", choices=("jsonl", "csv"), help="default: from the file name")
-    p.add_argument("--batch", type=int, default=1000, help="seizures acknowledged together (default 1000)")
+    p.add_argument("--batch", type=int, default=1000,
+                   help=f"seizures acknowledged together (default 1000, at most {MAX_SUBMISSIONS_PER_STREAM})")
     p.add_argument("--acked", metavar="FILE", help="append the key of every acknowledged seizure to FILE")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")

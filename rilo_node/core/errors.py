@@ -48,6 +48,14 @@ class PermissionDeniedError(RiloError):
     """The caller's certificate does not allow this call."""
 
 
+class BusyError(RiloError):
+    """Too many calls at once from one caller: it may try again after `retry_after_ms`."""
+
+    def __init__(self, message: str, retry_after_ms: int = 250):
+        super().__init__(message)
+        self.retry_after_ms = retry_after_ms
+
+
 class CliError(Exception):
     """A command-line failure: the message for stderr and the exit code (1, or 2 for bad input).
 

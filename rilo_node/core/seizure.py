@@ -8,6 +8,7 @@ import datetime
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -73,6 +74,14 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DIGITS = re.compile(r"[0-9]+")
 
+# Characters no text field holds (docs/protocol.md#seizure-checks): C0 controls and DEL, C1 controls,
+# the line and paragraph separators, bidirectional embeddings, overrides and isolates, the deprecated
+# format characters, interlinear annotations and tag characters: what moves a terminal's cursor,
+# reorders what is shown, or hides text. Newline and tab only in multi-line fields.
+_UNSAFE = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u206f\ufff9-\ufffb\U000e0000-\U000e007f"
+UNSAFE_IN_TEXT = re.compile(f"[{_UNSAFE}]")
+UNSAFE_IN_LINE = re.compile(f"[\\t\\n{_UNSAFE}]")
+
 _SECTION = seizure_pb2.Section.DESCRIPTOR
 _CATEGORY = seizure_pb2.Category.DESCRIPTOR
 _UNIT = seizure_pb2.Unit.DESCRIPTOR
@@ -121,12 +130,45 @@ def _kind(value: Any) -> str:
 def _str(value: Any, field: str, what: str = "text") -> str:
     if not isinstance(value, str):
         raise ValidationError(field, f"must be {what}, not {_kind(value)}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800" in JSON) is no character
+        raise ValidationError(field, "is not valid Unicode text (it holds a lone surrogate)") from None
     return value
+
+
+def _lines(value: str) -> str:
+    """Free text from a file or a form: Windows and old Mac line breaks become newlines."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _length(value: str, field: str, max_len: int) -> None:
     if len(value) > max_len:
         raise ValidationError(field, f"is {len(value)} characters long; at most {max_len} are allowed")
+
+
+def char_kind(char: str) -> str:
+    """`the control character U+001B`, `the bidirectional control U+202E (RIGHT-TO-LEFT OVERRIDE)`."""
+    code = ord(char)
+    if code < 0x20 or 0x7F <= code <= 0x9F:
+        return f"the control character U+{code:04X}"
+    name = unicodedata.name(char, "")
+    kind = ("bidirectional control" if 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069
+            else "separator" if code in (0x2028, 0x2029) else "invisible format character")
+    return f"the {kind} U+{code:04X}" + (f" ({name})" if name else "")
+
+
+def check_text(value: str, field: str, max_len: int | None = None, *, multiline: bool = False) -> None:
+    """A free-text field: at most `max_len` characters, and none of UNSAFE_IN_LINE (UNSAFE_IN_TEXT when
+    `multiline`: newline and tab allowed)."""
+    if max_len is not None:
+        _length(value, field, max_len)
+    bad = (UNSAFE_IN_TEXT if multiline else UNSAFE_IN_LINE).search(value)
+    if bad is not None:
+        char = bad.group()
+        hint = (" (line breaks and tabs are allowed in multi-line fields only)" if char in "\t\n"
+                else " (a line break is a newline, U+000A, alone)" if char == "\r" and multiline else "")
+        raise ValidationError(field, f"contains {char_kind(char)}; remove it{hint}")
 
 
 def _enum_number(value: Any, field: str, enum: EnumDescriptor, what: str) -> int:
@@ -235,9 +277,11 @@ def parse_submission(data: Any, *, with_policy: bool = True) -> node_pb2.Seizure
     case.SetInParent()
     if "record_id" in given:
         sub.record_id = _str(given["record_id"], "record_id")
-    for field in ("case_ref", "customs_office", "description"):
+    for field in ("case_ref", "customs_office"):
         if field in given:
             setattr(case, field, _str(given[field], field))
+    if "description" in given:
+        case.description = _lines(_str(given["description"], "description"))
     if "seizure_date" in given:
         case.seizure_date = _str(given["seizure_date"], "seizure_date", "a date as text, YYYY-MM-DD")
     for field in ("country", "departure_country", "destination_country"):
@@ -331,7 +375,7 @@ def _parse_annex(value: Any, out: seizure_pb2.SeizureAnnex) -> None:
         for i, offender in enumerate(offenders):
             _parse_offender(offender, f"annex.offenders[{i}]", out.offenders.add())
     if not _absent(annex.get("notes")):
-        out.notes = _str(annex["notes"], "annex.notes")
+        out.notes = _lines(_str(annex["notes"], "annex.notes"))
 
 
 def _parse_offender(value: Any, prefix: str, out: seizure_pb2.Offender) -> None:
@@ -381,7 +425,7 @@ def check_submission(sub: node_pb2.SeizureSubmission, *, node_country: str | Non
 
 def check_case(case: seizure_pb2.SeizureCase, *, node_country: str | None = None, today: datetime.date) -> None:
     """The seizure rules of docs/protocol.md#seizure-record on one SeizureCase, normalising in place."""
-    _length(case.case_ref, "case_ref", MAX_CASE_REF)
+    check_text(case.case_ref, "case_ref", MAX_CASE_REF)
     if not case.seizure_date:
         raise ValidationError("seizure_date", "is required (YYYY-MM-DD)")
     _seizure_date(case.seizure_date, today)
@@ -391,7 +435,7 @@ def check_case(case: seizure_pb2.SeizureCase, *, node_country: str | None = None
     if node_country is not None and country != node_country.upper():
         raise ValidationError(
             "country", f"a member node reports its own country {node_country.upper()!r}, not {country!r}")
-    _length(case.customs_office, "customs_office", MAX_CUSTOMS_OFFICE)
+    check_text(case.customs_office, "customs_office", MAX_CUSTOMS_OFFICE)
     for field, (enum, what) in _CASE_ENUMS.items():
         number = getattr(case, field)
         if number:
@@ -415,7 +459,7 @@ def check_case(case: seizure_pb2.SeizureCase, *, node_country: str | None = None
         raise ValidationError("items", f"has {len(case.items)} items; at most {MAX_ITEMS} are allowed")
     for i, item in enumerate(case.items):
         _check_item(item, f"items[{i}]")
-    _length(case.description, "description", MAX_DESCRIPTION)
+    check_text(case.description, "description", MAX_DESCRIPTION, multiline=True)
     if case.HasField("evaluation"):
         evaluation = case.evaluation
         if evaluation.source:
@@ -436,7 +480,7 @@ def _check_item(item: seizure_pb2.SeizureItem, prefix: str) -> None:
     category = _known(item.category, f"{prefix}.category", _CATEGORY, "a category")
     if category not in allowed:
         raise _category_refusal(category, section, f"{prefix}.category")
-    _length(item.commodity, f"{prefix}.commodity", MAX_COMMODITY)
+    check_text(item.commodity, f"{prefix}.commodity", MAX_COMMODITY)
     if item.hs_code and not (_DIGITS.fullmatch(item.hs_code) and len(item.hs_code) in HS_CODE_LENGTHS):
         raise ValidationError(
             f"{prefix}.hs_code", f"{item.hs_code!r} is not an HS code (2, 4, 6, 8 or 10 digits, no dots or spaces)")
@@ -479,8 +523,8 @@ def check_annex(annex: seizure_pb2.SeizureAnnex, *, today: datetime.date) -> Non
                 f"{prefix}.birth_year",
                 f"{offender.birth_year} is not a year between {EARLIEST_BIRTH_YEAR} and {today.year}",
             )
-        _length(offender.role, f"{prefix}.role", MAX_ROLE)
-    _length(annex.notes, "annex.notes", MAX_NOTES)
+        check_text(offender.role, f"{prefix}.role", MAX_ROLE)
+    check_text(annex.notes, "annex.notes", MAX_NOTES, multiline=True)
 
 
 def _seizure_date(value: str, today: datetime.date) -> None:

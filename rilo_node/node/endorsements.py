@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from rilo_node.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from rilo_node.core.replication import named_policy
+from rilo_node.core.seizure import check_text
 from rilo_node.core.topology import Directory
 from rilo_node.node.clock import Clock, rfc3339
 from rilo_node.node.records import SEIZURE, ConflictError, RecordBook
@@ -73,6 +74,7 @@ class Validations:
             raise ValidationError("comments", "are required when returning a seizure: say what to correct")
         if len(comments) > MAX_COMMENTS:
             raise ValidationError("comments", f"longer than {MAX_COMMENTS} characters")
+        check_text(comments, "comments", multiline=True)
         for _ in range(3):
             seizure = self.store.get_record(origin, record_id)
             if seizure is None or seizure.kind != SEIZURE:

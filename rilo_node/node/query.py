@@ -18,7 +18,7 @@ import nacl.exceptions
 import nacl.public
 
 from rilo_node.core.convert import enum_to_str, pb_to_dict
-from rilo_node.core.errors import PermissionDeniedError, SignatureError, ValidationError
+from rilo_node.core.errors import SignatureError, ValidationError
 from rilo_node.core.federation import (
     MAX_HOPS,
     MAX_NODE_LIMIT,
@@ -32,6 +32,7 @@ from rilo_node.core.federation import (
 from rilo_node.core.replication import Entitlements
 from rilo_node.core.signing import Keyring, SigningKey, verify_record
 from rilo_node.node.clock import Clock, new_ulid, rfc3339
+from rilo_node.node.quota import Quota
 from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, record_pb2, seizure_pb2
 from rilo_node.store import db as st
 from rilo_node.store import search as search_sql
@@ -45,6 +46,8 @@ ANSWER_DOMAIN = b"RILO-NET/v1/answer\x00"
 DEFAULT_DEADLINE_MS = 1500
 MAX_DEADLINE_MS = 30_000
 PER_PEER_CONCURRENT = 8
+# One asking node's queries at once at any relay, whichever peers they come through.
+PER_ASKER_CONCURRENT = 8
 SEEN_TTL = 120.0
 OK, TIMEOUT, UNREACHABLE, REFUSED, ERROR, NOT_ASKED = (
     node_pb2.NODE_ANSWER_STATUS_OK, node_pb2.NODE_ANSWER_STATUS_TIMEOUT, node_pb2.NODE_ANSWER_STATUS_UNREACHABLE,
@@ -84,8 +87,8 @@ class QueryEngine:
         self._unseal = nacl.public.SealedBox(key._nacl.to_curve25519_private_key())
         self._seen: dict[str, float] = {}
         self._seen_lock = threading.Lock()
-        self._slots: dict[str, threading.BoundedSemaphore] = {}
-        self._slots_lock = threading.Lock()
+        self.per_peer = Quota(PER_PEER_CONCURRENT, "queries")
+        self.per_asker = Quota(PER_ASKER_CONCURRENT, "queries")
         self._boxes: dict[str, nacl.public.SealedBox] = {}
         self.answer_delay = 0.0  # tests: a slow node
 
@@ -238,10 +241,6 @@ class QueryEngine:
 
     # -- relaying (PeerService.Query) ----------------------------------------------------------------
 
-    def _slot(self, peer: str) -> threading.BoundedSemaphore:
-        with self._slots_lock:
-            return self._slots.setdefault(peer, threading.BoundedSemaphore(PER_PEER_CONCURRENT))
-
     def _first_time(self, query_id: str) -> bool:
         now = time.monotonic()
         with self._seen_lock:
@@ -253,23 +252,24 @@ class QueryEngine:
             return True
 
     def relay(self, request: peer_pb2.QueryRequest, caller: str, remaining: float | None) -> peer_pb2.QueryResponse:
-        """Answer (if in scope) and pass the query on; at most PER_PEER_CONCURRENT at once per caller."""
-        slot = self._slot(caller)
-        if not slot.acquire(blocking=False):
-            raise PermissionDeniedError(f"too many concurrent queries from {caller}")
-        try:
+        """Answer (if in scope) and pass the query on; at most PER_PEER_CONCURRENT at once per calling peer,
+        and PER_ASKER_CONCURRENT per asking node, however many peers its queries come through."""
+        with self.per_peer.hold(f"node:{caller}"):
             query = self.verify_query(request.query)
-            if not self._first_time(query.query_id):
-                return peer_pb2.QueryResponse(failures=[node_pb2.NodeAnswer(node=self.me, status=REFUSED)])
-            hops = min(request.hops_left, MAX_HOPS)
-            deadline = time.monotonic() + (remaining if remaining is not None else DEFAULT_DEADLINE_MS / 1000)
-            targets = set(query.targets)
-            # The plan upstream says whom to reach; an older sender sends none: every target not yet asked.
-            reach = set(request.reach) & targets if request.reach else targets - set(request.covered) - {caller}
-            return self._fan_out(query, request.query, hops, reach - {self.me}, deadline,
-                                 answer_here=self.me in targets)
-        finally:
-            slot.release()
+            with self.per_asker.hold(f"asker:{query.asker}"):
+                return self._relay(request, query, caller, remaining)
+
+    def _relay(self, request: peer_pb2.QueryRequest, query: peer_pb2.Query, caller: str,
+               remaining: float | None) -> peer_pb2.QueryResponse:
+        if not self._first_time(query.query_id):
+            return peer_pb2.QueryResponse(failures=[node_pb2.NodeAnswer(node=self.me, status=REFUSED)])
+        hops = min(request.hops_left, MAX_HOPS)
+        deadline = time.monotonic() + (remaining if remaining is not None else DEFAULT_DEADLINE_MS / 1000)
+        targets = set(query.targets)
+        # The plan upstream says whom to reach; an older sender sends none: every target not yet asked.
+        reach = set(request.reach) & targets if request.reach else targets - set(request.covered) - {caller}
+        return self._fan_out(query, request.query, hops, reach - {self.me}, deadline,
+                             answer_here=self.me in targets)
 
     def _fan_out(self, query: peer_pb2.Query, signed: peer_pb2.SignedQuery, hops: int, reach: set[str],
                  deadline: float, *, answer_here: bool) -> peer_pb2.QueryResponse:
@@ -430,12 +430,13 @@ class _FanOut:
             now = time.monotonic()
             if now >= self.deadline:
                 break
+            if not hedged and now >= hedge_at:
+                hedged = True
+                self.route_around_silent_hops()
+                continue
             try:
-                call = self.done.get(timeout=(self.deadline if hedged else min(hedge_at, self.deadline)) - now)
+                call = self.done.get(timeout=max(0.0, (self.deadline if hedged else hedge_at) - now))
             except queue.Empty:
-                if not hedged and time.monotonic() < self.deadline:
-                    hedged = True
-                    self.route_around_silent_hops()
                 continue
             self.settle(call)
         for call, (hop, subtree, fut) in list(self.pending.items()):

@@ -21,7 +21,7 @@ from rilo_node.core.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from rilo_node.core.seizure import normalize_record_id
+from rilo_node.core.seizure import check_text, normalize_record_id
 from rilo_node.core.signing import sha256
 from rilo_node.core.topology import SECRETARIAT_ID, Directory
 from rilo_node.node.clock import Clock, rfc3339
@@ -39,6 +39,7 @@ OPEN = frozenset({"SENT", "ACKNOWLEDGED", "IN_PROGRESS", "POSTPONED"})
 NEEDS_REASON = frozenset({request_pb2.RESPONSE_STATUS_REFUSED, request_pb2.RESPONSE_STATUS_POSTPONED})
 
 MAX_TEXT = {"legal_basis": 500, "subject": 300, "facts": 20_000, "contact": 200}
+MULTILINE_TEXT = frozenset({"facts"})  # the other texts are one line each (docs/protocol.md#seizure-checks)
 MAX_RECORDS = 100
 MAX_RESPONSE_TEXT = 20_000
 MAX_REASON = 2_000
@@ -92,6 +93,7 @@ def check_request(msg: request_pb2.AssistanceRequest, requester: str, directory:
         value = getattr(msg, name)
         if len(value) > limit:
             raise ValidationError(f"request.{name}", f"longer than {limit} characters")
+        check_text(value, f"request.{name}", multiline=name in MULTILINE_TEXT)
     if not msg.legal_basis.strip():
         raise ValidationError("request.legal_basis", "is required: the agreement or convention article invoked")
     if not msg.subject.strip():
@@ -291,6 +293,8 @@ class Requests:
             raise ValidationError("text", f"longer than {MAX_RESPONSE_TEXT} characters")
         if len(reason) > MAX_REASON:
             raise ValidationError("reason", f"longer than {MAX_REASON} characters")
+        check_text(text, "text", multiline=True)
+        check_text(reason, "reason", multiline=True)
         check_keys(records, "records", self.directory)
         if release_annex and not release:
             raise ValidationError("release_annex", "needs release")
@@ -339,6 +343,7 @@ class Requests:
             raise PermissionDeniedError(f"only the requester ({rec.origin}) closes this request")
         if len(text) > MAX_RESPONSE_TEXT:
             raise ValidationError("text", f"longer than {MAX_RESPONSE_TEXT} characters")
+        check_text(text, "text", multiline=True)
         policy = named_policy(parties(rec.origin, req))
         body = request_pb2.RequestClosure(request=record_pb2.RecordKey(origin=rec.origin, record_id=rec.record_id),
                                           text=text)

@@ -396,8 +396,58 @@ def test_nodes_behind_a_refusing_relay_are_not_asked_and_say_so(network):
     assert status == {"rilo-we": node_pb2.NODE_ANSWER_STATUS_REFUSED, "pl": node_pb2.NODE_ANSWER_STATUS_NOT_ASKED}
 
 
+def test_one_clients_storm_is_refused_with_a_retry_after_and_another_clients_search_stays_complete(
+        network, network_ca, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rilo_node.api.client import NodeClient, Target
+    from rilo_node.api.services import QUERIES_PER_CLIENT
+    from rilo_node.node.pki import node_dns, write_pem
+
+    # jp holds every answer back until released, so client A's searches stay in flight at de.
+    jp = network.nodes["jp"].queries
+    held, release = threading.Semaphore(0), threading.Event()
+    answer = jp.answer
+
+    def held_back(query):
+        held.release()
+        release.wait(timeout=300)
+        return answer(query)
+
+    jp.answer = held_back
+    cert, key = network_ca.issue_client("de", "analyst")
+    write_pem(tmp_path / "b.pem", cert)
+    write_pem(tmp_path / "b.key", key, private=True)
+    f = network.folders["de"]
+    other = Target(f"127.0.0.1:{network.ports['de']}", f.ca, tmp_path / "b.pem", tmp_path / "b.key", node_dns("de"))
+    jp_search = node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_NODES, nodes=["jp"], deadline_ms=20_000)
+    try:
+        with network.client("de") as a, ThreadPoolExecutor(QUERIES_PER_CLIENT) as pool:
+            in_flight = [pool.submit(a.search.Search, jp_search, timeout=60) for _ in range(QUERIES_PER_CLIENT)]
+            for _ in range(QUERIES_PER_CLIENT):
+                assert held.acquire(timeout=60), "A's searches did not reach jp"
+            refused = []
+            for _ in range(3):
+                with pytest.raises(grpc.RpcError) as err:
+                    a.search.Search(jp_search, timeout=60)
+                refused.append(err.value)
+            with NodeClient(other) as b:
+                for nodes in (["fr", "pl"], ["kr", "us"], ["de", "br"]):
+                    resp = b.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_NODES, nodes=nodes,
+                                                                  deadline_ms=10_000), timeout=60)
+                    assert resp.complete, [(n.node, n.status) for n in resp.nodes]
+            release.set()
+            assert all(fut.result(timeout=60).complete for fut in in_flight)
+    finally:
+        release.set()
+        del jp.answer
+    for err in refused:
+        assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert int(dict(err.trailing_metadata())["grpc-retry-pushback-ms"]) > 0
+
+
 def test_a_storm_of_global_queries_takes_no_node_down(network):
-    errors = []
+    errors, answered = [], Counter()
 
     def ask(i):
         asker = MEMBERS[i % len(MEMBERS)]
@@ -405,8 +455,11 @@ def test_a_storm_of_global_queries_takes_no_node_down(network):
             with network.client(asker) as c:
                 c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, deadline_ms=3000),
                                 timeout=20)
+            answered[asker] += 1
         except grpc.RpcError as exc:
-            errors.append(exc.code())
+            pushback = dict(exc.trailing_metadata() or ()).get("grpc-retry-pushback-ms")
+            if exc.code() != grpc.StatusCode.RESOURCE_EXHAUSTED or not pushback:
+                errors.append(exc.code())  # only the per-client quota may refuse, and it says when to retry
 
     threads = [threading.Thread(target=ask, args=(i,)) for i in range(100)]
     for t in threads:
@@ -415,6 +468,7 @@ def test_a_storm_of_global_queries_takes_no_node_down(network):
         t.join(timeout=60)  # each call ends within its own 20 s timeout; this only bounds a hang
     assert not [t for t in threads if t.is_alive()], "a query of the storm never returned"
     assert not errors, Counter(errors)
+    assert set(answered) == set(MEMBERS), answered  # every client was served, however many it sent at once
     # Every node is still up and an ordinary query still gets a complete answer.
     with network.client("pl") as c:
         resp = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, deadline_ms=5000))

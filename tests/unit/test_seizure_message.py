@@ -145,3 +145,16 @@ def test_a_date_in_the_future_is_refused_against_the_given_today():
     sub = message(seizure_date="2026-11-29")
     assert refused(sub, today=datetime.date(2026, 11, 28)).field == "seizure_date"
     check_submission(message(seizure_date="2026-11-29"), today=datetime.date(2026, 11, 29))
+
+
+def test_line_breaks_from_a_windows_file_become_newlines_at_the_json_edge():
+    sub = parse_submission({**EXAMPLE, "description": "line one\r\nline two\rthree",
+                            "annex": {"notes": "a\r\nb"}})
+    check_submission(sub, today=TODAY)
+    assert sub.seizure.description == "line one\nline two\nthree" and sub.annex.notes == "a\nb"
+
+
+def test_a_lone_surrogate_in_json_text_is_refused_naming_the_field():
+    with pytest.raises(ValidationError) as caught:
+        parse_submission({**EXAMPLE, "case_ref": "ab\ud800"})
+    assert caught.value.field == "case_ref"

@@ -19,6 +19,8 @@ from rilo_node.core.errors import ValidationError
 from rilo_node.core.seizure import (
     CSV_COLUMNS,
     SEIZURE_FIELDS,
+    UNSAFE_IN_LINE,
+    UNSAFE_IN_TEXT,
     csv_header_problems,
     csv_row_to_seizure,
     seizure_summary,
@@ -697,6 +699,9 @@ def _cased(codes: frozenset[str]) -> st.SearchStrategy[str]:
 
 
 _numbers = st.one_of(st.integers(0, 10**12), st.floats(0, 1e12, allow_nan=False, allow_infinity=False))
+# Any text the text rule accepts (docs/protocol.md#seizure-checks): one line, or lines (description, notes).
+_line = st.text(max_size=20).map(lambda t: UNSAFE_IN_LINE.sub("", t))
+_lines = st.text(max_size=20).map(lambda t: UNSAFE_IN_TEXT.sub("", t))
 
 
 @st.composite
@@ -707,7 +712,7 @@ def _items(draw) -> dict:
         st.fixed_dictionaries(
             {},
             optional={
-                "commodity": st.text(max_size=20),
+                "commodity": _line,
                 "hs_code": st.sampled_from([2, 4, 6, 8, 10]).flatmap(
                     lambda n: st.text("0123456789", min_size=n, max_size=n)
                 ),
@@ -731,7 +736,7 @@ _offenders = st.fixed_dictionaries(
         "nationality": _cased(vocab.COUNTRIES),
         "gender": st.sampled_from(vocab.GENDERS),
         "birth_year": st.integers(1900, TODAY.year),
-        "role": st.text(max_size=20),
+        "role": _line,
     },
 )
 
@@ -747,8 +752,8 @@ _seizures = st.fixed_dictionaries(
             st.uuids().map(str),
             st.uuids().map(lambda u: str(u).upper()),
         ),
-        "case_ref": st.text(max_size=20),
-        "customs_office": st.text(max_size=20),
+        "case_ref": _line,
+        "customs_office": _line,
         "location_type": st.sampled_from(vocab.LOCATION_TYPES),
         "direction": st.sampled_from(vocab.DIRECTIONS),
         "detection": st.sampled_from(vocab.DETECTIONS),
@@ -758,7 +763,7 @@ _seizures = st.fixed_dictionaries(
         "transit_countries": st.lists(_cased(vocab.COUNTRIES), max_size=20),
         "destination_country": _cased(vocab.COUNTRIES),
         "ecommerce": st.booleans(),
-        "description": st.text(max_size=20),
+        "description": _lines,
         "evaluation": st.fixed_dictionaries(
             {},
             optional={
@@ -768,7 +773,7 @@ _seizures = st.fixed_dictionaries(
         ),
         "policy": st.dictionaries(st.text(max_size=8), _json, max_size=4),
         "annex": st.fixed_dictionaries(
-            {}, optional={"offenders": st.lists(_offenders, max_size=5), "notes": st.text(max_size=20)}
+            {}, optional={"offenders": st.lists(_offenders, max_size=5), "notes": _lines}
         ),
     },
 )

@@ -82,6 +82,10 @@ class RecordServiceServicer:
     def SubmitSeizures(self, request_iterator, context):
         """Submit many seizures on one stream (each message may carry several);
         one reply with a result per seizure, in order. Durable before the reply.
+        At most 1000 seizures per message and 10000 per stream: a message beyond
+        either is INVALID_ARGUMENT (field "submissions"), refused before anything
+        of it is stored. A failed call may have stored the messages read before
+        it: send them again with the same record_ids to learn their keys.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
