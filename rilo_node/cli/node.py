@@ -19,15 +19,19 @@ def cmd_init(args) -> int:
     if args.id not in directory:
         raise CliError(f"--id {args.id!r} is not a node of {topo_path}", EXIT_BAD_INPUT)
     node_dir = Path(args.dir or f"rilo-{args.id}")
+    if args.new_signing_key and not args.force:
+        raise CliError("--new-signing-key replaces the signing key of an existing node: it needs --force",
+                       EXIT_BAD_INPUT)
     if (node_dir / "node.toml").exists() and not args.force:
-        raise CliError(f"{node_dir}/node.toml exists; pass --force to replace the node's keys and certificates")
+        raise CliError(f"{node_dir}/node.toml exists; pass --force to replace its certificates and config "
+                       "(the signing key is kept; --new-signing-key makes a new one)")
     if args.insecure and not args.listen.startswith("127.0.0.1:"):
         raise CliError("--insecure serves plaintext and so binds 127.0.0.1 only", EXIT_BAD_INPUT)
     if bool(args.ca_cert) != bool(args.ca_key):
         raise CliError("--ca-cert and --ca-key go together", EXIT_BAD_INPUT)
     ca = CertificateAuthority.load(Path(args.ca_cert), Path(args.ca_key)) if args.ca_cert else None
     folder = init_node_dir(node_dir, args.id, topo_path, listen=args.listen, ca=ca, insecure=args.insecure,
-                           client_name=args.client_name)
+                           client_name=args.client_name, new_signing_key=args.new_signing_key)
     signing = folder.signing_key
     info = {"node": args.id, "dir": str(node_dir), "config": str(folder.config),
             "signing_key_id": signing.key_id, "signing_public_key": signing.public_b64}
@@ -80,7 +84,10 @@ def add_parsers(sub) -> None:
     p.add_argument("--ca-key", help="the network CA key, with --ca-cert")
     p.add_argument("--client-name", default="national-system", help="name in the client certificate")
     p.add_argument("--insecure", action="store_true", help="configure plaintext on 127.0.0.1 (development only)")
-    p.add_argument("--force", action="store_true", help="replace an existing node's keys and certificates")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing node's certificates and config (the signing key is kept)")
+    p.add_argument("--new-signing-key", action="store_true",
+                   help="with --force: make a new signing key too (see the operator guide on rotation)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_init)
 

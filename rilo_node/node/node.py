@@ -38,7 +38,8 @@ class NodeCore:
         if info.signing_key and info.signing_key != self.key.public_b64:
             raise ConfigError(f"the directory lists another signing key for {config.node_id!r} than "
                               f"{config.signing_key} holds")
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        config.data_dir.chmod(0o700)  # the store holds annexes with personal data
         self.store = Store(config.db_path, synchronous=config.synchronous)
         self.book = RecordBook(
             self.store, self.key, directory, self.clock,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,7 +98,15 @@ class CertificateAuthority:
 
 
 def write_pem(path: Path, data: bytes, private: bool = False) -> None:
+    """Write a PEM file; a private one is created 0600 in a 0700 folder, never readable by others, not even
+    for a moment."""
+    if private:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.parent.chmod(0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-    if private:
-        path.chmod(0o600)

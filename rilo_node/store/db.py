@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -58,6 +59,10 @@ def row_to_record(row) -> StoredRecord:
 def connect(path: str | Path, synchronous: str = "FULL") -> sqlite3.Connection:
     if synchronous not in SYNCHRONOUS:
         raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}")
+    if str(path) != ":memory:":
+        # Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the same rights.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")

@@ -27,6 +27,26 @@ def test_init_refuses_an_unknown_node_id_and_an_existing_folder(tmp_path):
     assert again.returncode == 1 and "--force" in again.stderr
 
 
+def test_init_force_keeps_the_signing_key_unless_told_to_make_a_new_one(tmp_path):
+    first = json.loads(run_cli("init", "--id", "kr", "--dir", tmp_path / "kr", "--json", check=True).stdout)
+    again = json.loads(run_cli("init", "--id", "kr", "--dir", tmp_path / "kr", "--force", "--json", check=True).stdout)
+    assert again["signing_key_id"] == first["signing_key_id"]
+    alone = run_cli("init", "--id", "kr", "--dir", tmp_path / "kr", "--new-signing-key")
+    assert alone.returncode == 2 and "--force" in alone.stderr
+    new = json.loads(run_cli("init", "--id", "kr", "--dir", tmp_path / "kr", "--force", "--new-signing-key", "--json",
+                             check=True).stdout)
+    assert new["signing_key_id"] != first["signing_key_id"]
+
+
+def test_init_makes_the_node_folder_and_its_keys_private(tmp_path):
+    run_cli("init", "--id", "kr", "--dir", tmp_path / "kr", check=True)
+    folder = tmp_path / "kr"
+    for sub in ("", "keys", "tls", "data"):
+        assert (folder / sub).stat().st_mode & 0o777 == 0o700, sub
+    for key in ("keys/signing.key", "tls/node.key", "tls/client.key", "tls/ca.key"):
+        assert (folder / key).stat().st_mode & 0o777 == 0o600, key
+
+
 def test_insecure_only_binds_loopback(tmp_path):
     bad = run_cli("init", "--id", "kr", "--dir", tmp_path / "kr", "--insecure", "--listen", "0.0.0.0:7000")
     assert bad.returncode == 2 and "127.0.0.1" in bad.stderr
@@ -85,6 +105,21 @@ def test_import_reports_each_bad_line_and_stores_the_good_ones(served_node, tmp_
     again = json.loads(node.cli("seizure", "import", f, "--json").stdout)
     assert again["created"] == 0 and again["already_present"] == 7
     assert len(node.cli("records", "export", check=True).stdout.splitlines()) == 7
+
+
+def test_import_never_sends_a_stream_over_the_nodes_cap(served_node, tmp_path):
+    from rilo_node.api.limits import MAX_SUBMISSIONS_PER_STREAM as PER_STREAM
+
+    node = served_node("de")
+    # Lines the node refuses (de reports DE, not FR; cheap to check), then one it stores: with a --batch
+    # above the cap, the import still goes through in streams the node takes.
+    rows = [seizure_example(country="FR", case_ref=f"c{i}") for i in range(PER_STREAM)] + [seizure_example()]
+    f = write_jsonl(tmp_path / "in.jsonl", rows)
+    proc = node.cli("seizure", "import", f, "--json", "--quiet", "--batch", PER_STREAM * 3)
+    assert proc.returncode == 2, proc.stderr[-500:]
+    summary = json.loads(proc.stdout)
+    assert (summary["stored"], summary["refused"]) == (1, PER_STREAM)
+    assert {e["field"] for e in summary["errors"]} == {"country"}
 
 
 def test_import_reads_csv(served_node, tmp_path):

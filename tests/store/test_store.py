@@ -104,3 +104,16 @@ def test_writing_after_close_is_refused(tmp_path):
     s.close()
     with pytest.raises(RuntimeError):
         s.submit(lambda c: None)
+
+
+def test_the_store_file_and_its_wal_are_readable_by_the_node_alone(tmp_path):
+    store = st.Store(tmp_path / "node.db")
+    try:
+        store.write(lambda conn: conn.execute("CREATE TABLE IF NOT EXISTS t (x)"))
+        for name in ("node.db", "node.db-wal", "node.db-shm"):
+            path = tmp_path / name
+            if path.exists():
+                assert path.stat().st_mode & 0o777 == 0o600, name
+        assert (tmp_path / "node.db").exists()
+    finally:
+        store.close()
