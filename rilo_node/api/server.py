@@ -11,6 +11,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 import rilo_node
+from rilo_node.api.callers import CallerShares
 from rilo_node.api.errors import MalformedRequests
 from rilo_node.api.peer_service import PeerService
 from rilo_node.api.request_service import RequestService, ValidationService
@@ -33,6 +34,18 @@ SERVICE_NAMES = tuple(
     for name in ("RecordService", "SearchService", "NodeAdminService")
 ) + tuple(request_pb2.DESCRIPTOR.services_by_name[name].full_name
           for name in ("RequestService", "ValidationService")) + ("rilo.v1.PeerService",)
+
+# Keepalive, enforced: the node pings a caller with calls open every 30 s and drops the connection when
+# no answer comes within 10 s (a vanished client no longer holds its streams' workers); a client that
+# pings more often than every 10 s without data is sent away after 3 strikes; a connection with no call
+# for 5 minutes is closed (the caller reconnects on its next call).
+KEEPALIVE = (
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
+    ("grpc.http2.max_ping_strikes", 3),
+    ("grpc.max_connection_idle_ms", 300_000),
+)
 
 # Large enough for a batch of seizures or a page of search hits, small enough to refuse abuse.
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -69,10 +82,12 @@ class Node(NodeCore):
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.so_reuseport", 0),
+                *KEEPALIVE,
             ],
             maximum_concurrent_rpcs=self._max_workers * 4,
-            # Bytes that are not the RPC's request type: INVALID_ARGUMENT naming it (api/errors.py).
-            interceptors=[MalformedRequests()],
+            # Bytes that are not the RPC's request type: INVALID_ARGUMENT naming it (api/errors.py); each
+            # caller's calls and open streams within its share of the workers (api/callers.py).
+            interceptors=[MalformedRequests(), CallerShares()],
         )
         insecure = self.config.insecure
         node_pb2_grpc.add_RecordServiceServicer_to_server(RecordService(self.book, insecure=insecure), server)

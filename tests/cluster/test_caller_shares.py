@@ -1,0 +1,55 @@
+"""One caller cannot take the node: its streams and calls count against its own share of the workers."""
+
+from __future__ import annotations
+
+import threading
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from rilo_node.api.callers import CALLS_PER_CLIENT
+from rilo_node.api.client import NodeClient, Target
+from rilo_node.node.pki import node_dns, write_pem
+from rilo_node.pb.rilo.v1 import node_pb2
+
+
+def idle_stream(release: threading.Event, opened: threading.Semaphore):
+    """A SubmitSeizures request stream that sends nothing until released."""
+    opened.release()
+    release.wait(timeout=120)
+    return
+    yield  # a generator that yields nothing
+
+
+def test_a_client_holding_all_its_streams_open_is_refused_more_and_others_are_served(start_node, network_ca,
+                                                                                     tmp_path):
+    node = start_node("de")
+    release, opened = threading.Event(), threading.Semaphore(0)
+    cert, key = network_ca.issue_client("de", "other-system")
+    write_pem(tmp_path / "o.pem", cert)
+    write_pem(tmp_path / "o.key", key, private=True)
+    other = Target(node.node.address, node.folder.ca, tmp_path / "o.pem", tmp_path / "o.key", node_dns("de"))
+    with node.client() as greedy:
+        streams = [greedy.records.SubmitSeizures.future(idle_stream(release, opened), timeout=120)
+                   for _ in range(CALLS_PER_CLIENT)]
+        try:
+            for _ in range(CALLS_PER_CLIENT):
+                assert opened.acquire(timeout=60)
+            # Every stream is open at the node (each took its share) once a probe call is refused.
+            with pytest.raises(grpc.RpcError) as err:
+                for _ in range(600):  # the streams reach the node's handlers a moment after they open here
+                    greedy.admin.GetStatus(node_pb2.GetStatusRequest(), timeout=10)
+                    threading.Event().wait(0.05)
+            assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert int(dict(err.value.trailing_metadata())["grpc-retry-pushback-ms"]) > 0
+            # Health checks are never counted, and another client has its own share.
+            health = health_pb2_grpc.HealthStub(greedy.channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+            assert health.status == health_pb2.HealthCheckResponse.SERVING
+            with NodeClient(other) as c:
+                assert c.admin.GetStatus(node_pb2.GetStatusRequest(), timeout=10).node_id == "de"
+        finally:
+            release.set()
+        assert all(f.result(timeout=60).stored == 0 for f in streams)
+        # The share comes back when the streams end.
+        assert greedy.admin.GetStatus(node_pb2.GetStatusRequest(), timeout=10).node_id == "de"
