@@ -5,11 +5,18 @@ stream for as long as it stays open, however slowly its caller sends or reads. W
 caller, one client that opens streams and never sends holds every worker, and health checks, peers and
 every other caller wait. A call over its caller's share is refused at once with RESOURCE_EXHAUSTED and
 a retry-after; it takes no worker for longer than that. Health checks are never counted.
+
+A stream that makes no progress for IDLE_STREAM_SECONDS is cancelled: no message from a client that
+streams requests, no message taken by a client that reads a stream (a feed sends a heartbeat every 15 s,
+so a live one is never idle that long).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import threading
+import time
 
 import grpc
 
@@ -25,6 +32,62 @@ logger = logging.getLogger(__name__)
 CALLS_PER_CLIENT = 8
 CALLS_PER_PEER_NODE = 24
 UNCOUNTED = ("/grpc.health.v1.Health/Check",)
+NEVER_IDLE = ("/grpc.health.v1.Health/Watch",)  # a watch is silent while nothing changes
+IDLE_STREAM_SECONDS = 120.0
+
+
+class IdleStreams:
+    """Cancels streams that made no progress for `idle` seconds; one watchdog thread, started on demand."""
+
+    def __init__(self, idle: float):
+        self.idle = idle
+        self._lock = threading.Lock()
+        self._streams: dict[int, list] = {}  # id -> [last progress (monotonic), context, method]
+        self._ids = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def open(self, context, method: str) -> int:
+        with self._lock:
+            sid = next(self._ids)
+            self._streams[sid] = [time.monotonic(), context, method]
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, name="idle-streams", daemon=True)
+                self._thread.start()
+        return sid
+
+    def touch(self, sid: int) -> None:
+        entry = self._streams.get(sid)
+        if entry is not None:
+            entry[0] = time.monotonic()
+
+    def watching(self) -> int:
+        """How many streams are watched now."""
+        with self._lock:
+            return len(self._streams)
+
+    def close(self, sid: int) -> None:
+        with self._lock:
+            self._streams.pop(sid, None)
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(min(1.0, self.idle / 4))
+            now = time.monotonic()
+            with self._lock:
+                stale = [(sid, e) for sid, e in self._streams.items() if now - e[0] > self.idle]
+                for sid, _ in stale:
+                    del self._streams[sid]
+                if not self._streams:
+                    self._thread = None  # nothing to watch: the next stream starts a new watchdog
+                    done = True
+                else:
+                    done = False
+            for _, (_, context, method) in stale:
+                logger.warning("[caller=%s] %s made no progress for %.0f s: cancelled", caller_key(context), method,
+                               self.idle)
+                context.cancel()
+            if done:
+                return
 
 
 def caller_key(context) -> str:
@@ -37,9 +100,11 @@ def caller_key(context) -> str:
 class CallerShares(grpc.ServerInterceptor):
     """Counts each call, unary or streaming, against its caller's share until it ends."""
 
-    def __init__(self, per_client: int = CALLS_PER_CLIENT, per_node: int = CALLS_PER_PEER_NODE):
+    def __init__(self, per_client: int = CALLS_PER_CLIENT, per_node: int = CALLS_PER_PEER_NODE,
+                 idle_stream_seconds: float | None = None):
         self.clients = Quota(per_client, "calls")
         self.nodes = Quota(per_node, "calls")
+        self.idle = IdleStreams(IDLE_STREAM_SECONDS if idle_stream_seconds is None else idle_stream_seconds)
         self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     def intercept_service(self, continuation, handler_call_details):
@@ -50,7 +115,7 @@ class CallerShares(grpc.ServerInterceptor):
         cached = self._wrapped.get(method)
         if cached is not None and cached[0] is handler:
             return cached[1]
-        wrapped = self._wrap(handler)
+        wrapped = self._wrap(handler, method)
         self._wrapped[method] = (handler, wrapped)
         return wrapped
 
@@ -63,41 +128,57 @@ class CallerShares(grpc.ServerInterceptor):
         context.set_trailing_metadata(((RETRY_PUSHBACK_KEY, str(exc.retry_after_ms)),))
         context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
 
-    def _wrap(self, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
-        shares = self
+    def _wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+        shares, idle = self, self.idle
         kwargs = {"request_deserializer": handler.request_deserializer,
                   "response_serializer": handler.response_serializer}
 
-        def call(inner):
+        def requests_of(requests, sid):
+            for request in requests:
+                idle.touch(sid)
+                yield request
+
+        def call(inner, streamed_in: bool):
             def behaviour(request, context):
                 try:
                     hold = shares._hold(context)
                     hold.__enter__()
                 except BusyError as exc:
                     shares._refuse(context, exc)
+                sid = idle.open(context, method) if streamed_in else None
                 try:
-                    return inner(request, context)
+                    return inner(requests_of(request, sid) if streamed_in else request, context)
                 finally:
+                    if sid is not None:
+                        idle.close(sid)
                     hold.__exit__(None, None, None)
             return behaviour
 
-        def stream(inner):
+        def stream(inner, streamed_in: bool):
             def behaviour(request, context):
                 try:
                     hold = shares._hold(context)
                     hold.__enter__()
                 except BusyError as exc:
                     shares._refuse(context, exc)
+                sid = idle.open(context, method) if method not in NEVER_IDLE else None
                 try:
-                    yield from inner(request, context)
+                    # The next response is asked for once the last one went out: a reader that stops
+                    # reading stops the progress.
+                    for response in inner(requests_of(request, sid) if streamed_in else request, context):
+                        yield response
+                        if sid is not None:
+                            idle.touch(sid)
                 finally:
+                    if sid is not None:
+                        idle.close(sid)
                     hold.__exit__(None, None, None)
             return behaviour
 
         if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(call(handler.unary_unary), **kwargs)
+            return grpc.unary_unary_rpc_method_handler(call(handler.unary_unary, False), **kwargs)
         if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(stream(handler.unary_stream), **kwargs)
+            return grpc.unary_stream_rpc_method_handler(stream(handler.unary_stream, False), **kwargs)
         if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(call(handler.stream_unary), **kwargs)
-        return grpc.stream_stream_rpc_method_handler(stream(handler.stream_stream), **kwargs)
+            return grpc.stream_unary_rpc_method_handler(call(handler.stream_unary, True), **kwargs)
+        return grpc.stream_stream_rpc_method_handler(stream(handler.stream_stream, True), **kwargs)

@@ -59,10 +59,14 @@ def row_to_record(row) -> StoredRecord:
 def connect(path: str | Path, synchronous: str = "FULL") -> sqlite3.Connection:
     if synchronous not in SYNCHRONOUS:
         raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}")
-    if str(path) != ":memory:":
-        # Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the same rights.
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-        os.chmod(path, 0o600)
+    if str(path) != ":memory:" and not os.path.exists(path):
+        # Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the same rights. Only
+        # when the file does not exist yet: closing any descriptor of an open database file drops the
+        # POSIX locks that this process's SQLite connections hold on it.
+        try:
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass  # another process made it a moment ago
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
@@ -79,6 +83,8 @@ class Store:
         self.synchronous = synchronous
         self._batch_max = batch_max
         self._wconn = connect(self.path, synchronous)
+        if str(path) != ":memory:":
+            os.chmod(self.path, 0o600)  # a store made by an older version may be readable by others
         self.applied_migrations = migrations.migrate(self._wconn)
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []

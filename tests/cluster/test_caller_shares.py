@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import grpc
 import pytest
@@ -53,3 +54,48 @@ def test_a_client_holding_all_its_streams_open_is_refused_more_and_others_are_se
         assert all(f.result(timeout=60).stored == 0 for f in streams)
         # The share comes back when the streams end.
         assert greedy.admin.GetStatus(node_pb2.GetStatusRequest(), timeout=10).node_id == "de"
+
+
+def test_a_stream_that_sends_nothing_is_cancelled_after_the_idle_time_and_its_share_comes_back(
+        start_node, monkeypatch):
+    from rilo_node.api import callers
+
+    monkeypatch.setattr(callers, "IDLE_STREAM_SECONDS", 1.0)
+    node = start_node("de")
+    release, opened = threading.Event(), threading.Semaphore(0)
+    try:
+        with node.client() as c:
+            streams = [c.records.SubmitSeizures.future(idle_stream(release, opened), timeout=120)
+                       for _ in range(CALLS_PER_CLIENT)]
+            for fut in streams:
+                with pytest.raises(grpc.RpcError) as err:
+                    fut.result(timeout=60)  # the node cancels it: nothing came for a second
+                assert err.value.code() == grpc.StatusCode.CANCELLED
+            assert c.admin.GetStatus(node_pb2.GetStatusRequest(), timeout=10).node_id == "de"
+    finally:
+        release.set()
+
+
+def test_a_reader_that_stops_reading_an_export_is_cancelled(start_node, monkeypatch):
+    from rilo_node.api import callers
+    from rilo_node.core.seizure import parse_submission
+    from tests.conftest import seizure_example
+
+    monkeypatch.setattr(callers, "IDLE_STREAM_SECONDS", 1.0)
+    node = start_node("de")
+    with node.client() as c:
+        subs = [parse_submission(seizure_example(case_ref=f"c{i}", description="x" * 9000)) for i in range(1500)]
+        c.records.SubmitSeizures(iter([node_pb2.SubmitSeizuresRequest(submissions=subs[i:i + 500])
+                                       for i in range(0, 1500, 500)]), timeout=120)
+        export = c.records.ExportRecords(node_pb2.ExportRecordsRequest(), timeout=120)
+        first = next(export)  # then it stops reading: ~14 MB wait behind the flow-control window
+        assert first.record.header
+        watched = node.node.callers.idle
+        deadline = time.monotonic() + 60
+        while watched.watching() and time.monotonic() < deadline:  # the node gives up on the reader
+            time.sleep(0.05)
+        assert not watched.watching()
+        with pytest.raises(grpc.RpcError) as err:
+            for _ in export:
+                pass
+        assert err.value.code() == grpc.StatusCode.CANCELLED
