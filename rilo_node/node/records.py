@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import sqlite3
@@ -162,31 +163,54 @@ class RecordBook:
 
     # -- writing -------------------------------------------------------------------
 
-    def _previous_txn(self, conn: sqlite3.Connection, record_id: str) -> list[tuple[int, bytes]]:
-        """(version, submission hash) of this record id: from the submissions table, or, for an own
-        record that came back from a peer after a restore, derived from its signed bytes."""
+    def _existing_txn(self, conn: sqlite3.Connection, prep: PreparedSeizure) -> Outcome | None:
+        """What a new submission of `prep` finds under its record id: None when the id is new; the key
+        of the version it is a retry of (`created` false); AlreadyExistsError for other content.
+
+        The submissions table knows the versions this node signed since the store began. After a
+        restore from a backup it lacks those signed after the backup, while the records came back
+        from peers (anti-entropy): the held own record is then judged by its signed header, which
+        commits to the body, the annex (even when the copy came back without it) and the policy.
+        Such a match is written into the submissions table, and a missing annex is put back (the
+        header's hash proves it is the one signed), so the retry restores what the restore lost."""
         previous = conn.execute(
-            "SELECT version, submit_hash FROM submissions WHERE record_id = ?", (record_id,)
+            "SELECT version, submit_hash FROM submissions WHERE record_id = ?", (prep.record_id,)
         ).fetchall()
-        if previous:
-            return previous
-        row = conn.execute("SELECT version, header, body, annex FROM records WHERE origin = ? AND record_id = ?",
-                           (self.node_id, record_id)).fetchone()
-        if row is None:
-            return []
-        policy = record_pb2.RecordHeader.FromString(row[1]).policy.SerializeToString(deterministic=True)
-        return [(row[0], submission_hash(row[2] or b"", policy, row[3]))]
+        for version, submit_hash in previous:
+            if submit_hash == prep.submit_hash:
+                return Outcome(self.node_id, prep.record_id, version, created=False)
+        row = conn.execute(f"SELECT {st.RECORD_COLUMNS} FROM records WHERE origin = ? AND record_id = ?",
+                           (self.node_id, prep.record_id)).fetchone()
+        if not previous and row is None:
+            return None
+        held = st.row_to_record(row) if row is not None else None
+        if held is not None and held.version not in {v for v, _ in previous} and self._signs_same(held, prep):
+            if held.annex is None and prep.record.annex:
+                st.upsert_record_txn(conn, {**dataclasses.asdict(held), "annex": prep.record.annex}, None,
+                                     rfc3339(self.clock.now()))
+            st.add_submission_txn(conn, prep.record_id, held.version, prep.submit_hash)
+            return Outcome(self.node_id, prep.record_id, held.version, created=False)
+        raise AlreadyExistsError(
+            f"record_id {prep.record_id!r} already exists with other content; "
+            "send a correction with `seizure update` (UpdateSeizure)"
+        )
+
+    @staticmethod
+    def _signs_same(held: st.StoredRecord, prep: PreparedSeizure) -> bool:
+        """The held own record signs what `prep` would: a live seizure with the same body, annex and
+        policy (as signed, or, for a seizure held for validation, as submitted)."""
+        if held.kind != SEIZURE or held.retracted or held.withdrawn:
+            return False
+        old = record_pb2.RecordHeader.FromString(held.header)
+        new = record_pb2.RecordHeader.FromString(prep.record.header)
+        policy = old.policy.SerializeToString(deterministic=True)
+        return (old.body_sha256 == new.body_sha256 and old.annex_sha256 == new.annex_sha256
+                and policy in (new.policy.SerializeToString(deterministic=True), prep.intended_policy))
 
     def _store_new_txn(self, prep: PreparedSeizure, conn: sqlite3.Connection) -> Outcome:
-        previous = self._previous_txn(conn, prep.record_id)
-        if previous:
-            for version, submit_hash in previous:
-                if submit_hash == prep.submit_hash:
-                    return Outcome(self.node_id, prep.record_id, version, created=False)
-            raise AlreadyExistsError(
-                f"record_id {prep.record_id!r} already exists with other content; "
-                "send a correction with `seizure update` (UpdateSeizure)"
-            )
+        existing = self._existing_txn(conn, prep)
+        if existing is not None:
+            return existing
         self._put_txn(conn, prep, new=True)
         return Outcome(self.node_id, prep.record_id, prep.version, created=True)
 
@@ -249,12 +273,13 @@ class RecordBook:
         now = rfc3339(self.clock.now())
         out: list = []
         for prep in preps:
-            previous = self._previous_txn(conn, prep.record_id)
-            if previous:
-                match = [v for v, h in previous if h == prep.submit_hash]
-                out.append(Outcome(self.node_id, prep.record_id, match[0], created=False) if match else
-                           AlreadyExistsError(f"record_id {prep.record_id!r} already exists with other content; "
-                                              "send a correction with `seizure update` (UpdateSeizure)"))
+            try:
+                existing = self._existing_txn(conn, prep)
+            except AlreadyExistsError as exc:
+                out.append(exc)
+                continue
+            if existing is not None:
+                out.append(existing)
                 continue
             self._put_txn(conn, prep, new=True, now=now)
             out.append(Outcome(self.node_id, prep.record_id, prep.version, created=True))
@@ -288,15 +313,18 @@ class RecordBook:
                                 hold_in_region=self.validation_required and self.held_in_region(record_id),
                                 released=self.released_to(record_id))
 
-            def txn(conn, prep=prep, held_version=held.version):
+            def txn(conn, prep=prep, held=held, held_version=held.version):
                 current = st.held_version_txn(conn, self.node_id, record_id)
                 if current is None or current[0] != held_version:
                     return None
                 last = conn.execute(
-                    "SELECT submit_hash FROM submissions WHERE record_id = ? ORDER BY version DESC LIMIT 1",
+                    "SELECT version, submit_hash FROM submissions WHERE record_id = ? ORDER BY version DESC LIMIT 1",
                     (record_id,),
                 ).fetchone()
-                if last and last[0] == prep.submit_hash:
+                # The held version unchanged; judged by its signed header when the submissions table does
+                # not know it (it came back from a peer after a restore).
+                if (last[1] == prep.submit_hash if last and last[0] == held_version
+                        else self._signs_same(held, prep)):
                     return Outcome(self.node_id, record_id, held_version, created=False)
                 self._put_txn(conn, prep)
                 self._withdraw_txn(conn, held.header, prep.record)
