@@ -50,7 +50,14 @@ KEYS: dict[str, dict[str, str]] = {
         "days": "retract own records older than this many days; 0 keeps them (default 0)",
         "check_every": "seconds between retention runs (default 3600)",
     },
+    "metrics": {
+        "listen": 'host:port of the Prometheus endpoint, plain HTTP (default 127.0.0.1:0, a free port); "off" or '
+                  '"" serves none',
+    },
 }
+
+# metrics.listen when the config says nothing: loopback only, a free port (serve.json says which).
+METRICS_LISTEN = "127.0.0.1:0"
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class NodeConfig:
     validation_required: bool = False
     retention_days: int = 0
     retention_check_every: float = 3600.0
+    metrics_listen: str | None = METRICS_LISTEN  # None: no metrics endpoint
 
     @property
     def db_path(self) -> Path:
@@ -162,6 +170,13 @@ def parse_config(data: dict, path: Path) -> NodeConfig:
     required = data.get("validation", {}).get("required", False)
     if not isinstance(required, bool):
         fail("validation.required must be true or false")
+    metrics = data.get("metrics", {}).get("listen", METRICS_LISTEN)
+    if metrics in ("", "off"):
+        metrics = None
+    elif not isinstance(metrics, str) or not _LISTEN.fullmatch(metrics) or int(metrics.rsplit(":", 1)[1]) > 65535:
+        fail(f'metrics.listen {metrics!r} is not host:port, "off" or ""')
+    elif metrics == listen and not metrics.endswith(":0"):
+        fail(f"metrics.listen {metrics!r} is node.listen too: give the metrics endpoint a port of its own")
     return NodeConfig(
         path=path,
         node_id=node_id,
@@ -181,6 +196,7 @@ def parse_config(data: dict, path: Path) -> NodeConfig:
         validation_required=required,
         retention_days=number("retention", "days", 0, minimum=0, maximum=36_500),
         retention_check_every=float(number("retention", "check_every", 3600, minimum=1, integer=False)),
+        metrics_listen=metrics,
     )
 
 

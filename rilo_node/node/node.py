@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import rilo_node
 from rilo_node.core.errors import ConfigError
 from rilo_node.core.signing import Keyring, SigningKey
 from rilo_node.core.topology import Directory
@@ -12,10 +13,12 @@ from rilo_node.node.config import NodeConfig
 from rilo_node.node.directory import load_topology
 from rilo_node.node.endorsements import Validations
 from rilo_node.node.jobs import Jobs, index_text
+from rilo_node.node.metrics import NodeMetrics
 from rilo_node.node.peers import Links, PeerNetwork, Replicator
 from rilo_node.node.query import QueryEngine
 from rilo_node.node.records import RecordBook
 from rilo_node.node.requests import Requests
+from rilo_node.store.backup import caught_up_txn, restored_at
 from rilo_node.store.db import Store
 
 logger = logging.getLogger(__name__)
@@ -53,12 +56,19 @@ class NodeCore:
         self.requests = Requests(self.book, self.clock)
         self.validations = Validations(self.book, self.clock)
         self.keyring = Keyring()
-        self.replicator = Replicator(self.store, config.node_id, directory, self.keyring, self.clock)
+        self.metrics = NodeMetrics()  # counted by the parts below; served by start_metrics()
+        self.replicator = Replicator(self.store, config.node_id, directory, self.keyring, self.clock,
+                                     metrics=self.metrics)
         self.links = links or Links(config.links or config.base_dir / "links.json")
         tls = None if config.insecure else (config.tls_ca.read_bytes(), config.tls_cert.read_bytes(),
                                              config.tls_key.read_bytes())
         self.network = PeerNetwork(self.replicator, tls=tls, links=self.links, clock=self.clock)
-        self.queries = QueryEngine(self.store, self.key, self.keyring, self.clock, self.network, self.replicator)
+        self.queries = QueryEngine(self.store, self.key, self.keyring, self.clock, self.network, self.replicator,
+                                   metrics=self.metrics)
+        certificates = {} if config.insecure else {"node": tls[1], "ca": tls[0]}
+        self.metrics.watch(store=self.store, node_id=config.node_id, head=lambda: self.replicator.head,
+                           network=self.network, certificates=certificates,
+                           info={"node": config.node_id, "role": info.role, "version": rilo_node.__version__})
         self.replicate = replicate and not config.insecure
         self.set_directory(directory)
         self.started_at = rfc3339(self.clock.now())
@@ -73,6 +83,12 @@ class NodeCore:
         if config.retention_days:
             self.jobs.every(config.retention_check_every, self.run_retention, "retention")
         self._validation_sweep_at = 0.0
+        # Put in place by `rilo-node restore`: fetch back from every peer, as soon as its link is up, what
+        # the backup lacks; above all this node's own records signed after it, which no feed sends back.
+        self._restored_at = restored_at(self.store.reader) if self.replicate else None
+        self._caught_up: set[str] = set()
+        if self._restored_at:
+            self.jobs.every(1.0, self.run_catch_up, "catch-up")
 
     # -- jobs: each one a plain call on the store and the clock, so tests call them directly --
 
@@ -95,6 +111,35 @@ class NodeCore:
 
     def run_retention(self) -> int:
         return self.book.retain(self.config.retention_days)
+
+    def run_catch_up(self) -> int:
+        """After a restore: one anti-entropy pass with each peer once a pull is under way (instead of at
+        the minutely job's first run, up to 75 s later), then the store forgets the restore. A pass
+        fetches every record the peer holds newer or that this node lacks, and may hold: its own
+        records written after the backup among them (docs/operator-guide.md#backing-up-and-restoring).
+        Returns the records fetched."""
+        stamp = self._restored_at
+        if stamp is None:
+            return 0
+        fetched = 0
+        for peer in self.network.peers():
+            link = self.network.link(peer)
+            if peer in self._caught_up or link is None or link.state not in ("connected", "connecting"):
+                continue
+            try:
+                n = self.network.anti_entropy(peer)
+            except Exception as exc:  # noqa: BLE001 - the link went down: tried again on the next run
+                logger.info("[node=%s] catch-up with %s after the restore: %s", self.config.node_id, peer, exc)
+                continue
+            fetched += n
+            self._caught_up.add(peer)
+            logger.info("[node=%s] caught up with %s after the restore: %d records fetched",
+                        self.config.node_id, peer, n)
+        if self._caught_up >= set(self.network.peers()):
+            self.store.write(lambda conn: caught_up_txn(conn, stamp))
+            self._restored_at = None
+            logger.warning("[node=%s] caught up with every peer after the restore of %s", self.config.node_id, stamp)
+        return fetched
 
     def set_directory(self, directory: Directory) -> None:
         """Adopt a (new) directory: addresses, signing keys, entitlements."""
@@ -122,3 +167,13 @@ class NodeCore:
     def stop_background(self) -> None:
         self.jobs.stop()
         self.network.close()
+
+    def start_metrics(self) -> str | None:
+        """Serve the Prometheus metrics on `metrics.listen` (unless it is off); returns the address bound."""
+        if self.config.metrics_listen is None:
+            return None
+        return self.metrics.serve(self.config.metrics_listen)
+
+    def stop_metrics(self) -> None:
+        """Stop serving the metrics; before the store closes (a scrape reads it)."""
+        self.metrics.close()

@@ -32,6 +32,7 @@ from rilo_node.core.signing import Keyring, VerifiedRecord, strip_annex, verify_
 from rilo_node.core.topology import Directory
 from rilo_node.node.clock import Clock, rfc3339
 from rilo_node.node.endorsements import may_endorse
+from rilo_node.node.metrics import NodeMetrics
 from rilo_node.node.records import record_row
 from rilo_node.pb.rilo.v1 import (
     node_pb2,
@@ -119,11 +120,13 @@ class Incoming:
 class Replicator:
     """Accepts and serves records for one node. Thread-safe; all writes go through the store's writer."""
 
-    def __init__(self, store: st.Store, me: str, directory: Directory, keyring: Keyring, clock: Clock):
+    def __init__(self, store: st.Store, me: str, directory: Directory, keyring: Keyring, clock: Clock, *,
+                 metrics: NodeMetrics | None = None):
         self.store = store
         self.me = me
         self.clock = clock
         self.keyring = keyring
+        self.metrics = metrics or NodeMetrics()
         self.set_directory(directory)
         self._cond = threading.Condition()
         self._closing = False  # set under _cond by close(): every feed ends at once
@@ -202,18 +205,22 @@ class Replicator:
         duplicate = [self._already_held(r) for r in records]
         items = self.verify([r for r, d in zip(records, duplicate) if not d])
         if lazy_checkpoint and not items:
+            self.metrics.received(peer, via, ["duplicate"] * len(records))
             return ["duplicate"] * len(records)
         now = rfc3339(self.clock.now())
         me = self.me
         signals: set[str] = set()  # raised on the store once the batch has committed
+        events: list[str] = []  # the kinds of security event stored, counted once the batch has committed
 
         def txn(conn) -> list[str]:
             signals.clear()
+            events.clear()
             outcomes = []
             for item in items:
                 if item.error:
                     st.security_event_txn(conn, at=now, kind="bad_record", peer=peer,
                                           detail=f"{via}: {item.error}")
+                    events.append("bad_record")
                     outcomes.append(item.error)
                     continue
                 v = item.verified
@@ -228,14 +235,17 @@ class Replicator:
                     st.security_event_txn(conn, at=now, kind="annex_not_entitled", peer=peer,
                                           origin=h.origin, record_id=h.record_id,
                                           detail=f"{via}: annex dropped, {me} may not hold it")
+                    events.append("annex_not_entitled")
                 if verdict is Verdict.NOT_ENTITLED:
                     st.security_event_txn(conn, at=now, kind="not_entitled", peer=peer, origin=h.origin,
                                           record_id=h.record_id,
                                           detail=f"{via}: version {h.version} does not entitle {me}")
+                    events.append("not_entitled")
                 elif verdict in (Verdict.OLDER, Verdict.WITHDRAWN):
                     st.security_event_txn(conn, at=now, kind="older_version", peer=peer, origin=h.origin,
                                           record_id=h.record_id,
                                           detail=f"{via}: version {h.version} after {held[0] if held else through}")
+                    events.append("older_version")
                 elif verdict is Verdict.ANNEX:
                     # Stored again (a new local seq), so that this node's own feeds pass the annex on
                     # to the entitled peers that got the record without it from here.
@@ -249,6 +259,7 @@ class Replicator:
                         conn.execute("ROLLBACK TO one_record")
                         st.security_event_txn(conn, at=now, kind="bad_record", peer=peer, origin=h.origin,
                                               record_id=h.record_id, detail=f"{via}: not stored: {exc}")
+                        events.append("bad_record")
                         conn.execute("RELEASE one_record")
                         outcomes.append(f"refused: not stored ({exc})")
                         continue
@@ -266,7 +277,11 @@ class Replicator:
             self.store.validation_pending = True
         if "endorsements" in signals:
             self.store.endorsements_pending = True
-        return ["duplicate" if d else next(stored) for d in duplicate]
+        outcomes = ["duplicate" if d else next(stored) for d in duplicate]
+        self.metrics.received(peer, via, outcomes)
+        for kind in events:
+            self.metrics.security_event(kind)
+        return outcomes
 
     def _store_txn(self, conn, v: VerifiedRecord, body: seizure_pb2.SeizureCase | None, annex: bytes | None, peer: str, now: str,
                    *, new: bool, signals: set[str]) -> None:
@@ -352,6 +367,7 @@ class Replicator:
                         break
             if scanned > pos or items:
                 pos = scanned
+                self.metrics.sent(peer, "pull", len(items))
                 yield peer_pb2.PullResponse(items=items, scanned_seq=scanned, head_seq=max(self._head, scanned))
                 continue
             if not live:
@@ -444,6 +460,7 @@ class Replicator:
             out = self.offered(rec, peer)
             if out is not None:
                 resp.records.append(out)
+        self.metrics.sent(peer, "anti-entropy", len(resp.records))
         return resp
 
 
@@ -457,6 +474,7 @@ class PeerLink:
     checkpoint: int = 0
     last_error: str = ""
     checkpoint_saved: float = 0.0
+    last_contact: float | None = None  # clock.monotonic() when the peer last answered (metrics)
     thread: threading.Thread | None = None
     call: object | None = None
     stop: threading.Event = field(default_factory=threading.Event)
@@ -582,6 +600,7 @@ class PeerNetwork:
                 link.state = "connected"
                 link.failures = 0
                 link.head_seq = resp.head_seq
+                link.last_contact = self.clock.monotonic()
                 if resp.items or resp.scanned_seq > link.checkpoint:
                     # A checkpoint alone is persisted at most every CHECKPOINT_EVERY seconds: losing
                     # it in a crash only means scanning again records that are then dropped as duplicates.
@@ -618,6 +637,11 @@ class PeerNetwork:
 
     def link(self, peer: str) -> PeerLink | None:
         return self._links.get(peer)
+
+    def _heard_from(self, peer: str) -> None:
+        link = self._links.get(peer)
+        if link is not None:
+            link.last_contact = self.clock.monotonic()
 
     # -- direct delivery ---------------------------------------------------------------
 
@@ -659,6 +683,9 @@ class PeerNetwork:
                 self.r.store.write(lambda conn, ids=done_ids: conn.executemany(
                     "DELETE FROM outbox WHERE id = ?", [(i,) for i in ids]))
                 delivered += len(records)
+                if records:
+                    self.r.metrics.sent(target, "deliver", len(records))
+                    self._heard_from(target)
             return delivered
         finally:
             self._deliver_lock.release()
@@ -669,21 +696,25 @@ class PeerNetwork:
         """Compare digests with `peer` and fetch what it has that this node lacks; returns records fetched."""
         stub = self.stub(peer)
         theirs = stub.Digest(peer_pb2.DigestRequest(), timeout=30)
+        self._heard_from(peer)
         mine_keys, mine = self.r.pair_digest(peer)
         diff = differing_buckets(mine, {b.bucket: (b.count, b.xor) for b in theirs.buckets})
         if not diff:
+            self.r.metrics.anti_entropy(peer)
             return 0
         detail = stub.Digest(peer_pb2.DigestRequest(detail_buckets=diff), timeout=30)
         held = {(o, r): v for o, r, v in mine_keys}
         for rec in self.r.store.iter_records():
             held.setdefault((rec.origin, rec.record_id), rec.version)
         want = wanted(held, [(k.origin, k.record_id, k.version) for k in detail.keys])
-        fetched = 0
+        fetched = repaired = 0
         for i in range(0, len(want), 1000):
             keys = [record_pb2.RecordKey(origin=o, record_id=r, version=v) for o, r, v in want[i:i + 1000]]
             resp = stub.Fetch(peer_pb2.FetchRequest(keys=keys), timeout=60)
-            self.r.receive(list(resp.records), peer=peer, via="anti-entropy")
+            outcomes = self.r.receive(list(resp.records), peer=peer, via="anti-entropy")
             fetched += len(resp.records)
+            repaired += sum(o in ("stored", "annex added") for o in outcomes)
+        self.r.metrics.anti_entropy(peer, repaired=repaired)
         if fetched:
             logger.info("[peer=%s] anti-entropy fetched %d records", peer, fetched)
         return fetched
@@ -698,6 +729,7 @@ class PeerNetwork:
                 total += self.anti_entropy(peer)
             except (grpc.RpcError, ConnectionError) as exc:
                 logger.debug("[peer=%s] anti-entropy skipped: %s", peer, exc)
+                self.r.metrics.anti_entropy(peer, failed=True)
         return total
 
     def close(self) -> None:

@@ -32,6 +32,7 @@ from rilo_node.core.federation import (
 from rilo_node.core.replication import Entitlements
 from rilo_node.core.signing import Keyring, SigningKey, verify_record
 from rilo_node.node.clock import Clock, new_ulid, rfc3339
+from rilo_node.node.metrics import NodeMetrics
 from rilo_node.node.quota import Quota
 from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, record_pb2, seizure_pb2
 from rilo_node.store import db as st
@@ -76,8 +77,10 @@ def status_of_error(exc: grpc.RpcError) -> int:
 
 
 class QueryEngine:
-    def __init__(self, store: st.Store, key: SigningKey, keyring: Keyring, clock: Clock, network, replicator):
+    def __init__(self, store: st.Store, key: SigningKey, keyring: Keyring, clock: Clock, network, replicator, *,
+                 metrics: NodeMetrics | None = None):
         self.store = store
+        self.metrics = metrics or NodeMetrics()
         self.key = key
         self.me = key.node_id
         self.keyring = keyring
@@ -312,6 +315,7 @@ class QueryEngine:
                 logger.warning("[peer=%s] answer refused: %s", sealed.node, exc)
                 self.store.write(lambda conn, exc=exc, node=sealed.node: st.security_event_txn(
                     conn, at=rfc3339(self.clock.now()), kind="bad_answer", peer=node, detail=str(exc)))
+                self.metrics.security_event("bad_answer")
                 status[sealed.node] = {"node": sealed.node, "status": ERROR, "hits": 0, "ms": 0}
                 continue
             if answer.node not in targets:
@@ -337,6 +341,8 @@ class QueryEngine:
             self.store.write(lambda conn: st.audit_txn(
                 conn, at=now, actor=actor, action="search", query_id=query.query_id,
                 detail={"filter": flt, "scope": scope, "targets": len(targets), "complete": complete}, keys=keys))
+        self.metrics.query("stats" if kind == STATS else "search", scope, time.monotonic() - started,
+                           complete=complete)
         return result
 
     def _verified_hits(self, answers: list[peer_pb2.Answer], limit: int) -> list[dict]:

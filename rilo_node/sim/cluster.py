@@ -1,7 +1,8 @@
 """The simulated network: every node its own process on 127.0.0.1, its own folder, its own port.
 
 `cluster.json` in the workdir is the truth about what runs: each node's id, place in the
-topology, address, folder, process id, state and the credentials a client needs to call it.
+topology, address, metrics endpoint, folder, process id, state and the credentials a client needs
+to call it.
 """
 
 from __future__ import annotations
@@ -149,14 +150,17 @@ class Cluster:
         write_pem(self.workdir / "ca" / "ca.pem", ca.cert_pem)
         write_pem(self.workdir / "ca" / "ca.key", ca.key_pem, private=True)
         (self.workdir / "links.json").write_text('{"cut": []}\n')
-        ports = free_ports(len(ids))
+        ports = free_ports(2 * len(ids))  # the gRPC port, then the Prometheus metrics port, of each node
         progress.start("credentials", len(ids))
-        folders = {}
-        for node_id, port in zip(ids, ports):
+        folders, metrics = {}, {}
+        for node_id, port, metrics_port in zip(ids, ports, ports[len(ids):]):
             folder = init_node_dir(self.workdir / "nodes" / node_id, node_id, topology or default_topology_path(),
                                    ca=ca, listen=f"127.0.0.1:{port}", links="../../links.json")
+            metrics[node_id] = f"127.0.0.1:{metrics_port}"
+            settings: dict[str, dict] = {"metrics": {"listen": metrics[node_id]}}
             if synchronous != "FULL":
-                update_config(folder.config, {"store": {"synchronous": synchronous}})
+                settings["store"] = {"synchronous": synchronous}
+            update_config(folder.config, settings)
             folders[node_id] = folder
             directory = directory.with_node_fields(node_id, address=f"127.0.0.1:{port}",
                                                    signing_key=folder.signing_key.public_b64)
@@ -173,7 +177,7 @@ class Cluster:
             "nodes": [
                 {
                     "id": n.id, "role": n.role, "region": n.region, "area": n.area, "address": n.address,
-                    "data_dir": str(folders[n.id].path), "pid": None, "state": "starting",
+                    "metrics": metrics[n.id], "data_dir": str(folders[n.id].path), "pid": None, "state": "starting",
                     "ca": str(folders[n.id].ca), "client_cert": str(folders[n.id].client_cert),
                     "client_key": str(folders[n.id].client_key),
                 }
