@@ -17,6 +17,7 @@ from rilo_node.api.limits import (
 )
 from rilo_node.core.convert import key_to_pb
 from rilo_node.core.errors import NotFoundError, PermissionDeniedError, ValidationError
+from rilo_node.core.events import check_listing
 from rilo_node.core.federation import validate_group_by
 from rilo_node.core.identity import Identity
 from rilo_node.node.clock import rfc3339
@@ -25,6 +26,7 @@ from rilo_node.node.quota import Quota
 from rilo_node.node.records import RecordBook
 from rilo_node.pb.rilo.v1 import node_pb2, node_pb2_grpc, peer_pb2, record_pb2
 from rilo_node.store import db as st
+from rilo_node.store.events import list_security_events
 
 logger = logging.getLogger(__name__)
 
@@ -294,3 +296,11 @@ class NodeAdminService(_ClientServiceBase, node_pb2_grpc.NodeAdminServiceService
                 forms=[k[3] if len(k) > 3 else "" for k in e["keys"]],
             ))
         return node_pb2.ListAuditResponse(entries=entries)
+
+    @grpc_errors
+    def ListSecurityEvents(self, request, context):
+        self._client(context)
+        since, kind, limit = check_listing(since=request.since, kind=request.kind, limit=request.limit)
+        rows = list_security_events(self.store.reader, since=since, kind=kind, after_id=request.after_id,
+                                    limit=limit)
+        return node_pb2.ListSecurityEventsResponse(events=[node_pb2.SecurityEvent(**row) for row in rows])

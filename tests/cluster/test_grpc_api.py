@@ -6,10 +6,12 @@ import json
 
 import grpc
 import pytest
+from google.protobuf import descriptor_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from rilo_node.api.client import NodeClient, Target
+from rilo_node.api.reflection import v1_message_classes
 from rilo_node.core.seizure import parse_submission
 from rilo_node.core.signing import Keyring, verify_record
 from rilo_node.node.pki import node_dns
@@ -157,6 +159,12 @@ def test_a_certificate_from_another_ca_cannot_connect(start_node, tmp_path, topo
     assert err.value.code() == grpc.StatusCode.UNAVAILABLE
 
 
+# Every service a node serves (docs/api.md#health-checking-and-reflection lists the same).
+SERVED = {"rilo.v1.RecordService", "rilo.v1.SearchService", "rilo.v1.NodeAdminService", "rilo.v1.RequestService",
+          "rilo.v1.ValidationService", "rilo.v1.PeerService", "grpc.health.v1.Health",
+          "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"}
+
+
 def test_health_checking_and_reflection_are_served(start_node):
     node = start_node("de")
     with node.client() as c:
@@ -167,7 +175,47 @@ def test_health_checking_and_reflection_are_served(start_node):
         refl = reflection_pb2_grpc.ServerReflectionStub(c.channel)
         answer = next(refl.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")])))
     names = {s.name for s in answer.list_services_response.service}
-    assert {"rilo.v1.RecordService", "rilo.v1.SearchService", "rilo.v1.NodeAdminService"} <= names
+    assert names == SERVED
+
+
+def test_reflection_v1_lists_and_describes_the_services_over_tls(start_node):
+    # A v1 client (grpcurl, Postman, grpc-java's ProtoReflectionServiceV1 clients) with its own v1 messages.
+    Request, Response = v1_message_classes()
+    assert Request.DESCRIPTOR.full_name == "grpc.reflection.v1.ServerReflectionRequest"
+    node = start_node("de")
+    with node.client() as c:
+        info = c.channel.stream_stream("/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+                                       request_serializer=Request.SerializeToString,
+                                       response_deserializer=Response.FromString)
+        answers = list(info(iter([
+            Request(list_services=""),
+            Request(file_containing_symbol="rilo.v1.NodeAdminService"),
+            Request(file_containing_symbol="grpc.reflection.v1.ServerReflection"),
+            Request(file_containing_symbol="rilo.v1.NoSuchService"),
+        ]), timeout=10))
+    assert {s.name for s in answers[0].list_services_response.service} == SERVED
+    files = [descriptor_pb2.FileDescriptorProto.FromString(b)
+             for b in answers[1].file_descriptor_response.file_descriptor_proto]
+    node_proto = next(f for f in files if f.name == "rilo/v1/node.proto")
+    admin = next(s for s in node_proto.service if s.name == "NodeAdminService")
+    assert "ListSecurityEvents" in {m.name for m in admin.method}
+    v1 = descriptor_pb2.FileDescriptorProto.FromString(answers[2].file_descriptor_response.file_descriptor_proto[0])
+    assert (v1.name, v1.package) == ("grpc/reflection/v1/reflection.proto", "grpc.reflection.v1")
+    assert v1.service[0].method[0].input_type == ".grpc.reflection.v1.ServerReflectionRequest"
+    assert answers[3].error_response.error_code == grpc.StatusCode.NOT_FOUND.value[0]
+    assert answers[3].original_request.file_containing_symbol == "rilo.v1.NoSuchService"
+
+
+def test_reflection_needs_a_certificate_of_the_network(start_node):
+    node = start_node("de")
+    creds = grpc.ssl_channel_credentials(root_certificates=node.folder.ca.read_bytes())
+    with grpc.secure_channel(node.node.address, creds,
+                             options=[("grpc.ssl_target_name_override", node_dns("de"))]) as channel:
+        refl = reflection_pb2_grpc.ServerReflectionStub(channel)
+        with pytest.raises(grpc.RpcError) as err:
+            list(refl.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]),
+                                           timeout=5))
+    assert err.value.code() == grpc.StatusCode.UNAVAILABLE
 
 
 def test_status_reports_the_node_and_its_counts(start_node):

@@ -463,6 +463,11 @@ class NodeAdminServiceStub:
                 request_serializer=rilo_dot_v1_dot_node__pb2.ListAuditRequest.SerializeToString,
                 response_deserializer=rilo_dot_v1_dot_node__pb2.ListAuditResponse.FromString,
                 _registered_method=True)
+        self.ListSecurityEvents = channel.unary_unary(
+                '/rilo.v1.NodeAdminService/ListSecurityEvents',
+                request_serializer=rilo_dot_v1_dot_node__pb2.ListSecurityEventsRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_node__pb2.ListSecurityEventsResponse.FromString,
+                _registered_method=True)
 
 
 class NodeAdminServiceServicer:
@@ -480,6 +485,14 @@ class NodeAdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListSecurityEvents(self, request, context):
+        """This node's security events (refused records, dropped annexes, stale versions, bad answers),
+        oldest first. Only this node's own client certificates may call it, like ListAudit.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NodeAdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -492,6 +505,11 @@ def add_NodeAdminServiceServicer_to_server(servicer, server):
                     servicer.ListAudit,
                     request_deserializer=rilo_dot_v1_dot_node__pb2.ListAuditRequest.FromString,
                     response_serializer=rilo_dot_v1_dot_node__pb2.ListAuditResponse.SerializeToString,
+            ),
+            'ListSecurityEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSecurityEvents,
+                    request_deserializer=rilo_dot_v1_dot_node__pb2.ListSecurityEventsRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_node__pb2.ListSecurityEventsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -548,6 +566,33 @@ class NodeAdminService:
             '/rilo.v1.NodeAdminService/ListAudit',
             rilo_dot_v1_dot_node__pb2.ListAuditRequest.SerializeToString,
             rilo_dot_v1_dot_node__pb2.ListAuditResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSecurityEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/rilo.v1.NodeAdminService/ListSecurityEvents',
+            rilo_dot_v1_dot_node__pb2.ListSecurityEventsRequest.SerializeToString,
+            rilo_dot_v1_dot_node__pb2.ListSecurityEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,
