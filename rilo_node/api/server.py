@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from concurrent import futures
+from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 import rilo_node
+from rilo_node.api.access import AccessLog
 from rilo_node.api.callers import CallerShares
 from rilo_node.api.errors import MalformedRequests
 from rilo_node.api.peer_service import PeerService
+from rilo_node.api.reflection import enable_server_reflection
 from rilo_node.api.request_service import RequestService, ValidationService
 from rilo_node.api.services import NodeAdminService, RecordService, SearchService
 from rilo_node.core.errors import ConfigError
 from rilo_node.node.config import NodeConfig
+from rilo_node.node.logs import enable_access_log, use_json_logs
 from rilo_node.node.node import NodeCore
 from rilo_node.pb.rilo.v1 import (
     node_pb2,
@@ -74,6 +78,8 @@ class Node(NodeCore):
         return f"{host}:{self.port}"
 
     def start(self, *, replication: bool = True) -> int:
+        self.start_metrics()  # first: a metrics port in use stops the start before anything runs
+        self.callers = CallerShares()
         self._executor = futures.ThreadPoolExecutor(max_workers=self._max_workers,
                                                     thread_name_prefix=f"grpc-{self.config.node_id}")
         server = grpc.server(
@@ -87,7 +93,8 @@ class Node(NodeCore):
             maximum_concurrent_rpcs=self._max_workers * 4,
             # Bytes that are not the RPC's request type: INVALID_ARGUMENT naming it (api/errors.py); each
             # caller's calls and open streams within its share of the workers (api/callers.py).
-            interceptors=[MalformedRequests(), CallerShares()],
+            # Outermost, the access log and RPC metrics (api/access.py): it sees the refusals of the others too.
+            interceptors=[AccessLog(self.metrics, insecure=self.config.insecure), MalformedRequests(), self.callers],
         )
         insecure = self.config.insecure
         node_pb2_grpc.add_RecordServiceServicer_to_server(RecordService(self.book, insecure=insecure), server)
@@ -104,15 +111,20 @@ class Node(NodeCore):
         peer_pb2_grpc.add_PeerServiceServicer_to_server(PeerService(self.replicator, self.links, self.queries, insecure=insecure),
                                                         server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
-        reflection.enable_server_reflection(SERVICE_NAMES + (health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-        if insecure:
-            if not self.config.listen.startswith("127.0.0.1:"):
-                raise ConfigError("--insecure binds 127.0.0.1 only")
-            port = server.add_insecure_port(self.config.listen)
-        else:
-            port = server.add_secure_port(self.config.listen, server_credentials(self.config))
+        # grpc.reflection.v1 and v1alpha, each listing the six rilo.v1 services, health and both reflections.
+        enable_server_reflection(SERVICE_NAMES + (health.SERVICE_NAME,), server)
+        if insecure and not self.config.listen.startswith("127.0.0.1:"):
+            raise ConfigError("--insecure binds 127.0.0.1 only")
+        try:
+            if insecure:
+                port = server.add_insecure_port(self.config.listen)
+            else:
+                port = server.add_secure_port(self.config.listen, server_credentials(self.config))
+        except RuntimeError:  # grpc: "Failed to bind to address ..."; older versions return 0
+            port = 0
         if port == 0:
-            raise ConfigError(f"could not bind {self.config.listen}")
+            self._executor.shutdown(wait=False)
+            raise ConfigError(f"could not bind {self.config.listen} (in use?)")
         server.start()
         self.server, self.port = server, port
         for name in SERVICE_NAMES + ("",):
@@ -123,6 +135,7 @@ class Node(NodeCore):
         return port
 
     def stop(self, grace: float | None = 2.0) -> None:
+        self.stop_metrics()
         self.stop_background()
         handlers_done = True
         if self.server is not None:
@@ -147,21 +160,72 @@ class Node(NodeCore):
             self.server.wait_for_termination()
 
 
-def serve(config: NodeConfig) -> int:
-    """Run a node until SIGTERM or SIGINT; `serve.json` beside the config says where it listens."""
+def serving_pid(config: NodeConfig) -> int | None:
+    """The pid of the `serve` process running this config, from the `serve.json` beside it; None when no
+    node serves it (no file, or its process is gone: a node that was killed leaves the file behind)."""
+    import json
+    import os
+
+    try:
+        pid = json.loads(config.runtime_path.read_text())["pid"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid  # alive, another user's
+    try:  # a process that exited and was not reaped yet (a zombie) serves nothing
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return pid
+    return None if state in ("Z", "X") else pid
+
+
+def serve(config: NodeConfig, *, log_format: str = "text") -> int:
+    """Run a node until SIGTERM or SIGINT; `serve.json` beside the config says where it listens (and where
+    its metrics are). `log_format` "json" makes every log line a JSON object; either way the access log
+    (one line per RPC, logger rilo_node.access) is on."""
     import json
     import os
     import signal
     import threading
 
+    if log_format == "json":
+        use_json_logs(node=config.node_id)
+    enable_access_log()
+
+    # What this attempt creates (the store on a first start) goes again if the node cannot start: a port in
+    # use leaves the folder as it was, no node.db-wal or node.db-shm behind.
+    db = config.db_path
+    created = [path for path in (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"), db, config.data_dir)
+               if not path.exists()]
     node = Node(config)
-    node.start()
-    runtime = {"node": config.node_id, "address": node.address, "pid": os.getpid(), "insecure": config.insecure}
+    try:
+        node.start()
+    except BaseException:
+        try:
+            node.stop(grace=0)  # closes the store: SQLite removes the -wal and -shm of its last connection
+        finally:
+            for path in created:  # files first, then the folder if this attempt made it
+                with contextlib.suppress(OSError):
+                    if path == config.data_dir:
+                        path.rmdir()
+                    else:
+                        path.unlink(missing_ok=True)
+        raise
+    runtime = {"node": config.node_id, "address": node.address, "pid": os.getpid(), "insecure": config.insecure,
+               "metrics": node.metrics.address}
     tmp = config.runtime_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(runtime) + "\n")
     tmp.replace(config.runtime_path)
     print(f"serving node {config.node_id} on {node.address} ({'plaintext' if config.insecure else 'mutual TLS'})",
           flush=True)
+    if node.metrics.address:
+        print(f"metrics on http://{node.metrics.address}/metrics", flush=True)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

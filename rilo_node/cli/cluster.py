@@ -7,13 +7,14 @@ import sys
 import threading
 from pathlib import Path
 
+from rilo_node.cli.argtypes import MAX_SEED, bounded_int
 from rilo_node.cli.output import EXIT_BAD_INPUT, EXIT_OK, print_cluster_status, print_json
 from rilo_node.core.errors import CliError
 from rilo_node.sim.progress import terminal_progress
 
 
 def _members_per_area(value: str) -> int | None:
-    if value == "all":
+    if value.strip().lower() == "all":
         return None
     try:
         n = int(value)
@@ -127,8 +128,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--topology", help="the directory file (default: config/topology.toml)")
     workdir_arg(p)
     p.add_argument("--members-per-area", default="2", help="members per RILO area, or all (default 2)")
-    p.add_argument("--seed-records", type=int, default=0, help="spread N synthetic seizures over the members")
-    p.add_argument("--seed", type=int, default=1, help="random seed for --seed-records")
+    p.add_argument("--seed-records", type=bounded_int(0, 1_000_000), default=0,
+                   help="spread N synthetic seizures over the members")
+    p.add_argument("--seed", type=bounded_int(0, MAX_SEED), default=1, help="random seed for --seed-records")
     p.add_argument("--detach", action="store_true", help="return once every node is healthy")
     p.set_defaults(func=cmd_cluster_up)
 
@@ -143,8 +145,8 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_cluster_down)
 
     p = cluster.add_parser("demo", help="the main job: up, seed, replicate, search, count, check, down")
-    p.add_argument("--records", type=int, default=2000, help="seizures to seed (default 2000)")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--records", type=bounded_int(1, 1_000_000), default=2000, help="seizures to seed (default 2000)")
+    p.add_argument("--seed", type=bounded_int(0, MAX_SEED), default=1)
     p.add_argument("--workdir", default=None, help="keep the network in this folder (default: a temporary one)")
     p.set_defaults(func=cmd_cluster_demo)
 
@@ -172,6 +174,6 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_cluster_heal)
 
     p = sub.add_parser("demo", help="the demo on one node: start it, submit seizures, search them, stop")
-    p.add_argument("--count", type=int, default=300, help="seizures to submit (default 300)")
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--count", type=bounded_int(1, 1_000_000), default=300, help="seizures to submit (default 300)")
+    p.add_argument("--seed", type=bounded_int(0, MAX_SEED), default=7)
     p.set_defaults(func=cmd_demo)

@@ -15,7 +15,8 @@ from rilo_node.api.client import (
     target_from_cluster,
     target_from_node_dir,
 )
-from rilo_node.cli.output import EXIT_BAD_INPUT
+from rilo_node.cli.argtypes import bounded_float
+from rilo_node.cli.output import EXIT_BAD_INPUT, EXIT_FAIL
 from rilo_node.core.errors import CliError
 
 
@@ -30,7 +31,8 @@ def add_connection_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--key", type=Path, help="your client key (PEM)")
     g.add_argument("--server-name", help="the name the node's certificate must carry (e.g. de.node.rilo)")
     g.add_argument("--insecure", action="store_true", help="plaintext (only to a node served with --insecure)")
-    g.add_argument("--timeout", type=float, default=60.0, help="seconds per call (default 60)")
+    g.add_argument("--timeout", type=bounded_float(0.1, 86_400), default=60.0,
+                   help="seconds per call, at most 86400 (default 60)")
 
 
 def target_of(args) -> Target:
@@ -58,7 +60,9 @@ def rpc_error(exc: grpc.RpcError) -> CliError:
     field = dict(exc.trailing_metadata() or ()).get("rilo-field", "") if hasattr(exc, "trailing_metadata") else ""
     detail = exc.details() or code.name
     if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ALREADY_EXISTS):
-        return CliError(detail if (not field or detail.startswith(field)) else f"{field}: {detail}", EXIT_BAD_INPUT)
+        # Bad input is 2; ALREADY_EXISTS (a record_id reused with other content) is a conflict, not bad input: 1.
+        return CliError(detail if (not field or detail.startswith(field)) else f"{field}: {detail}",
+                        EXIT_BAD_INPUT if code == grpc.StatusCode.INVALID_ARGUMENT else EXIT_FAIL)
     if code == grpc.StatusCode.UNAVAILABLE:
         return CliError(f"node unavailable: {detail}")
     return CliError(f"{code.name}: {detail}")

@@ -11,13 +11,14 @@ import logging
 import sys
 
 from rilo_node import __version__
-from rilo_node.cli import admin, cluster, node, records, requests, search
+from rilo_node.cli import admin, backup, cluster, node, records, requests, search
 from rilo_node.cli.output import (
     EXIT_BAD_INPUT,
     EXIT_FAIL,
     EXIT_OK,
     EscapingFormatter,
     shown,
+    stdout_to_devnull,
 )
 from rilo_node.core.errors import CliError, ConfigError, RiloError, ValidationError
 
@@ -38,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     requests.add_parsers(sub)  # request create, list, show, respond, close
     records.add_parsers(sub)  # records export, get, retract
     search.add_parsers(sub)  # search, stats
-    admin.add_parsers(sub)  # status, audit
+    admin.add_parsers(sub)  # status, audit, security-events
+    backup.add_parsers(sub)  # backup, restore
     cluster.add_parsers(sub)  # cluster ..., demo
     return parser
 
@@ -51,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     handler.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler])
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a reader that went away (`search | head -1`) shows here, or at the print
+        return code
     except CliError as exc:
         print(f"rilo-node: {shown(exc, multiline=True)}", file=sys.stderr)
         return exc.code
@@ -62,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rilo-node: {shown(exc, multiline=True)}", file=sys.stderr)
         return EXIT_FAIL
     except BrokenPipeError:
+        # The reader of our output stopped reading: not a failure (docs/operator-guide.md#exit-status).
+        stdout_to_devnull()
         return EXIT_OK
     except KeyboardInterrupt:
         return 130

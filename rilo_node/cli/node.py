@@ -1,10 +1,12 @@
-"""`rilo-node init`, `serve` and `reindex`: a node on this machine, worked on through its folder."""
+"""`rilo-node init`, `serve`, `reindex` and `config check`: a node on this machine, worked on through its
+folder."""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
 
+from rilo_node.cli.argtypes import listen_arg, lower
 from rilo_node.cli.output import EXIT_BAD_INPUT, EXIT_OK, print_json
 from rilo_node.core.errors import CliError
 
@@ -53,18 +55,24 @@ def cmd_serve(args) -> int:
     config = load_config(args.config)
     if args.listen:
         config = dataclasses.replace(config, listen=args.listen)
-    if args.insecure:
+    if args.insecure or (args.listen and config.insecure):
         if not config.listen.startswith("127.0.0.1:"):
-            raise CliError("--insecure serves plaintext and so binds 127.0.0.1 only", EXIT_BAD_INPUT)
+            which = "--insecure" if args.insecure else "node.insecure"
+            raise CliError(f"{which} serves plaintext and so binds 127.0.0.1 only", EXIT_BAD_INPUT)
         config = dataclasses.replace(config, insecure=True)
-    return serve(config)
+    return serve(config, log_format=args.log_format)
 
 
 def cmd_reindex(args) -> int:
-    from rilo_node.api.server import Node
+    from rilo_node.api.server import Node, serving_pid
     from rilo_node.node.config import load_config
 
-    node = Node(load_config(args.config))
+    config = load_config(args.config)
+    pid = serving_pid(config)
+    if pid is not None:  # two processes writing the search tables at once: refuse (exit 1)
+        raise CliError(f"node {config.node_id} is serving (pid {pid}, per {config.runtime_path}): stop it first; "
+                       f"if no node runs, remove that file")
+    node = Node(config)
     try:
         n = node.book.reindex()
     finally:
@@ -73,13 +81,34 @@ def cmd_reindex(args) -> int:
     return EXIT_OK
 
 
+def cmd_config_check(args) -> int:
+    import sys
+
+    from rilo_node.cli.output import shown
+    from rilo_node.node.check import check_config
+
+    report = check_config(args.config)
+    if report.ok:
+        print(shown(report.summary()))
+        return EXIT_OK
+    where = report.config.path if report.config else Path(args.config).resolve()
+    if len(report.problems) == 1:
+        print(f"rilo-node: {shown(where)}: {shown(report.problems[0])}", file=sys.stderr)
+    else:
+        print(f"rilo-node: {shown(where)}: {len(report.problems)} problems", file=sys.stderr)
+        for problem in report.problems:
+            print(f"  {shown(problem)}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
 def add_parsers(sub) -> None:
-    """init, serve, reindex."""
+    """init, serve, reindex, config check."""
     p = sub.add_parser("init", help="keys, certificates, data folder and config for a new node")
     p.add_argument("--id", required=True, help="the node id from the directory (e.g. de, rilo-we, wco)")
     p.add_argument("--dir", help="the node folder (default ./rilo-ID)")
     p.add_argument("--topology", help="the directory file (default: config/topology.toml)")
-    p.add_argument("--listen", default="127.0.0.1:7400", help="host:port to serve on (default 127.0.0.1:7400)")
+    p.add_argument("--listen", type=listen_arg, default="127.0.0.1:7400",
+                   help="host:port to serve on, as node.listen takes it (default 127.0.0.1:7400)")
     p.add_argument("--ca-cert", help="the network CA certificate (else a development CA is made)")
     p.add_argument("--ca-key", help="the network CA key, with --ca-cert")
     p.add_argument("--client-name", default="national-system", help="name in the client certificate")
@@ -93,10 +122,18 @@ def add_parsers(sub) -> None:
 
     p = sub.add_parser("serve", help="run a node")
     p.add_argument("--config", required=True, help="the node.toml written by init")
-    p.add_argument("--listen", help="override node.listen (host:port)")
+    p.add_argument("--listen", type=listen_arg, help="override node.listen (host:port)")
     p.add_argument("--insecure", action="store_true", help="plaintext on 127.0.0.1 only (development)")
+    p.add_argument("--log-format", type=lower, choices=("text", "json"), default="text",
+                   help="log lines as text (default) or as one JSON object each")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("reindex", help="rebuild the search tables from the signed records (node stopped)")
     p.add_argument("--config", required=True)
     p.set_defaults(func=cmd_reindex)
+
+    config = sub.add_parser("config", help="check a node's configuration").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    p = config.add_parser("check", help="check node.toml, its directory and its key and certificate files")
+    p.add_argument("--config", required=True, help="the node.toml to check")
+    p.set_defaults(func=cmd_config_check)

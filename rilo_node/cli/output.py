@@ -7,8 +7,10 @@ where a table or a progress bar is drawn, so that `--json` and `--help` stay qui
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 import sys
 import time
 
@@ -89,26 +91,73 @@ def key_json(key, **extra) -> dict:
 
 
 def console():
-    """A rich console on standard output."""
+    """A rich console on standard output. A closed pipe (`search | head -1`) raises BrokenPipeError, which
+    main() turns into a quiet exit 0 (rich's own handling would exit 1)."""
     from rich.console import Console
 
-    return Console()
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, "standard output was closed")
+
+    return _Console()
 
 
-def _table(title: str, columns):
+def stdout_to_devnull() -> None:
+    """After a closed pipe: what is still buffered for standard output, and Python's flush at exit, go to
+    /dev/null instead of failing again (the "Note on SIGPIPE" of the Python signal module's documentation)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+# A column that may wrap keeps at least this many characters a line.
+_MIN_WRAPPED = 4
+
+
+def table_widths(widths: list[int], whole: list[bool], room: int) -> list[int]:
+    """Content widths for table columns whose natural widths are `widths`, in `room` characters of content:
+    a `whole` column (an id) keeps its natural width, whatever `room` says; the others share what is left,
+    the widest cut down first, none below _MIN_WRAPPED (or its natural width, if smaller)."""
+    floor = [w if keep else min(w, _MIN_WRAPPED) for w, keep in zip(widths, whole)]
+    level = max(widths, default=0)
+    # The highest level at which the wrapping columns, each cut to at most `level`, fit in `room`.
+    while level > _MIN_WRAPPED and sum(w if keep else min(w, level)
+                                       for w, keep in zip(widths, whole)) > room:
+        level -= 1
+    return [w if keep else max(f, min(w, level)) for w, keep, f in zip(widths, whole, floor)]
+
+
+def print_table(title: str, headers: list[str], rows: list[list[str]], *, whole: tuple[str, ...] = (),
+                right: tuple[str, ...] = ()) -> None:
+    """A table on standard output. Cells are plain text: escaped by `shown`, never read as rich markup
+    (`[bold]`). The columns named in `whole` (ids: origin, record_id) are never cut or wrapped, so that an
+    id can be copied: the other columns wrap instead, and a terminal too narrow even for that gets a table
+    wider than itself. Into a pipe or a file the table has its natural width: nothing wraps."""
+    from rich.cells import cell_len
     from rich.table import Table
-
-    table = Table(title=title)
-    for col in columns:
-        table.add_column(col)
-    return table
-
-
-def _add_row(table, *cells) -> None:
-    """A row of plain text: escaped by `shown`, and never read as rich markup (`[bold]`)."""
     from rich.text import Text
 
-    table.add_row(*(Text(shown(cell)) for cell in cells))
+    cells = [[shown(cell) for cell in row] for row in rows]
+    natural = [max([cell_len(h)] + [cell_len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    keep = [h in whole for h in headers]
+    con = console()
+    frame = 3 * len(headers) + 1  # a border and a space of padding either side of each column
+    room = max(con.width, frame + sum(natural)) if not con.is_terminal else con.width
+    widths = table_widths(natural, keep, room - frame)
+    con.width = max(room, frame + sum(widths))
+    table = Table(title=title)
+    for h, width, k in zip(headers, widths, keep):
+        table.add_column(h, width=width, no_wrap=k, overflow="fold", justify="right" if h in right else "left")
+    for row in cells:
+        table.add_row(*(Text(c) for c in row))
+    con.print(table)
 
 
 # -- records -----------------------------------------------------------------------------
@@ -184,31 +233,30 @@ def print_import_summary(stats: dict) -> None:
 
 def print_hits(out: dict, complete: bool) -> None:
     """`search` without --json: the hits as a table, then each node's answer. `out` is the --json object."""
-    table = _table(f"{len(out['hits'])} hits" + ("" if complete else " (incomplete)"),
-                   ("origin", "record_id", "v", "date", "country", "categories", "route", "held"))
+    rows = []
     for h in out["hits"]:
         body = h.get("body") or {}
         route = "→".join(c for c in [body.get("departure_country"), *body.get("transit_countries", []),
                                      body.get("destination_country")] if c)
-        _add_row(table, h["origin"], h["record_id"], str(h["version"]), h["summary"].get("seizure_date", ""),
-                 h["summary"].get("country", ""), ",".join(h["summary"]["categories"]), route,
-                 "yes" if h["held"] else "notice")
+        rows.append([h["origin"], h["record_id"], str(h["version"]), h["summary"].get("seizure_date", ""),
+                     h["summary"].get("country", ""), ", ".join(h["summary"]["categories"]), route,
+                     "yes" if h["held"] else "notice"])
+    # The record's key is never cut: it is what `records get` and `request create --about` take.
+    print_table(f"{len(out['hits'])} hits" + ("" if complete else " (incomplete)"),
+                ["origin", "record_id", "v", "date", "country", "categories", "route", "held"], rows,
+                whole=("origin", "record_id"))
     con = console()
-    con.print(table)
     for n in out["nodes"]:
         con.print(shown(f"  {n['node']}: {n['status']} ({n['hits']} hits, {n['ms']} ms)"), markup=False)
 
 
 def print_stats(out: dict, group_by: list[str], complete: bool) -> None:
     """`stats` without --json: one row per group, then which nodes answered. `out` is stats_json."""
-    table = _table(f"{sum(g['cases'] for g in out['groups'])} cases" + ("" if complete else " (incomplete)"),
-                   group_by)
-    table.add_column("cases", justify="right")
-    table.add_column("items", justify="right")
-    for g in out["groups"]:
-        _add_row(table, *(g["key"].get(f, "") for f in group_by), str(g["cases"]), str(g["items"]))
+    print_table(f"{sum(g['cases'] for g in out['groups'])} cases" + ("" if complete else " (incomplete)"),
+                [*group_by, "cases", "items"],
+                [[*(g["key"].get(f, "") for f in group_by), str(g["cases"]), str(g["items"])] for g in out["groups"]],
+                right=("cases", "items"))
     con = console()
-    con.print(table)
     bad = [n for n in out["nodes"] if n["status"] != "OK"]
     con.print(shown(f"{len(out['nodes']) - len(bad)}/{len(out['nodes'])} nodes answered"
                     + ("" if not bad else ": " + ", ".join(f"{n['node']} {n['status']}" for n in bad))),
@@ -251,6 +299,19 @@ def audit_json(e: node_pb2.AuditEntry) -> dict:
 
 def audit_line(e: node_pb2.AuditEntry) -> str:
     return shown(f"{e.id:>6} {e.at} {e.actor:<28} {e.action:<8} {len(e.keys):>5} records  {e.detail}")
+
+
+def security_event_json(e: node_pb2.SecurityEvent) -> dict:
+    """One line of `security-events --json`: the SecurityEvent, an empty peer, origin or record_id as null."""
+    return {"id": e.id, "at": e.at, "kind": e.kind, "peer": e.peer or None, "origin": e.origin or None,
+            "record_id": e.record_id or None, "detail": e.detail}
+
+
+def security_event_line(e: node_pb2.SecurityEvent) -> str:
+    """One line of `security-events`: id, time, kind, the peer it came from, the record, the detail (all text
+    from the network goes through `shown`)."""
+    record = f"{e.origin}/{e.record_id}" if e.record_id else "-"
+    return shown(f"{e.id:>6} {e.at} {e.kind:<18} {e.peer or '-':<10} {record}  {e.detail}")
 
 
 # -- requests and validations ------------------------------------------------------------
@@ -352,10 +413,9 @@ def print_validations(rows: list[dict], pending: bool) -> None:
 # -- the simulated network ---------------------------------------------------------------
 
 def print_cluster_status(rows: list[dict], workdir: str) -> None:
-    table = _table(f"cluster {workdir}", ("node", "role", "region", "state", "pid", "records", "own", "peers up",
-                                          "behind", "sec. events"))
-    for r in rows:
-        _add_row(table, r["id"], r["role"], r["region"] or "-", r["state"], str(r["pid"] or "-"),
-                 *(str(r[k]) if r[k] is not None else "-" for k in ("records", "own", "peers_up", "behind",
-                                                                     "security_events")))
-    console().print(table)
+    print_table(f"cluster {workdir}", ["node", "role", "region", "state", "pid", "records", "own", "peers up",
+                                       "behind", "sec. events"],
+                [[r["id"], r["role"], r["region"] or "-", r["state"], str(r["pid"] or "-"),
+                  *(str(r[k]) if r[k] is not None else "-" for k in ("records", "own", "peers_up", "behind",
+                                                                      "security_events"))] for r in rows],
+                whole=("node",))

@@ -12,10 +12,12 @@ import grpc
 from rilo_node.api.client import NodeClient
 from rilo_node.api.limits import MAX_SUBMISSIONS_PER_STREAM
 from rilo_node.core.seizure import parse_submission
+from rilo_node.cli.argtypes import INT64_MAX, bounded_int, lower
 from rilo_node.cli.connect import add_connection_args, call, client_of, rpc_error
 from rilo_node.cli.inputs import count_lines, iter_import_lines, read_json_file
 from rilo_node.cli.output import (
     EXIT_BAD_INPUT,
+    EXIT_FAIL,
     EXIT_OK,
     ImportProgress,
     json_text,
@@ -69,12 +71,15 @@ def cmd_seizure_import(args) -> int:
     acked_log = open(args.acked, "a", encoding="utf-8") if args.acked else None  # noqa: SIM115
     stats = {"lines": 0, "stored": 0, "created": 0, "already_present": 0, "refused": 0}
     refused: list[dict] = []
+    bad_input = 0  # refused lines that were bad input; the others were refused for a conflict (ALREADY_EXISTS)
     # One chunk is one SubmitSeizures stream: never more than the node takes on one (api/limits.py).
     batch = max(1, min(args.batch, MAX_SUBMISSIONS_PER_STREAM))
     progress = ImportProgress(count_lines(path) if fmt == "jsonl" else None, enabled=not args.quiet)
 
-    def report(line: int, field: str, message: str) -> None:
+    def report(line: int, field: str, message: str, *, bad: bool = True) -> None:
+        nonlocal bad_input
         stats["refused"] += 1
+        bad_input += bad
         refused.append({"line": line, "field": field, "message": message})
         text = message if (not field or message.startswith(field)) else f"{field}: {message}"
         print(shown(f"{path}:{line}: {text}"), file=sys.stderr, flush=True)
@@ -94,7 +99,8 @@ def cmd_seizure_import(args) -> int:
                 if acked_log:
                     acked_log.write(json.dumps({"line": line, **key_json(result.key)}) + "\n")
             else:
-                report(line, result.field, result.message)
+                report(line, result.field, result.message,
+                       bad=result.code == grpc.StatusCode.INVALID_ARGUMENT.value[0])
         if acked_log:
             acked_log.flush()
             os.fsync(acked_log.fileno())
@@ -124,7 +130,8 @@ def cmd_seizure_import(args) -> int:
         print_json({**stats, "errors": refused})
     else:
         print_import_summary(stats)
-    return EXIT_BAD_INPUT if stats["refused"] else EXIT_OK
+    # 2 if any line was bad input, else 1 if any was refused (a conflict), else 0.
+    return EXIT_BAD_INPUT if bad_input else EXIT_FAIL if stats["refused"] else EXIT_OK
 
 
 # -- records export|get|retract ----------------------------------------------------------
@@ -172,9 +179,11 @@ def add_seizure_parsers(seizure) -> None:
 
     p = seizure.add_parser("import", help="submit many seizures from JSON lines or CSV")
     p.add_argument("file", help="FILE.jsonl or FILE.csv (or - for JSON lines on standard input)")
-    p.add_argument("--format", choices=("jsonl", "csv"), help="default: from the file name")
-    p.add_argument("--batch", type=int, default=1000,
-                   help=f"seizures acknowledged together (default 1000, at most {MAX_SUBMISSIONS_PER_STREAM})")
+    p.add_argument("--format", type=lower, choices=("jsonl", "csv"), help="default: from the file name")
+    # More than a stream takes is sent as streams of MAX_SUBMISSIONS_PER_STREAM.
+    p.add_argument("--batch", type=bounded_int(1, 1_000_000), default=1000,
+                   help=f"seizures acknowledged together (default 1000; one stream carries at most "
+                        f"{MAX_SUBMISSIONS_PER_STREAM})")
     p.add_argument("--acked", metavar="FILE", help="append the key of every acknowledged seizure to FILE")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -194,9 +203,10 @@ def add_parsers(sub) -> None:
     records = sub.add_parser("records", help="read, export and retract records").add_subparsers(dest="action",
                                                                                              required=True)
     p = records.add_parser("export", help="every record this node holds, newest version, as JSON lines")
-    p.add_argument("--format", choices=("jsonl",), default="jsonl")
+    p.add_argument("--format", type=lower, choices=("jsonl",), default="jsonl")
     p.add_argument("--origin", help="only records of this origin")
-    p.add_argument("--after-seq", type=int, default=0, help="only records stored after this local sequence number")
+    p.add_argument("--after-seq", type=bounded_int(0, INT64_MAX), default=0,
+                   help="only records stored after this local sequence number")
     p.add_argument("--with-seq", action="store_true", help="add each record's local sequence number")
     add_connection_args(p)
     p.set_defaults(func=cmd_records_export)
@@ -204,7 +214,7 @@ def add_parsers(sub) -> None:
     p = records.add_parser("get", help="one record as JSON")
     p.add_argument("origin")
     p.add_argument("record_id")
-    p.add_argument("--version", type=int, help="a specific version (default: the newest held)")
+    p.add_argument("--version", type=bounded_int(1, INT64_MAX), help="a specific version (default: the newest held)")
     p.add_argument("--json", action="store_true", help="one line instead of indented")
     add_connection_args(p)
     p.set_defaults(func=cmd_records_get)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
-
+from rilo_node.cli.argtypes import MAX_LIST, bounded_int, upper
 from rilo_node.cli.connect import add_connection_args, call, client_of
 from rilo_node.cli.inputs import read_json_file
 from rilo_node.cli.output import (
@@ -30,16 +29,6 @@ REQUEST_STATUS = ("SENT", *RESPONSE_STATUS, "CLOSED")
 # `request create` flags and the AssistanceRequest field each one sets.
 CREATE_FLAGS = {"to": "addressee", "type": "assistance", "basis": "legal_basis", "subject": "subject",
                 "facts": "facts", "urgency": "urgency", "due": "due_date", "contact": "contact"}
-
-
-def limit_arg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= value <= 10_000:
-        raise argparse.ArgumentTypeError("must be between 1 and 10000")
-    return value
 
 
 def record_key(text: str, flag: str, *, need_origin: bool = True) -> record_pb2.RecordKey:
@@ -194,11 +183,11 @@ def add_parsers(sub) -> None:
     p = request.add_parser("create", help="sign and send a request; prints its key")
     p.add_argument("--to", metavar="NODE", help="the addressee (a node id, e.g. jp)")
     p.add_argument("--via-rilo", action="store_true", help="route it through this node's RILO")
-    p.add_argument("--type", choices=ASSISTANCE, help="the type of assistance")
+    p.add_argument("--type", type=upper, choices=ASSISTANCE, help="the type of assistance")
     p.add_argument("--basis", metavar="TEXT", help="legal basis: the agreement or convention article invoked")
     p.add_argument("--subject", metavar="TEXT")
     p.add_argument("--facts", metavar="TEXT", help="summary of the facts and of the enquiries already made")
-    p.add_argument("--urgency", choices=URGENCY, help="default ROUTINE")
+    p.add_argument("--urgency", type=upper, choices=URGENCY, help="default ROUTINE")
     p.add_argument("--due", metavar="DATE", help="due date, YYYY-MM-DD")
     p.add_argument("--about", metavar="ORIGIN/RECORD_ID", action="append", help="a record it concerns (repeatable)")
     p.add_argument("--contact", metavar="TEXT", help="the designated contact officer")
@@ -213,8 +202,8 @@ def add_parsers(sub) -> None:
     box.add_argument("--inbox", action="store_true", help="addressed to this node")
     box.add_argument("--outbox", action="store_true", help="sent by this node")
     p.add_argument("--overdue", action="store_true", help="only open requests past their due date")
-    p.add_argument("--status", choices=REQUEST_STATUS)
-    p.add_argument("--limit", type=limit_arg, default=1000)
+    p.add_argument("--status", type=upper, choices=REQUEST_STATUS)
+    p.add_argument("--limit", type=bounded_int(1, MAX_LIST), default=1000, help=f"at most {MAX_LIST} (default 1000)")
     p.add_argument("--json", action="store_true")
     add_connection_args(p)
     p.set_defaults(func=cmd_request_list)
@@ -227,7 +216,7 @@ def add_parsers(sub) -> None:
 
     p = request.add_parser("respond", help="the addressee's response (a signed record of its own)")
     p.add_argument("request", metavar="REQUEST", help="ORIGIN/RECORD_ID, or RECORD_ID")
-    p.add_argument("--status", required=True, choices=RESPONSE_STATUS)
+    p.add_argument("--status", required=True, type=upper, choices=RESPONSE_STATUS)
     p.add_argument("--text", help="the answer")
     p.add_argument("--reason", help="required with REFUSED and POSTPONED")
     p.add_argument("--records", metavar="ORIGIN/ID,...", help="records the answer refers to")
@@ -263,7 +252,7 @@ def add_seizure_parsers(seizure) -> None:
 
     p = seizure.add_parser("validations", help="seizures and their validation state (members' at a RILO, own at a member)")
     p.add_argument("--pending", action="store_true", help="only those without a verdict on their current body")
-    p.add_argument("--limit", type=limit_arg, default=1000)
+    p.add_argument("--limit", type=bounded_int(1, MAX_LIST), default=1000, help=f"at most {MAX_LIST} (default 1000)")
     p.add_argument("--json", action="store_true")
     add_connection_args(p)
     p.set_defaults(func=cmd_seizure_validations)

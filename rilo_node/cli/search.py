@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 
 from rilo_node.api.views import hit_json, node_answer_json, stats_json
+from rilo_node.cli.argtypes import MAX_DEADLINE_MS, bounded_int, lower, upper
 from rilo_node.cli.connect import add_connection_args, call, client_of
 from rilo_node.cli.output import EXIT_BAD_INPUT, EXIT_OK, print_hits, print_json, print_stats
 from rilo_node.core.convert import dict_to_pb
 from rilo_node.core.errors import CliError, ValidationError
-from rilo_node.core.federation import FILTER_FIELDS
+from rilo_node.core.federation import FILTER_FIELDS, MAX_LIMIT
 from rilo_node.pb.rilo.v1 import node_pb2
 
 # filter flag (its argparse dest) -> SearchFilter field
@@ -25,8 +26,9 @@ SCOPES = {"local": node_pb2.QUERY_SCOPE_LOCAL, "area": node_pb2.QUERY_SCOPE_AREA
 
 def add_filter_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("filters")
-    g.add_argument("--section")
-    g.add_argument("--category")
+    # Enum values in any case, as --country takes `de`: --section drugs is DRUGS.
+    g.add_argument("--section", type=upper, help="DRUGS, REVENUE, ... (any case)")
+    g.add_argument("--category", type=upper, help="COCAINE, TOBACCO_PRODUCTS, ... (any case)")
     g.add_argument("--country", help="reporting country (ISO 3166 alpha-2)")
     g.add_argument("--departure", help="country of departure")
     g.add_argument("--destination", help="country of destination")
@@ -34,7 +36,7 @@ def add_filter_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--from", dest="from_", metavar="DATE", help="seizure date from (inclusive)")
     g.add_argument("--to", metavar="DATE", help="seizure date to (inclusive)")
     g.add_argument("--text", metavar="WORDS", help="words in the description or commodity")
-    g.add_argument("--origin", metavar="ID", help="the reporting node")
+    g.add_argument("--origin", metavar="ID", type=lower, help="the reporting node")
 
 
 def filter_of(args) -> node_pb2.SearchFilter:
@@ -50,6 +52,7 @@ def filter_of(args) -> node_pb2.SearchFilter:
 
 
 def scope_of(value: str) -> tuple[int, list[str]]:
+    value = value.lower()  # scope names and node ids are lower case: --scope Global is global
     if value in SCOPES:
         return SCOPES[value], []
     nodes = [v.strip() for v in value.split(",") if v.strip()]
@@ -75,7 +78,7 @@ def cmd_search(args) -> int:
 
 def cmd_stats(args) -> int:
     scope, nodes = scope_of(args.scope)
-    group_by = [g.strip() for g in args.group_by.split(",") if g.strip()]
+    group_by = [g.strip().lower() for g in args.group_by.split(",") if g.strip()]
     request = node_pb2.StatsRequest(filter=filter_of(args), scope=scope, nodes=nodes, group_by=group_by,
                                     deadline_ms=args.deadline_ms)
     with client_of(args) as c:
@@ -93,8 +96,9 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("search", help="search records (local, or across the network)")
     add_filter_args(p)
     p.add_argument("--scope", default="local", help="local, area, region, global, or ID,ID (default local)")
-    p.add_argument("--limit", type=int, default=100)
-    p.add_argument("--deadline-ms", type=int, default=0, help="how long to wait for the network (default 1500)")
+    p.add_argument("--limit", type=bounded_int(1, MAX_LIMIT), default=100, help=f"at most {MAX_LIMIT} (default 100)")
+    p.add_argument("--deadline-ms", type=bounded_int(1, MAX_DEADLINE_MS), default=0,
+                   help=f"how long to wait for the network, at most {MAX_DEADLINE_MS} (default 1500)")
     p.add_argument("--json", action="store_true")
     add_connection_args(p)
     p.set_defaults(func=cmd_search)
@@ -105,7 +109,8 @@ def add_parsers(sub) -> None:
                    help="section, category, country, departure_country, destination_country, conveyance, "
                         "concealment, detection, location_type, month, region")
     p.add_argument("--scope", default="local", help="local, area, region, global, or ID,ID (default local)")
-    p.add_argument("--deadline-ms", type=int, default=0, help="how long to wait for the network (default 1500)")
+    p.add_argument("--deadline-ms", type=bounded_int(1, MAX_DEADLINE_MS), default=0,
+                   help=f"how long to wait for the network, at most {MAX_DEADLINE_MS} (default 1500)")
     p.add_argument("--json", action="store_true")
     add_connection_args(p)
     p.set_defaults(func=cmd_stats)
