@@ -123,6 +123,15 @@ class CallerShares(grpc.ServerInterceptor):
         key = caller_key(context)
         return (self.nodes if key.startswith("node:") else self.clients).hold(key)
 
+    def _enter(self, context):
+        """Take a place in the caller's share (released with __exit__), or refuse the call."""
+        hold = self._hold(context)
+        try:
+            hold.__enter__()
+        except BusyError as exc:
+            self._refuse(context, exc)
+        return hold
+
     def _refuse(self, context, exc: BusyError):
         logger.warning("[caller=%s] refused: %s", caller_key(context), exc)
         context.set_trailing_metadata(((RETRY_PUSHBACK_KEY, str(exc.retry_after_ms)),))
@@ -140,11 +149,7 @@ class CallerShares(grpc.ServerInterceptor):
 
         def call(inner, streamed_in: bool):
             def behaviour(request, context):
-                try:
-                    hold = shares._hold(context)
-                    hold.__enter__()
-                except BusyError as exc:
-                    shares._refuse(context, exc)
+                hold = shares._enter(context)
                 sid = idle.open(context, method) if streamed_in else None
                 try:
                     return inner(requests_of(request, sid) if streamed_in else request, context)
@@ -156,11 +161,7 @@ class CallerShares(grpc.ServerInterceptor):
 
         def stream(inner, streamed_in: bool):
             def behaviour(request, context):
-                try:
-                    hold = shares._hold(context)
-                    hold.__enter__()
-                except BusyError as exc:
-                    shares._refuse(context, exc)
+                hold = shares._enter(context)
                 sid = idle.open(context, method) if method not in NEVER_IDLE else None
                 try:
                     # The next response is asked for once the last one went out: a reader that stops

@@ -11,24 +11,8 @@ import pytest
 
 from rilo_node.api.client import NodeClient, Target
 from rilo_node.node.pki import node_dns
-from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, peer_pb2_grpc, record_pb2
-from tests.cluster.harness import member_seizure
-
-
-def peer_stub(cluster, as_node: str, to: str):
-    """A channel to `to` with `as_node`'s own node certificate (what a compromised node could send)."""
-    f = cluster.folders[as_node]
-    target = Target(f"127.0.0.1:{cluster.ports[to]}", f.ca, f.path / "tls" / "node.pem", f.path / "tls" / "node.key",
-                    node_dns(to))
-    channel = target.channel()
-    return channel, peer_pb2_grpc.PeerServiceStub(channel)
-
-
-def own_record(cluster, origin: str, **kw) -> record_pb2.SignedRecord:
-    key = cluster.submit(origin, member_seizure(origin, cluster.directory, **kw))
-    rec = cluster.nodes[origin].store.get_record(origin, key.record_id)
-    return record_pb2.SignedRecord(header=rec.header, body=rec.body or b"", annex=rec.annex or b"",
-                                   signature=rec.signature, key_id=rec.key_id)
+from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, record_pb2
+from tests.cluster.test_replication import own_record, peer_stub
 
 
 def record_id(rec: record_pb2.SignedRecord) -> str:
