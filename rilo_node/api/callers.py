@@ -6,7 +6,7 @@ caller, one client that opens streams and never sends holds every worker, and he
 every other caller wait. A call over its caller's share is refused at once with RESOURCE_EXHAUSTED and
 a retry-after; it takes no worker for longer than that. Health checks are never counted.
 
-A stream that makes no progress for IDLE_STREAM_SECONDS is cancelled: no message from a client that
+A stream that makes no progress for `limits.idle_stream_seconds` (IDLE_STREAM_SECONDS) is cancelled: no message from a client that
 streams requests, no message taken by a client that reads a stream (a feed sends a heartbeat every 15 s,
 so a live one is never idle that long).
 """

@@ -79,7 +79,7 @@ class Node(NodeCore):
 
     def start(self, *, replication: bool = True) -> int:
         self.start_metrics()  # first: a metrics port in use stops the start before anything runs
-        self.callers = CallerShares()
+        self.callers = CallerShares(idle_stream_seconds=self.config.idle_stream_seconds)
         self._executor = futures.ThreadPoolExecutor(max_workers=self._max_workers,
                                                     thread_name_prefix=f"grpc-{self.config.node_id}")
         server = grpc.server(

@@ -53,6 +53,9 @@ KEYS: dict[str, dict[str, str]] = {
     "metrics": {
         "listen": 'host:port of the Prometheus endpoint, plain HTTP (default 127.0.0.1:0, a free port); "off" or '
                   '"" serves none',
+    },    "limits": {
+        "idle_stream_seconds": "cancel a stream that made no progress for this many seconds: a client that sends "
+                               "nothing, a reader that reads nothing (default 120, at least 20)",
     },
 }
 
@@ -81,6 +84,7 @@ class NodeConfig:
     retention_days: int = 0
     retention_check_every: float = 3600.0
     metrics_listen: str | None = METRICS_LISTEN  # None: no metrics endpoint
+    idle_stream_seconds: float = 120.0
 
     @property
     def db_path(self) -> Path:
@@ -197,6 +201,9 @@ def parse_config(data: dict, path: Path) -> NodeConfig:
         retention_days=number("retention", "days", 0, minimum=0, maximum=36_500),
         retention_check_every=float(number("retention", "check_every", 3600, minimum=1, integer=False)),
         metrics_listen=metrics,
+        # A feed sends a heartbeat every 15 s: a live one is never idle for 20.
+        idle_stream_seconds=float(number("limits", "idle_stream_seconds", 120, minimum=20, maximum=86_400,
+                                         integer=False)),
     )
 
 

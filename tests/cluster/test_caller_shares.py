@@ -56,12 +56,9 @@ def test_a_client_holding_all_its_streams_open_is_refused_more_and_others_are_se
         assert greedy.admin.GetStatus(node_pb2.GetStatusRequest(), timeout=10).node_id == "de"
 
 
-def test_a_stream_that_sends_nothing_is_cancelled_after_the_idle_time_and_its_share_comes_back(
-        start_node, monkeypatch):
-    from rilo_node.api import callers
-
-    monkeypatch.setattr(callers, "IDLE_STREAM_SECONDS", 1.0)
+def test_a_stream_that_sends_nothing_is_cancelled_after_the_idle_time_and_its_share_comes_back(start_node):
     node = start_node("de")
+    node.node.callers.idle.idle = 1.0  # limits.idle_stream_seconds is at least 20 in a config
     release, opened = threading.Event(), threading.Semaphore(0)
     try:
         with node.client() as c:
@@ -76,13 +73,12 @@ def test_a_stream_that_sends_nothing_is_cancelled_after_the_idle_time_and_its_sh
         release.set()
 
 
-def test_a_reader_that_stops_reading_an_export_is_cancelled(start_node, monkeypatch):
-    from rilo_node.api import callers
+def test_a_reader_that_stops_reading_an_export_is_cancelled(start_node):
     from rilo_node.core.seizure import parse_submission
     from tests.conftest import seizure_example
 
-    monkeypatch.setattr(callers, "IDLE_STREAM_SECONDS", 1.0)
     node = start_node("de")
+    node.node.callers.idle.idle = 1.0
     with node.client() as c:
         subs = [parse_submission(seizure_example(case_ref=f"c{i}", description="x" * 9000)) for i in range(1500)]
         c.records.SubmitSeizures(iter([node_pb2.SubmitSeizuresRequest(submissions=subs[i:i + 500])

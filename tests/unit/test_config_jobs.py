@@ -199,3 +199,13 @@ def test_every_accepted_retention_days_works_for_the_retention_job(tmp_path, dir
         assert book.retention_due(config.retention_days) == []
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("value", ["19", "0", "-1", "nan", "1e9", '"120"', "true"])
+def test_an_idle_stream_time_a_live_feed_could_reach_or_no_number_is_refused(tmp_path, value):
+    assert "limits.idle_stream_seconds" in refused(tmp_path, f"[limits]\nidle_stream_seconds = {value}\n")
+
+
+def test_the_idle_stream_time_is_read_and_defaults_to_two_minutes(tmp_path):
+    assert load(tmp_path).idle_stream_seconds == 120.0
+    assert load(tmp_path, "[limits]\nidle_stream_seconds = 20\n").idle_stream_seconds == 20.0
