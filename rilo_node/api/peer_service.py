@@ -8,7 +8,7 @@ import grpc
 
 from rilo_node.api.errors import grpc_errors
 from rilo_node.api.services import caller_identity
-from rilo_node.core.errors import PermissionDeniedError, ValidationError
+from rilo_node.core.errors import PermissionDeniedError, UnavailableError, ValidationError
 from rilo_node.node.peers import Links, Replicator
 from rilo_node.pb.rilo.v1 import peer_pb2, peer_pb2_grpc, record_pb2
 
@@ -37,7 +37,8 @@ class PeerService(peer_pb2_grpc.PeerServiceServicer):
         if node == self.r.me:
             raise PermissionDeniedError("a node does not replicate with itself")
         if self.links.is_cut(node, self.r.me):
-            context.abort(grpc.StatusCode.UNAVAILABLE, f"link {node}–{self.r.me} is cut")
+            # A typed error, not context.abort: grpc_errors would read an abort's bare Exception as INTERNAL.
+            raise UnavailableError(f"link {node}–{self.r.me} is cut")
         return node
 
     def Pull(self, request, context):
@@ -45,6 +46,8 @@ class PeerService(peer_pb2_grpc.PeerServiceServicer):
             peer = self._peer(context)
         except PermissionDeniedError as exc:
             context.abort(grpc.StatusCode.PERMISSION_DENIED, str(exc))
+        except UnavailableError as exc:
+            context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
         context.add_callback(self.r.wake_all)
 
         def active() -> bool:

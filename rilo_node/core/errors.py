@@ -48,6 +48,10 @@ class PermissionDeniedError(RiloError):
     """The caller's certificate does not allow this call."""
 
 
+class UnavailableError(RiloError):
+    """Not now: a link is cut, or the node is catching up after a restore; the caller may try again."""
+
+
 class BusyError(RiloError):
     """Too many calls at once from one caller: it may try again after `retry_after_ms`."""
 

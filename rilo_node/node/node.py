@@ -23,6 +23,9 @@ from rilo_node.store.db import Store
 
 logger = logging.getLogger(__name__)
 
+# After a restore, own writes wait until every peer was compared, or this long at most.
+CATCH_UP_WRITES_WAIT = 600
+
 
 class NodeCore:
     """One RILO Net node without its gRPC server: the store, the signing key, the record book, requests,
@@ -87,7 +90,9 @@ class NodeCore:
         # the backup lacks; above all this node's own records signed after it, which no feed sends back.
         self._restored_at = restored_at(self.store.reader) if self.replicate else None
         self._caught_up: set[str] = set()
+        self._catch_up_until = self.clock.monotonic() + CATCH_UP_WRITES_WAIT
         if self._restored_at:
+            self.book.catching_up = True  # own writes wait: they could fork a version only peers hold now
             self.jobs.every(1.0, self.run_catch_up, "catch-up")
 
     # -- jobs: each one a plain call on the store and the clock, so tests call them directly --
@@ -121,6 +126,12 @@ class NodeCore:
         stamp = self._restored_at
         if stamp is None:
             return 0
+        if self.book.catching_up and self.clock.monotonic() > self._catch_up_until:
+            # A peer that stays away must not stop this node for good; its copies can still fork.
+            self.book.catching_up = False
+            missing = sorted(set(self.network.peers()) - self._caught_up)
+            logger.warning("[node=%s] accepting own writes again %d s after the restore, without catching up "
+                           "with %s", self.config.node_id, CATCH_UP_WRITES_WAIT, ", ".join(missing))
         fetched = 0
         for peer in self.network.peers():
             link = self.network.link(peer)
@@ -138,6 +149,7 @@ class NodeCore:
         if self._caught_up >= set(self.network.peers()):
             self.store.write(lambda conn: caught_up_txn(conn, stamp))
             self._restored_at = None
+            self.book.catching_up = False
             logger.warning("[node=%s] caught up with every peer after the restore of %s", self.config.node_id, stamp)
         return fetched
 

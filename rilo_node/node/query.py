@@ -14,6 +14,7 @@ import time
 from datetime import timedelta
 
 import grpc
+from google.protobuf.message import DecodeError
 import nacl.exceptions
 import nacl.public
 
@@ -139,7 +140,7 @@ class QueryEngine:
         """Decrypt, check the answering node's signature, check it answers this query."""
         try:
             signed = peer_pb2.SignedAnswer.FromString(self._unseal.decrypt(sealed.sealed))
-        except (nacl.exceptions.CryptoError, ValueError) as exc:
+        except (nacl.exceptions.CryptoError, ValueError, DecodeError) as exc:
             raise SignatureError(f"answer of {sealed.node} cannot be opened: {exc}") from None
         owner = self.keyring.owner(signed.key_id)
         vk = self.keyring.verify_key(signed.key_id)
@@ -149,7 +150,10 @@ class QueryEngine:
             vk.verify(ANSWER_DOMAIN + signed.answer, signed.signature)
         except nacl.exceptions.BadSignatureError:
             raise SignatureError(f"bad signature on the answer of {sealed.node}") from None
-        answer = peer_pb2.Answer.FromString(signed.answer)
+        try:
+            answer = peer_pb2.Answer.FromString(signed.answer)
+        except DecodeError as exc:
+            raise SignatureError(f"answer of {sealed.node} does not parse: {exc}") from None
         if answer.query_id != query.query_id or answer.node != sealed.node or answer.asker != self.me:
             raise SignatureError(f"answer of {sealed.node} is for another query")
         return answer
@@ -419,6 +423,7 @@ class _FanOut:
         self.failed: dict[str, int] = {}  # nodes with a failure status (an answer still wins)
         self.avoid: set[str] = set()      # hops that failed or stalled: no new path goes through them
         self.rerouted: set[int] = set()   # calls whose nodes behind were asked again by another path
+        self.called: set[str] = set()     # hops sent the query: a new path goes around them too
         self._ids = 0
 
     def run(self, routes: dict[str, list[str]], answer_here, query_id: str) -> peer_pb2.QueryResponse:
@@ -472,6 +477,7 @@ class _FanOut:
                 self.hop_failed(hop, subtree, UNREACHABLE, rerouted=False)
                 continue
             req = peer_pb2.QueryRequest(query=self.signed, hops_left=self.hops_left, reach=subtree)
+            self.called.add(hop)  # it has the query now: a second request to it would be refused as a repeat
             fut = stub.Query.future(req, timeout=timeout)
             self._ids += 1
             call = self._ids
@@ -488,12 +494,16 @@ class _FanOut:
         except Exception:  # noqa: BLE001 - cancelled, or an error grpc did not wrap
             self.hop_failed(hop, subtree, ERROR, rerouted=call in self.rerouted)
             return
+        # A hop speaks only for the nodes it was sent to reach: anything else it returns is dropped, so a
+        # bad relay cannot crowd out the genuine answers of nodes behind other hops.
+        mine = set(subtree)
         for sealed in sub.answers:
-            if sealed.node not in self.answered:
+            if sealed.node in mine and sealed.node not in self.answered:
                 self.answered.add(sealed.node)
                 self.resp.answers.append(sealed)
         for f in sub.failures:
-            self.fail(f.node, f.status)
+            if f.node in mine:
+                self.fail(f.node, f.status)
 
     def hop_failed(self, hop: str, subtree: list[str], status: int, *, rerouted: bool) -> None:
         """The call to `hop` failed: the hop gets the status; the nodes behind it are asked by another path
@@ -505,7 +515,7 @@ class _FanOut:
             return
         if status == UNREACHABLE and hop not in self.avoid:
             self.avoid.add(hop)
-            self.launch(plan_routes(self.engine.me, behind, self.engine.ent.peers, avoid=self.avoid))
+            self.launch(plan_routes(self.engine.me, behind, self.engine.ent.peers, avoid=self.avoid | self.called))
             return
         for t in behind:
             self.fail(t, NOT_ASKED if status == REFUSED else status)
@@ -518,7 +528,7 @@ class _FanOut:
             if behind:
                 self.avoid.add(hop)
                 self.rerouted.add(call)
-                self.launch(plan_routes(self.engine.me, behind, self.engine.ent.peers, avoid=self.avoid))
+                self.launch(plan_routes(self.engine.me, behind, self.engine.ent.peers, avoid=self.avoid | self.called))
 
     def fail(self, node: str, status: int) -> None:
         if node not in self.answered:

@@ -14,6 +14,7 @@ from rilo_node.core.errors import (
     AlreadyExistsError,
     NotFoundError,
     RiloError,
+    UnavailableError,
     ValidationError,
 )
 from rilo_node.core.policy import (
@@ -110,6 +111,9 @@ class RecordBook:
         self.entitlements: Entitlements | None = None
         # validation.required: new seizures stay inside the region until the home RILO endorses them.
         self.validation_required = False
+        # Set while the node catches up after a restore: its newest own versions may be at peers only, and
+        # a version signed now could fork one of them (docs/operator-guide.md#backing-up-and-restoring).
+        self.catching_up = False
 
     # -- preparing (CPU only, runs on the caller's thread) -----------------------------
 
@@ -126,6 +130,11 @@ class RecordBook:
                 self._policy_cache[cache_key] = hit
         return hit
 
+    def _writable(self) -> None:
+        if self.catching_up:
+            raise UnavailableError("this node is catching up from its peers after a restore; "
+                                   "try again in a few seconds")
+
     def prepare(self, sub: node_pb2.SeizureSubmission | dict, *, record_id: str | None = None, version: int = 1,
                 hold_in_region: bool | None = None, released: tuple[tuple[str, bool], ...] = ()) -> PreparedSeizure:
         """Check, serialize and sign a submission, as the message it arrived as (checked and normalised in
@@ -133,6 +142,7 @@ class RecordBook:
         default: validation.required), the signed policy is cut down to the region and the submitted one is
         kept for when the home RILO validates the record. `released` are the (node, annex) pairs the record
         was released to: every version keeps them."""
+        self._writable()
         if isinstance(sub, dict):
             sub = parse_submission(sub)
         check_submission(sub, node_country=self.node_country, today=self.clock.now().date())
@@ -337,6 +347,7 @@ class RecordBook:
 
     def retract(self, record_id: str, actor: str = "") -> Outcome:
         """A signed tombstone version: empty body, no annex, the policy of the version it replaces."""
+        self._writable()
         for _ in range(3):
             held = self.store.get_record(self.node_id, record_id)
             if held is None:
@@ -431,6 +442,7 @@ class RecordBook:
                     ) -> record_pb2.RecordKey | None:
         """Let `to` hold an own seizure (and, with `annex`, its annex): its next version, with `to`
         added to the policy. None when `to` may hold that much already."""
+        self._writable()
         row = conn.execute(f"SELECT {st.RECORD_COLUMNS} FROM records WHERE origin = ? AND record_id = ?",
                            (self.node_id, record_id)).fetchone()
         if row is None:
@@ -472,6 +484,8 @@ class RecordBook:
     def publish_validated(self) -> int:
         """Publish, with the policy they were submitted with, the own seizures held inside the region
         that the home RILO has endorsed (the endorsement names their current body). Returns how many."""
+        if self.catching_up:
+            return 0
         rilo = self.home_rilo()
         if rilo is None:
             return 0
@@ -530,7 +544,7 @@ class RecordBook:
     def retain(self, days: int) -> int:
         """Retention: retract every own record older than `days` (0: keep forever). The retraction is a
         signed tombstone that replaces the record on every node that holds it."""
-        if days <= 0:
+        if days <= 0 or self.catching_up:
             return 0
         done = 0
         while True:

@@ -9,7 +9,7 @@ from collections import Counter
 import grpc
 import pytest
 
-from rilo_node.core.errors import PermissionDeniedError
+from rilo_node.core.errors import PermissionDeniedError, SignatureError
 from rilo_node.core.signing import Keyring, verify_record
 from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2
 from tests.cluster.harness import member_seizure
@@ -473,3 +473,41 @@ def test_a_storm_of_global_queries_takes_no_node_down(network):
     with network.client("pl") as c:
         resp = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, deadline_ms=5000))
     assert resp.complete, [(n.node, n.status) for n in resp.nodes if n.status != 1]
+
+
+def test_a_cut_link_answers_unavailable_and_a_garbage_answer_is_refused_not_an_internal_error(network):
+    import nacl.public
+    import nacl.signing
+
+    network.cut("de", "rilo-we")
+    try:
+        channel, stub = peer_stub(network, "de", "rilo-we")
+        with channel, pytest.raises(grpc.RpcError) as err:
+            stub.Query(peer_pb2.QueryRequest(), timeout=10)
+        assert err.value.code() == grpc.StatusCode.UNAVAILABLE  # was INTERNAL: no path around it was tried
+    finally:
+        network.heal()
+    # Anyone can seal bytes for de: bytes that are no SignedAnswer are a refused answer, not a failed search.
+    engine = network.nodes["de"].queries
+    box = nacl.public.SealedBox(nacl.signing.VerifyKey(network.nodes["de"].key.public_raw).to_curve25519_public_key())
+    query = peer_pb2.Query(query_id="01JQ6ZK00000000000000000QZ", asker="de")
+    with pytest.raises(SignatureError):
+        engine.open_answer(peer_pb2.SealedAnswer(node="fr", sealed=box.encrypt(b"\xff\xff not a message")), query)
+
+
+def test_a_relay_speaks_only_for_the_nodes_it_was_sent_to_reach():
+    from concurrent.futures import Future
+
+    from rilo_node.node.query import _FanOut
+
+    class Engine:
+        me = "de"
+
+    fan = _FanOut(Engine(), peer_pb2.SignedQuery(), 0, {"r1", "x", "y"}, deadline=10**12)
+    junk = peer_pb2.QueryResponse(answers=[peer_pb2.SealedAnswer(node=n, sealed=b"junk") for n in ("r1", "x", "y")],
+                                  failures=[node_pb2.NodeAnswer(node="y", status=node_pb2.NODE_ANSWER_STATUS_ERROR)])
+    done = Future()
+    done.set_result(junk)
+    fan.pending[1] = ("r1", ["r1"], done)
+    fan.settle(1)
+    assert [a.node for a in fan.resp.answers] == ["r1"] and fan.answered == {"r1"} and "y" not in fan.failed

@@ -169,3 +169,19 @@ def test_the_search_rows_are_read_from_the_signed_case_and_reindex_rebuilds_them
     assert currencies == [("EUR",)]
     assert book.reindex() == 2
     assert rows() == before
+
+
+def test_while_catching_up_after_a_restore_no_own_version_is_signed(book):
+    from rilo_node.core.errors import UnavailableError
+
+    book.submit_seizure(seizure_example(record_id=RID))
+    book.catching_up = True
+    with pytest.raises(UnavailableError, match="catching up"):
+        book.submit_seizure(seizure_example(case_ref="new"))
+    with pytest.raises(UnavailableError):
+        book.update_seizure(RID, seizure_example(case_ref="corrected"))
+    with pytest.raises(UnavailableError):
+        book.retract(RID)
+    assert book.retain(1) == 0 and book.publish_validated() == 0
+    book.catching_up = False
+    assert book.update_seizure(RID, seizure_example(case_ref="corrected")).version == 2
