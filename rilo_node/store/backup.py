@@ -9,6 +9,7 @@ and puts the backup in its place (the node must be stopped: the CLI checks).
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from collections.abc import Callable
@@ -16,6 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rilo_node.store import migrations
+
+logger = logging.getLogger(__name__)
+
+# Above any sequence number a real store reaches (2**62), far below SQLite's limit (2**63).
+UNREADABLE_SEQ_FLOOR = 2**62
 
 # Pages copied per step: a progress report about every 16 MiB with SQLite's default 4 KiB pages.
 STEP_PAGES = 4096
@@ -192,19 +198,21 @@ def _owners(path: Path, me: str) -> tuple[set[str], bool]:
 
 def _highest_seq_given(path: Path) -> int:
     """The highest record sequence number a store ever gave out (its AUTOINCREMENT counter, which
-    outlives deleted rows), 0 if it cannot be read."""
+    outlives deleted rows). A store that cannot be read gives a floor far above any number it could
+    have given, with a warning: a number reused below a peer's checkpoint would keep new records off
+    that peer's feed until anti-entropy repairs it."""
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-    except sqlite3.Error:
-        return 0
-    try:
-        row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'records'").fetchone()
-        top = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
-        return max(row[0] if row else 0, top)
-    except sqlite3.Error:
-        return 0
-    finally:
-        conn.close()
+        try:
+            row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'records'").fetchone()
+            top = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
+            return max(row[0] if row else 0, top)
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        logger.warning("the replaced store %s cannot be read (%s): new records are numbered from %d", path, exc,
+                       UNREADABLE_SEQ_FLOOR)
+        return UNREADABLE_SEQ_FLOOR
 
 
 def restore(backup_file: str | Path, db_path: str | Path, *, stamp: str, own_origin: str = "",
@@ -232,6 +240,12 @@ def restore(backup_file: str | Path, db_path: str | Path, *, stamp: str, own_ori
         if from_me:
             raise BackupError(f"{backup_file}: the store of another node (it holds records or a checkpoint "
                               f"received from {own_origin}), not of {own_origin}")
+    for suffix in ("-wal", "-shm", "-journal"):
+        stray = Path(f"{db_path}{suffix}")
+        if stray.exists() and not db_path.exists():
+            # A restore that crashed between its renames: this file belongs to no store here, and SQLite
+            # would replay it into the restored one.
+            raise BackupError(f"{stray} is left without its store (an interrupted restore?): move it away first")
     tmp = db_path.with_name(db_path.name + ".restoring")
     try:
         copy_store(backup_file, tmp, progress=progress)
@@ -253,11 +267,12 @@ def restore(backup_file: str | Path, db_path: str | Path, *, stamp: str, own_ori
             aside = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
             if aside.exists():
                 raise BackupError(f"{aside} exists already")
-            os.replace(db_path, aside)
+            # Its -wal and -shm first: a crash between the renames then leaves no stray WAL beside the store.
             for suffix in ("-wal", "-shm", "-journal"):
                 extra = Path(f"{db_path}{suffix}")
                 if extra.exists():
                     os.replace(extra, Path(f"{aside}{suffix}"))
+            os.replace(db_path, aside)
         os.replace(tmp, db_path)
         os.chmod(db_path, 0o600)
         _fsync_dir(db_path.parent)

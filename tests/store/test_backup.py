@@ -116,3 +116,28 @@ def test_in_use_while_a_connection_has_the_store_open(tmp_path, directory):
         store.close()
     assert not bk.in_use(db)
     assert not bk.in_use(tmp_path / "missing.db")
+
+
+def test_restore_refuses_a_wal_left_without_its_store(tmp_path, directory):
+    db = tmp_path / "data" / "node.db"
+    db.parent.mkdir()
+    make_store(db, directory, 2)
+    bk.backup(db, tmp_path / "b.db", "de")
+    lost = tmp_path / "lost"
+    lost.mkdir()
+    (lost / "node.db-wal").write_bytes(b"frames of some other store")
+    with pytest.raises(bk.BackupError, match="left without its store"):
+        bk.restore(tmp_path / "b.db", lost / "node.db", stamp="T2", own_origin="de")
+    assert not (lost / "node.db").exists()
+
+
+def test_a_replaced_store_that_cannot_be_read_numbers_new_records_far_above_anything_it_gave(tmp_path, directory):
+    db = tmp_path / "data" / "node.db"
+    db.parent.mkdir()
+    make_store(db, directory, 2)
+    bk.backup(db, tmp_path / "b.db", "de")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "node.db").write_bytes(b"not a database at all" * 100)
+    done = bk.restore(tmp_path / "b.db", broken / "node.db", stamp="T3", own_origin="de")
+    assert done.replaced_last_seq == bk.UNREADABLE_SEQ_FLOOR
