@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """The `rilo-node` command: the parser assembled from the command-group modules, and the exit codes.
 
 Each group module (node, records, requests, search, admin, cluster) registers its subcommands with
@@ -9,6 +10,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+
+import argcomplete
 
 from rilo_node import __version__
 from rilo_node.cli import admin, backup, cluster, node, records, requests, search
@@ -47,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    # Shell completion (argcomplete): returns at once unless the shell's completion hook called us.
+    argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
     # Log lines may carry text from records and peers: EscapingFormatter keeps each to one safe line.
     handler = logging.StreamHandler()
