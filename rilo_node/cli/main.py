@@ -14,7 +14,7 @@ import sys
 import argcomplete
 
 from rilo_node import __version__
-from rilo_node.cli import admin, backup, cluster, node, records, requests, search
+from rilo_node.cli import admin, backup, cluster, node, records, requests, search, top
 from rilo_node.cli.output import (
     EXIT_BAD_INPUT,
     EXIT_FAIL,
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     records.add_parsers(sub)  # records export, get, retract
     search.add_parsers(sub)  # search, stats
     admin.add_parsers(sub)  # status, audit, security-events
+    top.add_parsers(sub)  # top
     backup.add_parsers(sub)  # backup, restore
     cluster.add_parsers(sub)  # cluster ..., demo
     return parser

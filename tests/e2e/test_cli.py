@@ -172,3 +172,15 @@ def test_search_status_and_audit_print_json(served_node, tmp_path):
 def test_a_client_command_without_a_node_says_how_to_name_one():
     proc = run_cli("status")
     assert proc.returncode == 2 and "--node-dir" in proc.stderr
+
+
+def test_top_once_shows_the_node_its_records_and_peers(served_node, tmp_path):
+    node = served_node("de")
+    f = tmp_path / "s.json"
+    f.write_text(json.dumps(seizure_example(record_id="01JQ6ZK0000000000000000077")))
+    node.cli("seizure", "add", "--file", f, check=True)
+    out = node.cli("top", "--once", "--interval", "0.2", check=True)
+    assert "nodes" in out.stdout and "de" in out.stdout and "serving" in out.stdout
+    assert "Traceback" not in out.stderr
+    bad = node.cli("top", "--once", "--interval", "0")
+    assert bad.returncode == 2 and "--interval" in bad.stderr
