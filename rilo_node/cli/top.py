@@ -101,13 +101,16 @@ def cmd_top(args) -> int:
     def take() -> list[Sample]:
         return [sample(n, t, args.events, min(args.timeout, 5.0)) for n, t in targets]
 
+    first = take()
+    if all(s.status is None for s in first):
+        # Nothing to watch: said once, like every command that cannot reach its node.
+        raise CliError("node unavailable: " + "; ".join(f"{s.node}: {s.error}" for s in first))
     if args.once:
-        first = take()
         before = {s.node: s for s in first}
         time.sleep(args.interval)
         Console().print(frame(take(), before))
         return EXIT_OK
-    with Live(frame(take(), before), refresh_per_second=4, screen=False) as live:
+    with Live(frame(first, before), refresh_per_second=4, screen=False) as live:
         try:
             while True:
                 now = take()
