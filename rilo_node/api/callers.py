@@ -6,9 +6,9 @@ caller, one client that opens streams and never sends holds every worker, and he
 every other caller wait. A call over its caller's share is refused at once with RESOURCE_EXHAUSTED and
 a retry-after; it takes no worker for longer than that. Health checks are never counted.
 
-A stream that makes no progress for `limits.idle_stream_seconds` (IDLE_STREAM_SECONDS) is cancelled: no message from a client that
-streams requests, no message taken by a client that reads a stream (a feed sends a heartbeat every 15 s,
-so a live one is never idle that long).
+A stream that makes no progress for `limits.idle_stream_seconds` (IDLE_STREAM_SECONDS) is cancelled: no
+message from a client that streams requests (until it has sent its last one), no message taken by a client
+that reads a stream (a feed sends a heartbeat every 15 s, so a live one is never idle that long).
 """
 
 from __future__ import annotations
@@ -142,17 +142,21 @@ class CallerShares(grpc.ServerInterceptor):
         kwargs = {"request_deserializer": handler.request_deserializer,
                   "response_serializer": handler.response_serializer}
 
-        def requests_of(requests, sid):
+        def requests_of(requests, sid, done_when_sent: bool = False):
             for request in requests:
                 idle.touch(sid)
                 yield request
+            if done_when_sent:
+                # The client has sent everything: what follows (the last commits) is the node's own work.
+                idle.close(sid)
 
         def call(inner, streamed_in: bool):
             def behaviour(request, context):
                 hold = shares._enter(context)
-                sid = idle.open(context, method) if streamed_in else None
+                sid = None
                 try:
-                    return inner(requests_of(request, sid) if streamed_in else request, context)
+                    sid = idle.open(context, method) if streamed_in else None
+                    return inner(requests_of(request, sid, done_when_sent=True) if streamed_in else request, context)
                 finally:
                     if sid is not None:
                         idle.close(sid)
@@ -162,8 +166,9 @@ class CallerShares(grpc.ServerInterceptor):
         def stream(inner, streamed_in: bool):
             def behaviour(request, context):
                 hold = shares._enter(context)
-                sid = idle.open(context, method) if method not in NEVER_IDLE else None
+                sid = None
                 try:
+                    sid = idle.open(context, method) if method not in NEVER_IDLE else None
                     # The next response is asked for once the last one went out: a reader that stops
                     # reading stops the progress.
                     for response in inner(requests_of(request, sid) if streamed_in else request, context):
