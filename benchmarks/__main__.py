@@ -26,9 +26,12 @@ QUICK_N = 5_000
 BENCHMARKS: dict[str, dict] = {
     "ingest": {"n": QUICK_N},
     "replication": {"n": QUICK_N, "records": 10},
-    "search": {"n": QUICK_N, "queries": 20},
+    "search": {"n": QUICK_N, "queries": 5, "small": QUICK_N, "idle_seconds": 3.0},
     "network": {},  # its run() has no size to shrink yet
     "requests": {"requests": 5},
+    "abuse": {"records": 300, "searches_per_phase": 10, "window": 3.0},
+    "wan": {"records": 5, "queries_n": 5, "requests": 2, "catch_up_n": 500, "seed_records": 300},
+    "scale": {"sizes": (1,), "records": 3, "queries": 2},
 }
 
 

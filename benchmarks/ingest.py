@@ -1,5 +1,6 @@
 """Signed-record ingest through SubmitSeizures, client process → node process over TLS, against the
-ceiling: the same seizures validated, signed and stored in a loop in one process, no gRPC."""
+machine's limit measured in the same run: one core's pipeline (build + sign + serialize + insert) from
+../shared/anchors/limits/bench_pipeline.py. Beside it, this node's own code in a loop without gRPC."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.anchors import pipeline_limits
 from benchmarks.common import PY, REPO, rss_mib, save, wait_for_file
 from benchmarks.data import seizures_from
 from rilo_node.core.signing import SigningKey
@@ -66,13 +68,19 @@ def run(n: int = 100_000) -> list[dict]:
             node.wait(timeout=60)
         assert result["stored"] == n, result
         rate = n / result["seconds"]
-        print("ingest: ceiling (same seizures, prepare + store in one process, no gRPC)", flush=True)
+        print("ingest: this node's code in a loop (same seizures, prepare + store in one process, no gRPC)",
+              flush=True)
         ceil = ceiling(directory, seizures, work)
+    limits = pipeline_limits()
     figures = [
         {"what": "SubmitSeizures ingest, client process → node over TLS (synchronous=FULL)", "value": rate,
-         "unit": "records/s", "goal": "≥ 12,000/s and ≥ 60% of the ceiling",
-         "baseline": {"what": "ceiling: validate + sign + store in a loop, no gRPC", "value": ceil,
-                      "unit": "records/s"}},
+         "unit": "records/s", "goal": "≥ 10,000/s floor; ≥ 15,000/s and ≥ 0.7 of the one-core limit goal",
+         "baseline": ({"what": "one core's pipeline limit (anchors/limits/bench_pipeline.py, PyNaCl)",
+                       "value": limits["ingest"], "unit": "records/s"} if limits else
+                      {"what": "one core's pipeline limit: not measured here", "value": 0, "unit": "records/s"})},
+        {"what": "the node's own code in a loop: validate + sign + store, no gRPC", "value": ceil,
+         "unit": "records/s",
+         "baseline": {"what": "SubmitSeizures ingest over TLS (above)", "value": rate, "unit": "records/s"}},
         {"what": "node peak RSS during ingest", "value": peak, "unit": "MiB",
          "baseline": {"what": "node RSS idle before", "value": idle_rss, "unit": "MiB"}},
     ]
@@ -81,7 +89,10 @@ def run(n: int = 100_000) -> list[dict]:
               f"{f['baseline']['value']:,.1f})")
     save("ingest", f"scripts/bench ingest  (N={n:,})", figures,
          notes="Seizures from `rilo_node.sim.synth` (ITR-shaped), 100 per stream message, 10,000 per call; "
-               "the client builds its messages before the clock starts. Both processes share the 2 cores.")
+               "the client builds its messages before the clock starts. Both processes share the 2 cores. The "
+               "limit is the anchors' minimal pipeline on one core (a record of similar size, batches of 1,000, "
+               "synchronous=NORMAL), run in the same session with this interpreter. Load average (1/5/15 min) "
+               f"at the end: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}.")
     return figures
 
 

@@ -5,8 +5,11 @@ of one gRPC round trip to every node in scope, measured in the same run."""
 from __future__ import annotations
 
 import datetime
+import multiprocessing
 import os
 import random
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,9 +28,11 @@ from rilo_node.store import projections
 ASKER = "de"
 
 
-def bulk_load(cluster: Cluster, n: int, seed: int = 5) -> dict[str, int]:
-    """Write each node's SQLite file directly (nodes stopped): every record signed by its origin and
-    placed exactly where its policy entitles, as if replication had run. Returns copies per node."""
+def bulk_load(cluster: Cluster, n: int, seed: int = 5, processes: int = 2) -> dict[str, int]:
+    """Write each node's SQLite file (nodes stopped) through the store's bulk path
+    (`store.db.insert_new_records_txn`, the path replication uses for a batch of new records): every
+    record signed by its origin and placed exactly where its policy entitles, as if replication had
+    run. Nodes are written by `processes` worker processes. Returns copies per node."""
     directory = cluster.directory()
     data = cluster.load()
     folders = {e["id"]: Path(e["data_dir"]) for e in data["nodes"]}
@@ -39,44 +44,58 @@ def bulk_load(cluster: Cluster, n: int, seed: int = 5) -> dict[str, int]:
         books[m.id] = RecordBook(None, key, directory, clock, node_country=m.country)  # prepare() only
     origins = [Origin(m.id, m.country, m.region, m.area) for m in members]
     ent = Entitlements(directory)
-    prepared = []
     t0 = time.monotonic()
+    global _PLACED
+    _PLACED = []
     for origin, seizure in generate_seizures(n, origins, seed=seed, today=datetime.date.today()):
         prep = books[origin].prepare(seizure)
         header = record_pb2.RecordHeader.FromString(prep.record.header)
         e = ent.of(header)
         policy = header.policy.SerializeToString(deterministic=True)
         row, items = projections.seizure_rows(origin, prep.record_id, 1, prep.case, policy)
-        prepared.append((origin, prep, e, row, items))
-        if len(prepared) % 20_000 == 0:
-            print(f"  prepared {len(prepared):,}/{n:,} ({time.monotonic() - t0:.0f} s)", flush=True)
-    copies: dict[str, int] = {}
+        _PLACED.append((origin, prep.record_id, prep.record, prep.created_at, prep.submit_hash, policy, e.hold,
+                        e.annex, row, items))
+        if len(_PLACED) % 50_000 == 0:
+            print(f"  signed {len(_PLACED):,}/{n:,} ({time.monotonic() - t0:.0f} s)", flush=True)
+    jobs = [(node, str(folders[node] / "data" / "node.db"), list(directory.peers(node))) for node in directory.ids()]
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        copies = dict(pool.imap_unordered(_load_node, jobs))
+    # Every node is in sync with every peer: checkpoints at the peer's last sequence number.
     now = rfc3339(clock.now())
-    for node in directory.ids():
-        store = st.Store(folders[node] / "data" / "node.db", synchronous="OFF")
-        mine = [p for p in prepared if node in p[2].hold]
+    for node, path, peers in jobs:
+        store = st.Store(path, synchronous="OFF")
+        store.write(lambda conn, peers=peers: [st.set_checkpoint_txn(conn, peer, copies[peer], now) for peer in peers])
+        store.close()
+    _PLACED = []
+    return copies
 
-        def txn(conn, mine=mine, node=node):
-            for origin, prep, e, row, items in mine:
-                rec = prep.record if node in e.annex else strip_annex(prep.record)
-                st.upsert_record_txn(conn, record_row(rec, origin=origin, record_id=prep.record_id, version=1,
-                                                      kind=record_pb2.RECORD_KIND_SEIZURE,
-                                                      created_at=prep.created_at), None, now, new=True)
-                st.put_projection_txn(conn, row, items, new=True)
-                if origin == node:
-                    st.add_submission_txn(conn, prep.record_id, 1, prep.submit_hash)
-            st.catch_up_fts_txn(conn)
+
+_PLACED: list = []
+BULK_BATCH = 5000
+
+
+def _load_node(job) -> tuple[str, int]:
+    """One node's copies, in batches of BULK_BATCH records, one transaction each."""
+    node, path, _peers = job
+    now = rfc3339(SystemClock().now())
+    store = st.Store(path, synchronous="OFF")
+    mine = [p for p in _PLACED if node in p[6]]
+    for i in range(0, len(mine), BULK_BATCH):
+        batch = mine[i:i + BULK_BATCH]
+
+        def txn(conn, batch=batch):
+            recs = []
+            for origin, record_id, rec, created_at, _h, policy, _hold, annex, _row, _items in batch:
+                rec = rec if node in annex else strip_annex(rec)
+                recs.append({**record_row(rec, origin=origin, record_id=record_id, version=1,
+                                          kind=record_pb2.RECORD_KIND_SEIZURE, created_at=created_at), "policy": policy})
+            st.insert_new_records_txn(conn, recs, None, now, [(p[8], p[9]) for p in batch])
+            conn.executemany("INSERT INTO submissions (record_id, version, submit_hash) VALUES (?, 1, ?)",
+                             [(p[1], p[4]) for p in batch if p[0] == node])
 
         store.write(txn)
-        store.close()
-        copies[node] = len(mine)
-    # Every node is in sync with every peer: checkpoints at the peer's last sequence number.
-    for node in directory.ids():
-        store = st.Store(folders[node] / "data" / "node.db", synchronous="OFF")
-        store.write(lambda conn, node=node: [st.set_checkpoint_txn(conn, peer, copies[peer], now)
-                                             for peer in directory.peers(node)])
-        store.close()
-    return copies
+    store.close()
+    return node, len(mine)
 
 
 def random_filters(rng: random.Random) -> list[dict]:
@@ -106,91 +125,336 @@ def random_filters(rng: random.Random) -> list[dict]:
     return out
 
 
-def run(n: int = 200_000, queries: int = 200) -> list[dict]:
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
-    from rilo_node.api.client import NodeClient, target_from_cluster
+
+def cpu_seconds(pids) -> float:
+    """utime + stime of the processes (and their dead children's), in seconds."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(x) for x in fields[11:15])
+    return total / tick
+
+
+def idle_cpu(pids, seconds: float) -> float:
+    """The share of one core the processes used over `seconds` of doing nothing asked of them (%)."""
+    before = cpu_seconds(pids)
+    time.sleep(seconds)
+    return (cpu_seconds(pids) - before) / seconds * 100
+
+
+BARE_SERVER = """
+import sys, time, grpc
+from concurrent import futures
+from grpc_health.v1 import health, health_pb2_grpc
+server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+health_pb2_grpc.add_HealthServicer_to_server(health.HealthServicer(), server)
+server.add_insecure_port("127.0.0.1:0")
+server.start()
+print("up", flush=True)
+time.sleep(600)
+"""
+
+
+def bare_servers_idle_cpu(count: int, seconds: float) -> float:
+    """Baseline: `count` idle processes, each a gRPC server with only the health service."""
+    procs = [subprocess.Popen([sys.executable, "-c", BARE_SERVER], stdout=subprocess.PIPE) for _ in range(count)]
+    try:
+        for p in procs:
+            p.stdout.readline()
+        time.sleep(1)
+        return idle_cpu([p.pid for p in procs], seconds)
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+
+
+def health_round_trip(health) -> float:
+    from grpc_health.v1 import health_pb2
+
+    started = time.perf_counter()
+    futs = [h.Check.future(health_pb2.HealthCheckRequest(), timeout=10) for h in health.values()]
+    for f in futs:
+        f.result()
+    return (time.perf_counter() - started) * 1000
+
+
+def query_round(c, health, filters, scope, *, stats_every: int = 1) -> dict:
+    """Each filter as a search and as a statistic (section × departure country), timed; beside each
+    search, one round trip to every node (the baseline)."""
     from rilo_node.core.convert import dict_to_pb
     from rilo_node.pb.rilo.v1 import node_pb2
 
+    out = {"search": [], "stats": [], "raw": [], "incomplete": 0, "late": 0}
+    for flt in filters:
+        pb = dict_to_pb(flt, node_pb2.SearchFilter())
+        started = time.perf_counter()
+        resp = c.search.Search(node_pb2.SearchRequest(filter=pb, scope=scope, limit=100), timeout=30)
+        ms = (time.perf_counter() - started) * 1000
+        out["search"].append(ms)
+        out["incomplete"] += not resp.complete
+        out["late"] += ms > 1500 + 100  # the default deadline and the client's own share
+        started = time.perf_counter()
+        resp = c.search.Stats(node_pb2.StatsRequest(filter=pb, scope=scope,
+                                                    group_by=["section", "departure_country"]), timeout=30)
+        ms = (time.perf_counter() - started) * 1000
+        out["stats"].append(ms)
+        out["incomplete"] += not resp.complete
+        out["late"] += ms > 1500 + 100
+        if health is not None:
+            out["raw"].append(health_round_trip(health))
+    return out
+
+
+class Ingest:
+    """SubmitSeizures at `rate` records/s to one node, in messages of 100, until stopped."""
+
+    def __init__(self, cluster: Cluster, node: str, rate: int):
+        import threading
+
+        from rilo_node.api.client import NodeClient, target_from_cluster
+
+        self.client = NodeClient(target_from_cluster(cluster.workdir, node))
+        info = cluster.directory().get(node)
+        self.seizures = [s for _, s in generate_seizures(
+            rate * 120, [Origin(node, info.country, info.region, info.area)], seed=99, today=datetime.date.today())]
+        self.rate, self.sent, self._stop = rate, 0, threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        from rilo_node.core.seizure import parse_submission
+        from rilo_node.pb.rilo.v1 import node_pb2
+
+        started = time.monotonic()
+        while not self._stop.is_set() and self.sent + 100 <= len(self.seizures):
+            batch = [parse_submission(s) for s in self.seizures[self.sent:self.sent + 100]]
+            self.client.records.SubmitSeizures(iter([node_pb2.SubmitSeizuresRequest(submissions=batch)]), timeout=30)
+            self.sent += len(batch)
+            wait = started + self.sent / self.rate - time.monotonic()
+            if wait > 0:
+                self._stop.wait(wait)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self.thread.join(timeout=60)
+        self.client.close()
+
+
+def network_phase(n: int, queries: int, idle_seconds: float) -> dict:
+    """The default network holding n records: load, restart, idle cost, queries idle and under ingest."""
+    from grpc_health.v1 import health_pb2_grpc
+
+    from rilo_node.api.client import NodeClient, target_from_cluster
+    from rilo_node.pb.rilo.v1 import node_pb2
+
+    out: dict = {"n": n}
     with tempfile.TemporaryDirectory(prefix="rilo-bench-search-") as tmp:
         cluster = Cluster(Path(tmp) / "net")
         try:
-            print("search: starting the default network", flush=True)
+            print(f"search: {n:,} records: starting the default network", flush=True)
             cluster.up(members_per_area=2)
             cluster.down()
-            print(f"search: placing {n:,} records on every node their policies entitle", flush=True)
             t0 = time.monotonic()
             copies = bulk_load(cluster, n)
-            load_s = time.monotonic() - t0
-            print(f"search: {sum(copies.values()):,} copies on {len(copies)} nodes in {load_s:.0f} s; restarting",
-                  flush=True)
+            out["load_s"] = time.monotonic() - t0
+            out["copies"] = sum(copies.values())
+            out["nodes"] = len(copies)
+            print(f"search: {out['copies']:,} copies on {len(copies)} nodes in {out['load_s']:.0f} s "
+                  f"(load average {load_average()}); restarting every node", flush=True)
+            t0 = time.monotonic()
             cluster.start_all()
-            time.sleep(3)
-            rng = random.Random(42)
-            filters = random_filters(rng)[:queries]
-            lat_search, lat_stats, lat_raw, incomplete = [], [], [], 0
+            out["healthy_s"] = time.monotonic() - t0
             data = cluster.load()
             channels = {e["id"]: target_from_cluster(cluster.workdir, e["id"]).channel() for e in data["nodes"]}
-            health = {k: health_pb2_grpc.HealthStub(c) for k, c in channels.items()}
+            health = {k: health_pb2_grpc.HealthStub(ch) for k, ch in channels.items()}
             with NodeClient(target_from_cluster(cluster.workdir, ASKER)) as c:
-                for _ in range(5):  # warm connections and caches
-                    c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, limit=100), timeout=30)
-                for i, flt in enumerate(filters):
-                    started = time.perf_counter()
-                    resp = c.search.Search(node_pb2.SearchRequest(filter=dict_to_pb(flt, node_pb2.SearchFilter()),
-                                                                  scope=node_pb2.QUERY_SCOPE_GLOBAL, limit=100),
+                while True:  # until a global search is answered by every node
+                    resp = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, limit=100),
                                            timeout=30)
-                    lat_search.append((time.perf_counter() - started) * 1000)
-                    incomplete += not resp.complete
-                    # Baseline: one round trip to every node in scope, all at once, nothing else.
-                    started = time.perf_counter()
-                    futs = [h.Check.future(health_pb2.HealthCheckRequest(), timeout=10) for h in health.values()]
-                    for f in futs:
-                        f.result()
-                    lat_raw.append((time.perf_counter() - started) * 1000)
-                    if i % 50 == 49:
-                        print(f"  {i + 1} searches, p50 {percentile(lat_search, 50):.0f} ms", flush=True)
-                for i in range(min(queries, 100)):
-                    flt = filters[i] if i % 2 else {}
-                    started = time.perf_counter()
-                    resp = c.search.Stats(node_pb2.StatsRequest(filter=dict_to_pb(flt, node_pb2.SearchFilter()),
-                                                                scope=node_pb2.QUERY_SCOPE_GLOBAL,
-                                                                group_by=["section", "departure_country"]),
-                                          timeout=30)
-                    lat_stats.append((time.perf_counter() - started) * 1000)
-                    incomplete += not resp.complete
+                    if resp.complete or time.monotonic() - t0 > 300:
+                        break
+                out["answering_s"] = time.monotonic() - t0
+                out["load_after_restart"] = load_average()
+                print(f"  healthy after {out['healthy_s']:.1f} s, a complete global search after "
+                      f"{out['answering_s']:.1f} s (load average {out['load_after_restart']})", flush=True)
+                time.sleep(5)
+                pids = [e["pid"] for e in cluster.load()["nodes"]]
+                out["idle_cpu"] = idle_cpu(pids, idle_seconds)
+                out["load_idle"] = load_average()
+                print(f"  idle: {out['idle_cpu']:.1f}% of one core (load average {out['load_idle']})", flush=True)
+                filters = random_filters(random.Random(42))[:queries]
+                for _ in range(3):  # warm connections and caches
+                    query_round(c, None, filters[:3], node_pb2.QUERY_SCOPE_GLOBAL)
+                out["idle"] = query_round(c, health, filters, node_pb2.QUERY_SCOPE_GLOBAL)
+                out["load_queries"] = load_average()
+                print(f"  search p50 {percentile(out['idle']['search'], 50):.0f} ms, p99 "
+                      f"{percentile(out['idle']['search'], 99):.0f} ms; stats p50 "
+                      f"{percentile(out['idle']['stats'], 50):.0f} ms (load average {out['load_queries']})", flush=True)
+                source = next(e["id"] for e in cluster.load()["nodes"] if e["role"] == "member" and e["id"] != ASKER)
+                with Ingest(cluster, source, 1000) as ingest:
+                    time.sleep(2)
+                    out["ingest"] = query_round(c, health, filters, node_pb2.QUERY_SCOPE_GLOBAL)
+                    out["ingested"] = ingest.sent
+                out["load_ingest"] = load_average()
+                print(f"  during ingest: search p99 {percentile(out['ingest']['search'], 99):.0f} ms "
+                      f"({out['ingested']:,} records ingested; load average {out['load_ingest']})", flush=True)
             for ch in channels.values():
                 ch.close()
         finally:
             if cluster.exists():
                 cluster.down()
-    raw50 = percentile(lat_raw, 50)
-    figures = [
-        {"what": f"global search from {ASKER}, p50 ({len(lat_search)} varied queries)",
-         "value": percentile(lat_search, 50), "unit": "ms", "goal": "≤ 60 ms",
-         "baseline": {"what": "one gRPC round trip to all 39 nodes at once, p50", "value": raw50, "unit": "ms"}},
-        {"what": "global search, p99", "value": percentile(lat_search, 99), "unit": "ms", "goal": "≤ 150 ms",
-         "baseline": {"what": "round trip to all nodes, p99", "value": percentile(lat_raw, 99), "unit": "ms"}},
-        {"what": f"statistics by section × departure country, p50 ({len(lat_stats)} queries)",
-         "value": percentile(lat_stats, 50), "unit": "ms", "goal": "≤ 150 ms",
-         "baseline": {"what": "round trip to all nodes, p50", "value": raw50, "unit": "ms"}},
-        {"what": "statistics, p99", "value": percentile(lat_stats, 99), "unit": "ms",
-         "baseline": {"what": "round trip to all nodes, p99", "value": percentile(lat_raw, 99), "unit": "ms"}},
-        {"what": "answers not complete (any node missing)", "value": incomplete, "unit": "queries"},
-        {"what": "record copies placed (bulk load, nodes stopped)", "value": sum(copies.values()), "unit": "copies",
-         "baseline": {"what": "distinct records", "value": n, "unit": "records"}},
+    return out
+
+
+def single_node_phase(n: int, queries: int) -> dict:
+    """One node (de) holding n records of its own, alone: local search and statistics over gRPC."""
+    from grpc_health.v1 import health_pb2_grpc
+
+    from rilo_node.api.client import NodeClient, target_from_cluster
+    from rilo_node.pb.rilo.v1 import node_pb2
+
+    out: dict = {"n": n}
+    with tempfile.TemporaryDirectory(prefix="rilo-bench-search1-") as tmp:
+        cluster = Cluster(Path(tmp) / "net")
+        try:
+            cluster.up(members_per_area=2)
+            cluster.down()
+            directory = cluster.directory()
+            entry = cluster.node(cluster.load(), ASKER)
+            folder = Path(entry["data_dir"])
+            info = directory.get(ASKER)
+            key = SigningKey.from_pem(ASKER, (folder / "keys" / "signing.key").read_bytes())
+            book = RecordBook(None, key, directory, SystemClock(), node_country=info.country)
+            store = st.Store(folder / "data" / "node.db", synchronous="OFF")
+            now = rfc3339(SystemClock().now())
+            t0 = time.monotonic()
+            batch = []
+
+            def flush():
+                recs = [{**record_row(p.record, origin=ASKER, record_id=p.record_id, version=1,
+                                      kind=record_pb2.RECORD_KIND_SEIZURE, created_at=p.created_at),
+                         "policy": pol} for p, pol, _r, _i in batch]
+                rows = [(r, i) for _p, _pol, r, i in batch]
+                store.write(lambda conn: st.insert_new_records_txn(conn, recs, None, now, rows))
+                batch.clear()
+
+            origin = Origin(ASKER, info.country, info.region, info.area)
+            for i, (_, seizure) in enumerate(generate_seizures(n, [origin], seed=11, today=datetime.date.today())):
+                prep = book.prepare(seizure)
+                policy = record_pb2.RecordHeader.FromString(prep.record.header).policy.SerializeToString(
+                    deterministic=True)
+                batch.append((prep, policy, *projections.seizure_rows(ASKER, prep.record_id, 1, prep.case, policy)))
+                if len(batch) >= BULK_BATCH:
+                    flush()
+                if (i + 1) % 100_000 == 0:
+                    print(f"  {i + 1:,}/{n:,} records on {ASKER} ({time.monotonic() - t0:.0f} s)", flush=True)
+            if batch:
+                flush()
+            store.close()
+            out["load_s"] = time.monotonic() - t0
+            cluster.start(ASKER)
+            target = target_from_cluster(cluster.workdir, ASKER)
+            channel = target.channel()
+            health = {ASKER: health_pb2_grpc.HealthStub(channel)}
+            filters = random_filters(random.Random(43))[:queries]
+            with NodeClient(target) as c:
+                query_round(c, None, filters[:3], node_pb2.QUERY_SCOPE_LOCAL)
+                out["local"] = query_round(c, health, filters, node_pb2.QUERY_SCOPE_LOCAL)
+            out["load"] = load_average()
+            channel.close()
+            print(f"  one node, {n:,} records: local search p50 {percentile(out['local']['search'], 50):.1f} ms, "
+                  f"stats p50 {percentile(out['local']['stats'], 50):.1f} ms (load average {out['load']})",
+                  flush=True)
+        finally:
+            if cluster.exists():
+                cluster.down()
+    return out
+
+
+def run(n: int = 200_000, queries: int = 20, small: int = 20_000, single: int = 1_000_000,
+        idle_seconds: float = 20.0) -> list[dict]:
+    phases = [network_phase(size, queries, idle_seconds) for size in sorted({min(small, n), n})]
+    bare = bare_servers_idle_cpu(phases[-1]["nodes"], idle_seconds)
+    one = single_node_phase(single if n >= 200_000 else n, queries)
+    figures = []
+    for ph in phases:
+        size, idle, ing = f"{ph['n']:,} records", ph["idle"], ph["ingest"]
+        raw50, raw99 = percentile(idle["raw"], 50), percentile(idle["raw"], 99)
+        rt50 = {"what": f"one gRPC round trip to all {ph['nodes']} nodes at once, p50", "value": raw50, "unit": "ms"}
+        rt99 = {"what": "the same round trip, p99", "value": raw99, "unit": "ms"}
+        big = ph["n"] >= 200_000
+        figures += [
+            {"what": f"{size}: global search from {ASKER}, p50 ({len(idle['search'])} varied queries)",
+             "value": percentile(idle["search"], 50), "unit": "ms", "baseline": rt50,
+             "goal": "≤ 150 ms floor, ≤ 60 ms goal" if big else ""},
+            {"what": f"{size}: global search, p99", "value": percentile(idle["search"], 99), "unit": "ms",
+             "baseline": rt99, "goal": "≤ 400 ms floor, ≤ 150 ms goal" if big else ""},
+            {"what": f"{size}: statistics (section × departure country), p50", "value": percentile(idle["stats"], 50),
+             "unit": "ms", "baseline": rt50, "goal": "≤ 150 ms floor, ≤ 80 ms goal" if big else ""},
+            {"what": f"{size}: statistics, p99", "value": percentile(idle["stats"], 99), "unit": "ms",
+             "baseline": rt99, "goal": "≤ 400 ms floor, ≤ 200 ms goal" if big else ""},
+            {"what": f"{size}: global search p99 while {ph['ingested']:,} records came in at 1,000/s",
+             "value": percentile(ing["search"], 99), "unit": "ms",
+             "baseline": {"what": "global search p99 with no ingest", "value": percentile(idle["search"], 99),
+                          "unit": "ms"}, "goal": "≤ 2× floor, ≤ 1.2× goal" if big else ""},
+            {"what": f"{size}: statistics p99 during that ingest", "value": percentile(ing["stats"], 99),
+             "unit": "ms", "baseline": {"what": "statistics p99 with no ingest",
+                                        "value": percentile(idle["stats"], 99), "unit": "ms"}},
+            {"what": f"{size}: answers incomplete / later than the deadline (idle and during ingest)",
+             "value": idle["incomplete"] + ing["incomplete"], "unit": "incomplete",
+             "baseline": {"what": "answers later than deadline + 100 ms", "value": idle["late"] + ing["late"],
+                          "unit": "late"}, "goal": "0 late, always"},
+            {"what": f"{size}: {ph['copies']:,} copies placed through the store's bulk path", "value": ph["load_s"],
+             "unit": "s", "goal": "≤ 120 s" if big else ""},
+            {"what": f"{size}: after restarting all {ph['nodes']} nodes, a complete global search",
+             "value": ph["answering_s"], "unit": "s",
+             "baseline": {"what": "all nodes answering health checks", "value": ph["healthy_s"], "unit": "s"},
+             "goal": "≤ 30 s" if big else ""},
+            {"what": f"{size}: the idle network's CPU ({ph['nodes']} nodes, {idle_seconds:.0f} s)",
+             "value": ph["idle_cpu"], "unit": "% of one core",
+             "baseline": {"what": f"{phases[-1]['nodes']} idle bare gRPC servers", "value": bare,
+                          "unit": "% of one core"}, "goal": "≤ 5%" if big else ""},
+        ]
+    rt = {"what": "one health-check round trip to that node, p50", "value": percentile(one["local"]["raw"], 50),
+          "unit": "ms"}
+    figures += [
+        {"what": f"one node holding {one['n']:,} records: local search, p50", "value": percentile(one["local"]["search"], 50),
+         "unit": "ms", "baseline": rt, "goal": "≤ 20 ms floor, ≤ 5 ms goal"},
+        {"what": "that node: local search, p99", "value": percentile(one["local"]["search"], 99), "unit": "ms",
+         "baseline": rt},
+        {"what": "that node: statistics (section × departure country), p50",
+         "value": percentile(one["local"]["stats"], 50), "unit": "ms", "baseline": rt,
+         "goal": "≤ 100 ms floor, ≤ 30 ms goal"},
+        {"what": "that node: statistics, p99", "value": percentile(one["local"]["stats"], 99), "unit": "ms",
+         "baseline": rt},
     ]
     for f in figures:
         print(f"  {f['what']}: {f['value']:,.1f} {f['unit']}")
-    command = ("scripts/bench search" if n == 200_000 else f"RILO_BENCH_N={n} python -m benchmarks.search")
-    save("search", f"{command}  (N={n:,} records, {queries} queries)", figures,
-         notes="Records from `rilo_node.sim.synth` (ITR-shaped policies: most GREEN/REGION, some AREA, RILOS, RED), "
-               "each signed by its origin and written into the SQLite file of every node its policy entitles "
-               "(nodes stopped), so the benchmark measures queries, not replication. Queries: 200 filters mixing "
-               "category, departure, route country, text and dates, limit 100, scope global, from member `de`; "
-               "each answer is signed, sealed for the asker, verified and merged. The baseline is 39 concurrent "
-               "health checks from the same client.")
+    loads = "; ".join(f"{ph['n']:,}: after restart {ph['load_after_restart']}, idle {ph['load_idle']}, "
+                      f"queries {ph['load_queries']}, ingest {ph['load_ingest']}" for ph in phases)
+    save("search", f"scripts/bench search  (N={n:,} and {small:,} records, {queries} queries; one node with "
+                   f"{one['n']:,})", figures,
+         notes="Records from `rilo_node.sim.synth` (ITR-shaped policies), each signed by its origin and written "
+               "into the SQLite file of every node its policy entitles (nodes stopped) through the store's bulk path "
+               "(`insert_new_records_txn`, two worker processes), so the benchmark measures queries, not "
+               "replication. Queries: filters mixing category, departure, route country, text and dates, limit 100, "
+               "scope global, from member `de`; each answer is signed, sealed, verified and merged; each statistic "
+               "groups by section × departure country with the same filter. The round-trip baseline is one health "
+               "check to every node at once from the same client, beside each query. Ingest: SubmitSeizures of 100 "
+               "records every 0.1 s to another member. Idle CPU: utime + stime of every node process over the window, against "
+               f"the same number of bare gRPC servers (health service only). Load average (1/5/15 min): {loads}; "
+               f"one node phase: {one['load']}.")
     return figures
 
 

@@ -9,14 +9,28 @@ a retry-after; it takes no worker for longer than that. Health checks are never 
 A stream that makes no progress for `limits.idle_stream_seconds` (IDLE_STREAM_SECONDS) is cancelled: no
 message from a client that streams requests (until it has sent its last one), no message taken by a client
 that reads a stream (a feed sends a heartbeat every 15 s, so a live one is never idle that long).
+
+Health checks and the peer service have workers of their own (`CallPools`): a health check runs on two
+threads nothing else uses, and every PeerService call (replication feeds, deliveries, relayed queries) on
+a pool that client calls never reach, so that no number of client identities holding their shares can
+starve them. grpc takes at most `CALLS_AT_ONCE` calls at once (running or waiting for a worker) before it
+refuses any at the door, whoever the caller: far above what the shares let the callers of a node run, so
+that a storm of refusals from one caller does not have the door refuse everyone else.
+
+Memory goes back to the system after streams (`HeapTrim`): a large export or submission stream leaves tens
+of MiB free in the C heap (glibc keeps them); once a stream ends, and at most every TRIM_EVERY_SECONDS, the
+node gives the free pages back (malloc_trim), so that its resident memory returns to about its idle level.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import itertools
 import logging
 import threading
 import time
+from concurrent import futures
 
 import grpc
 
@@ -34,6 +48,61 @@ CALLS_PER_PEER_NODE = 24
 UNCOUNTED = ("/grpc.health.v1.Health/Check",)
 NEVER_IDLE = ("/grpc.health.v1.Health/Watch",)  # a watch is silent while nothing changes
 IDLE_STREAM_SECONDS = 120.0
+HEALTH_WORKERS = 2
+PEER_SERVICE = "/rilo.v1.PeerService/"
+CALLS_AT_ONCE = 1_000  # grpc's maximum_concurrent_rpcs (api/server.py)
+REFUSALS_LOGGED_EVERY = 10.0  # seconds: one line per caller, with how many were refused since the last
+TRIM_EVERY_SECONDS = 2.0
+
+
+def _malloc_trim():
+    """glibc's malloc_trim, or None where the C library has none (musl, macOS)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
+class HeapTrim:
+    """Gives the C heap's free pages back to the system after streams: at once after a stream ends, or, when
+    the last trim was less than `every` seconds ago, once that time is up (one timer at most)."""
+
+    def __init__(self, every: float = TRIM_EVERY_SECONDS):
+        self.every = every
+        self._trim = _malloc_trim()
+        self._lock = threading.Lock()
+        self._last = float("-inf")
+        self._pending = False
+        self.trims = 0
+
+    def after_stream(self) -> None:
+        if self._trim is None:
+            return
+        with self._lock:
+            if self._pending:
+                return
+            wait = self._last + self.every - time.monotonic()
+            if wait > 0:
+                self._pending = True
+                timer = threading.Timer(wait, self._run)
+                timer.daemon = True
+                timer.start()
+                return
+            self._last = time.monotonic()
+        self._do()
+
+    def _run(self) -> None:
+        with self._lock:
+            self._pending = False
+            self._last = time.monotonic()
+        self._do()
+
+    def _do(self) -> None:
+        self._trim(0)
+        self.trims += 1
 
 
 class IdleStreams:
@@ -97,6 +166,72 @@ def caller_key(context) -> str:
     return str(ident) if ident is not None else f"peer:{context.peer()}"
 
 
+class CallPools(grpc.ServerInterceptor):
+    """Health checks and the peer service on workers of their own. Outermost of the interceptors: grpc picks
+    a call's workers from the behaviour it is finally given (its `experimental_thread_pool`, when set)."""
+
+    def __init__(self, peer_workers: int, node_id: str = ""):
+        self.health = futures.ThreadPoolExecutor(max_workers=HEALTH_WORKERS, thread_name_prefix=f"health-{node_id}")
+        self.peers = futures.ThreadPoolExecutor(max_workers=peer_workers, thread_name_prefix=f"peers-{node_id}")
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
+
+    @property
+    def executors(self) -> tuple[futures.ThreadPoolExecutor, ...]:
+        return (self.health, self.peers)
+
+    def pool_of(self, method: str) -> futures.ThreadPoolExecutor | None:
+        if method in UNCOUNTED:
+            return self.health
+        if method.startswith(PEER_SERVICE):
+            return self.peers
+        return None
+
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        method = handler_call_details.method
+        pool = self.pool_of(method)
+        if handler is None or pool is None:
+            return handler
+        cached = self._wrapped.get(method)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        kind = ("stream" if handler.request_streaming else "unary") + "_" + (
+            "stream" if handler.response_streaming else "unary")
+        inner = getattr(handler, kind)
+
+        def behaviour(request, context):
+            return inner(request, context)
+
+        behaviour.experimental_thread_pool = pool
+        wrapped = getattr(grpc, f"{kind}_rpc_method_handler")(
+            behaviour, request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer)
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
+
+
+class _RefusalLog:
+    """One warning per caller every REFUSALS_LOGGED_EVERY seconds, saying how many calls were refused since
+    the last: a storm of refusals costs the node no log line per call."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._last: dict[str, tuple[float, int]] = {}  # caller -> (when last logged, refused since)
+
+    def refused(self, key: str, exc: BusyError) -> None:
+        now = time.monotonic()
+        with self._lock:
+            last, since = self._last.get(key, (float("-inf"), 0))
+            if now - last < REFUSALS_LOGGED_EVERY:
+                self._last[key] = (last, since + 1)
+                return
+            self._last[key] = (now, 0)
+            if len(self._last) > 10_000:  # callers that stopped calling long ago
+                self._last = {k: v for k, v in self._last.items() if now - v[0] < REFUSALS_LOGGED_EVERY}
+        more = f" ({since} more refused in the last {now - last:.0f} s)" if since else ""
+        logger.warning("[caller=%s] refused: %s%s", key, exc, more)
+
+
 class CallerShares(grpc.ServerInterceptor):
     """Counts each call, unary or streaming, against its caller's share until it ends."""
 
@@ -105,6 +240,8 @@ class CallerShares(grpc.ServerInterceptor):
         self.clients = Quota(per_client, "calls")
         self.nodes = Quota(per_node, "calls")
         self.idle = IdleStreams(IDLE_STREAM_SECONDS if idle_stream_seconds is None else idle_stream_seconds)
+        self._refusals = _RefusalLog()
+        self.heap = HeapTrim()
         self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     def intercept_service(self, continuation, handler_call_details):
@@ -133,12 +270,12 @@ class CallerShares(grpc.ServerInterceptor):
         return hold
 
     def _refuse(self, context, exc: BusyError):
-        logger.warning("[caller=%s] refused: %s", caller_key(context), exc)
+        self._refusals.refused(caller_key(context), exc)
         context.set_trailing_metadata(((RETRY_PUSHBACK_KEY, str(exc.retry_after_ms)),))
         context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
 
     def _wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
-        shares, idle = self, self.idle
+        shares, idle, heap = self, self.idle, self.heap
         kwargs = {"request_deserializer": handler.request_deserializer,
                   "response_serializer": handler.response_serializer}
 
@@ -161,6 +298,8 @@ class CallerShares(grpc.ServerInterceptor):
                     if sid is not None:
                         idle.close(sid)
                     hold.__exit__(None, None, None)
+                    if streamed_in:
+                        heap.after_stream()
             return behaviour
 
         def stream(inner, streamed_in: bool):
@@ -179,6 +318,7 @@ class CallerShares(grpc.ServerInterceptor):
                     if sid is not None:
                         idle.close(sid)
                     hold.__exit__(None, None, None)
+                    heap.after_stream()
             return behaviour
 
         if handler.unary_unary:

@@ -13,8 +13,10 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 import rilo_node
 from rilo_node.api.access import AccessLog
-from rilo_node.api.callers import CallerShares
+from rilo_node.api.callers import CALLS_AT_ONCE, CallerShares, CallPools
 from rilo_node.api.errors import MalformedRequests
+from rilo_node.api.key_service import KeyAdminService, KeyService
+from rilo_node.api.operation_service import OperationService
 from rilo_node.api.peer_service import PeerService
 from rilo_node.api.reflection import enable_server_reflection
 from rilo_node.api.request_service import RequestService, ValidationService
@@ -22,10 +24,16 @@ from rilo_node.api.services import NodeAdminService, RecordService, SearchServic
 from rilo_node.core.errors import ConfigError
 from rilo_node.node.config import NodeConfig
 from rilo_node.node.logs import enable_access_log, use_json_logs
+from rilo_node.node.pki import key_matches_certificate
 from rilo_node.node.node import NodeCore
+from rilo_node.node.operations import Operations
 from rilo_node.pb.rilo.v1 import (
+    keys_pb2,
+    keys_pb2_grpc,
     node_pb2,
     node_pb2_grpc,
+    operation_pb2,
+    operation_pb2_grpc,
     peer_pb2_grpc,
     request_pb2,
     request_pb2_grpc,
@@ -37,7 +45,9 @@ SERVICE_NAMES = tuple(
     node_pb2.DESCRIPTOR.services_by_name[name].full_name
     for name in ("RecordService", "SearchService", "NodeAdminService")
 ) + tuple(request_pb2.DESCRIPTOR.services_by_name[name].full_name
-          for name in ("RequestService", "ValidationService")) + ("rilo.v1.PeerService",)
+          for name in ("RequestService", "ValidationService")) + ("rilo.v1.PeerService",) + tuple(
+    keys_pb2.DESCRIPTOR.services_by_name[name].full_name for name in ("KeyService", "KeyAdminService")) + (
+    operation_pb2.DESCRIPTOR.services_by_name["OperationService"].full_name,)
 
 # Keepalive, enforced: the node pings a caller with calls open every 30 s and drops the connection when
 # no answer comes within 10 s (a vanished client no longer holds its streams' workers); a client that
@@ -56,11 +66,39 @@ MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 
 def server_credentials(config: NodeConfig) -> grpc.ServerCredentials:
-    return grpc.ssl_server_credentials(
-        [(config.tls_key.read_bytes(), config.tls_cert.read_bytes())],
-        root_certificates=config.tls_ca.read_bytes(),
-        require_client_auth=True,
-    )
+    """Mutual TLS. The certificate, key and CA files are read again when they change (`rilo-node cert
+    install`): a renewed certificate serves the next connection, without a restart. A key and certificate
+    that do not (yet) match are not taken; the pair in use stays."""
+    files = (config.tls_cert, config.tls_key, config.tls_ca)
+    seen: dict[str, tuple] = {}
+
+    def stamp() -> tuple:
+        return tuple((st.st_mtime_ns, st.st_size, st.st_ino) for st in (path.stat() for path in files))
+
+    def configuration():
+        cert, key, ca = (path.read_bytes() for path in files)
+        if not key_matches_certificate(cert, key):
+            return None
+        return grpc.ssl_server_certificate_configuration([(key, cert)], root_certificates=ca)
+
+    def fetch():
+        try:
+            now = stamp()
+            if now == seen.get("stamp"):
+                return None
+            fresh = configuration()
+        except OSError:
+            return None
+        if fresh is not None:
+            seen["stamp"] = now
+            logger.info("[node=%s] TLS certificate (re)loaded from %s", config.node_id, config.tls_cert)
+        return fresh
+
+    seen["stamp"] = stamp()
+    initial = configuration()
+    if initial is None:
+        raise ConfigError(f"{config.tls_key} is not the key of the certificate {config.tls_cert}")
+    return grpc.dynamic_ssl_server_credentials(initial, fetch, require_client_authentication=True)
 
 
 class Node(NodeCore):
@@ -68,6 +106,9 @@ class Node(NodeCore):
 
     def __init__(self, config: NodeConfig, **kwargs):
         super().__init__(config, **kwargs)
+        # Operations (closed user groups): the membership the policy rule reads, and the owner's close job.
+        self.operations = Operations(self.book, self.replicator, self.clock)
+        self.jobs.every(2.0, self.operations.close_due, "operations-close")
         self.health = health.HealthServicer()
         self.server: grpc.Server | None = None
         self.port: int | None = None
@@ -80,6 +121,7 @@ class Node(NodeCore):
     def start(self, *, replication: bool = True) -> int:
         self.start_metrics()  # first: a metrics port in use stops the start before anything runs
         self.callers = CallerShares(idle_stream_seconds=self.config.idle_stream_seconds)
+        self.pools = CallPools(peer_workers=self._max_workers, node_id=self.config.node_id)
         self._executor = futures.ThreadPoolExecutor(max_workers=self._max_workers,
                                                     thread_name_prefix=f"grpc-{self.config.node_id}")
         server = grpc.server(
@@ -90,11 +132,13 @@ class Node(NodeCore):
                 ("grpc.so_reuseport", 0),
                 *KEEPALIVE,
             ],
-            maximum_concurrent_rpcs=self._max_workers * 4,
+            maximum_concurrent_rpcs=CALLS_AT_ONCE,
             # Bytes that are not the RPC's request type: INVALID_ARGUMENT naming it (api/errors.py); each
             # caller's calls and open streams within its share of the workers (api/callers.py).
-            # Outermost, the access log and RPC metrics (api/access.py): it sees the refusals of the others too.
-            interceptors=[AccessLog(self.metrics, insecure=self.config.insecure), MalformedRequests(), self.callers],
+            # Outside them, the access log and RPC metrics (api/access.py): it sees the refusals of the others too.
+            # Outermost, health checks and the peer service on workers of their own (api/callers.CallPools).
+            interceptors=[self.pools, AccessLog(self.metrics, insecure=self.config.insecure), MalformedRequests(),
+                          self.callers],
         )
         insecure = self.config.insecure
         node_pb2_grpc.add_RecordServiceServicer_to_server(RecordService(self.book, insecure=insecure), server)
@@ -110,6 +154,12 @@ class Node(NodeCore):
             ValidationService(self.book, self.validations, insecure=insecure), server)
         peer_pb2_grpc.add_PeerServiceServicer_to_server(PeerService(self.replicator, self.links, self.queries, insecure=insecure),
                                                         server)
+        keys_pb2_grpc.add_KeyServiceServicer_to_server(KeyService(self.keys, insecure=insecure), server)
+        keys_pb2_grpc.add_KeyAdminServiceServicer_to_server(
+            KeyAdminService(self.keys, certificate=None if insecure else self.config.tls_cert,
+                            insecure=insecure), server)
+        operation_pb2_grpc.add_OperationServiceServicer_to_server(
+            OperationService(self.book, self.operations, insecure=insecure), server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         # grpc.reflection.v1 and v1alpha, each listing the six rilo.v1 services, health and both reflections.
         enable_server_reflection(SERVICE_NAMES + (health.SERVICE_NAME,), server)
@@ -123,7 +173,8 @@ class Node(NodeCore):
         except RuntimeError:  # grpc: "Failed to bind to address ..."; older versions return 0
             port = 0
         if port == 0:
-            self._executor.shutdown(wait=False)
+            for executor in (self._executor, *self.pools.executors):
+                executor.shutdown(wait=False)
             raise ConfigError(f"could not bind {self.config.listen} (in use?)")
         server.start()
         self.server, self.port = server, port
@@ -141,13 +192,16 @@ class Node(NodeCore):
         if self.server is not None:
             self.health.enter_graceful_shutdown()
             self.replicator.close()
+            self.operations.stop()
             self.server.stop(grace).wait()
             self.server = None
             # grpc does not wait for handlers that are still running (a feed between two reads): wait
             # for them here, so that none is inside the store when it closes.
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            executors = (self._executor, *self.pools.executors)
+            for executor in executors:
+                executor.shutdown(wait=False, cancel_futures=True)
             deadline = time.monotonic() + 10.0
-            for thread in list(getattr(self._executor, "_threads", ())):
+            for thread in [t for executor in executors for t in getattr(executor, "_threads", ())]:
                 thread.join(timeout=max(0.0, deadline - time.monotonic()))
                 handlers_done = handlers_done and not thread.is_alive()
             if not handlers_done:

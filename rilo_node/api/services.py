@@ -10,6 +10,7 @@ import grpc
 
 from rilo_node.api.errors import FIELD_METADATA_KEY, describe, grpc_errors
 from rilo_node.api.limits import (
+    EXPORT_PAGE,
     MAX_RESULT_FIELD_BYTES,
     MAX_RESULT_MESSAGE_BYTES,
     MAX_SUBMISSIONS_PER_MESSAGE,
@@ -170,7 +171,8 @@ class RecordService(_ClientServiceBase, node_pb2_grpc.RecordServiceServicer):
         last = self.store.last_seq()
         self._audit(actor, "export", [], {"after_seq": request.after_seq, "through_seq": last,
                                           "origin": request.origin})
-        for rec in self.store.iter_records(request.after_seq, request.origin or None):
+        # Read a page at a time: what a slow reader makes the node hold is one page (api/limits.py).
+        for rec in self.store.iter_records(request.after_seq, request.origin or None, batch=EXPORT_PAGE):
             if rec.seq > last:
                 break
             yield node_pb2.ExportRecordsResponse(record=stored_to_pb(rec), seq=rec.seq, withdrawn=rec.withdrawn or rec.retracted)
@@ -232,16 +234,18 @@ class SearchService(_ClientServiceBase, node_pb2_grpc.SearchServiceServicer):
         flt, scope, nodes, limit = parse_request(request.filter, request.scope, request.nodes, request.limit)
         result = self.engine.ask(kind=peer_pb2.QUERY_KIND_SEARCH, flt=flt, scope=scope, nodes=nodes, limit=limit,
                                  group_by=[], deadline_ms=request.deadline_ms, actor=str(actor),
-                                 call_remaining=context.time_remaining())
+                                 call_remaining=context.time_remaining(), page_token=request.page_token)
         hits = []
         for h in result["hits"]:
             hit = node_pb2.SearchHit(origin=h["origin"], record_id=h["record_id"], version=h["version"],
-                                     kind=h["kind"], held=h["held"], summary=h["summary"])
+                                     kind=h["kind"], held=h["held"], summary=h["summary"], tlp=h["tlp"],
+                                     handling=h["handling"])
             if h["held"]:
                 hit.record.CopyFrom(h["record"])
             hits.append(hit)
         return node_pb2.SearchResponse(query_id=result["query_id"], complete=result["complete"], hits=hits,
-                                       nodes=[node_pb2.NodeAnswer(**n) for n in result["nodes"]])
+                                       nodes=[node_pb2.NodeAnswer(**n) for n in result["nodes"]],
+                                       next_page_token=result["next_page_token"])
 
     @grpc_errors
     def Stats(self, request, context):

@@ -4,7 +4,7 @@ prints them; the demo uses them too. (A seizure goes in through core.seizure.par
 from __future__ import annotations
 
 from rilo_node.core.convert import enum_to_str, kind_name, pb_to_dict, seizure_from_bytes
-from rilo_node.pb.rilo.v1 import node_pb2
+from rilo_node.pb.rilo.v1 import node_pb2, policy_pb2
 
 
 def hit_json(hit: node_pb2.SearchHit) -> dict:
@@ -12,7 +12,9 @@ def hit_json(hit: node_pb2.SearchHit) -> dict:
     summary.setdefault("sections", [])
     summary.setdefault("categories", [])
     out = {"origin": hit.origin, "record_id": hit.record_id, "version": hit.version, "kind": kind_name(hit.kind),
-           "held": hit.held, "summary": summary}
+           "held": hit.held, "summary": summary,
+           "tlp": enum_to_str(policy_pb2.Tlp.DESCRIPTOR, hit.tlp) if hit.tlp else None,
+           "handling": enum_to_str(policy_pb2.Handling.DESCRIPTOR, hit.handling or policy_pb2.HANDLING_H0)}
     if hit.held and hit.record.body:
         out["body"] = seizure_from_bytes(hit.record.body)
     return out

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from datetime import datetime, timezone
 
 from rilo_node.cli.argtypes import INT64_MAX, MAX_LIST, bounded_int, lower
 from rilo_node.cli.connect import add_connection_args, call, client_of
@@ -16,19 +18,34 @@ from rilo_node.cli.output import (
     security_event_line,
     status_json,
 )
-from rilo_node.core.errors import ValidationError
+from rilo_node.cli.keys import certificate_warning
+from rilo_node.core.errors import CliError, ValidationError
 from rilo_node.core.events import SECURITY_EVENT_KINDS, parse_rfc3339
-from rilo_node.pb.rilo.v1 import node_pb2
+from rilo_node.pb.rilo.v1 import keys_pb2, keys_pb2_grpc, node_pb2
 
 
 def cmd_status(args) -> int:
     with client_of(args) as c:
         resp = call(c.admin.GetStatus, node_pb2.GetStatusRequest(), args)
+        try:  # the certificate's expiry and the directory version (KeyAdminService)
+            keys = call(keys_pb2_grpc.KeyAdminServiceStub(c.channel).ListKeys, keys_pb2.ListKeysRequest(), args)
+        except CliError:
+            keys = None
     data = status_json(resp)
+    if keys is not None:
+        data["certificate_not_after"] = keys.certificate_not_after or None
+        data["directory_version"] = keys.directory_version
+        data["quarantined"] = keys.quarantined
     if args.json:
         print_json(data)
     else:
         print_status(data)
+        if keys is not None:
+            print(f"  directory version {keys.directory_version}, certificate valid until "
+                  f"{keys.certificate_not_after or '-'}, quarantined records: {keys.quarantined}")
+    warning = certificate_warning(keys.certificate_not_after, datetime.now(timezone.utc)) if keys else None
+    if warning:
+        print(f"rilo-node: {warning}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -7,7 +7,7 @@ import sys
 import threading
 from pathlib import Path
 
-from rilo_node.cli.argtypes import MAX_SEED, bounded_int
+from rilo_node.cli.argtypes import MAX_SEED, bounded_float, bounded_int, lower
 from rilo_node.cli.output import EXIT_BAD_INPUT, EXIT_OK, print_cluster_status, print_json
 from rilo_node.core.errors import CliError
 from rilo_node.sim.progress import terminal_progress
@@ -25,14 +25,45 @@ def _members_per_area(value: str) -> int | None:
     return n
 
 
+def _net_options(args):
+    """--hosts, --latency, --latency-table, --loss, --bandwidth as NetOptions; exit 2 when they cannot be had."""
+    from rilo_node.sim import netns
+    from rilo_node.sim.simnet import NetOptions, NetworkError
+
+    if args.hosts and netns.unavailable():
+        raise CliError(netns.unavailable(), EXIT_BAD_INPUT)
+    if args.latency_table and not Path(args.latency_table).is_file():
+        raise CliError(f"--latency-table: no file {args.latency_table}", EXIT_BAD_INPUT)
+    try:
+        return NetOptions(hosts=args.hosts, latency=None if args.latency == "none" else args.latency,
+                          latency_table=Path(args.latency_table) if args.latency_table else None,
+                          loss=args.loss / 100, bandwidth_bps=args.bandwidth * 1e6 if args.bandwidth else None)
+    except NetworkError as exc:
+        raise CliError(str(exc), EXIT_BAD_INPUT) from None
+
+
+def add_net_args(p) -> None:
+    """The flags that place the nodes on hosts of their own and put the WAN between them."""
+    p.add_argument("--hosts", action="store_true",
+                   help="each node in its own network namespace with its own address (needs root and ip)")
+    p.add_argument("--latency", choices=["none", "wan"], default="none", type=lower,
+                   help="wan: delay every link by the one-way time of its two regions (config/latency.toml)")
+    p.add_argument("--latency-table", help="the region-pair table for --latency wan (default: config/latency.toml)")
+    p.add_argument("--loss", type=bounded_float(0, 50), default=0.0,
+                   help="with --latency wan: %% of TCP segments lost (0-50)")
+    p.add_argument("--bandwidth", type=bounded_float(0.01, 100_000), default=None,
+                   help="with --latency wan: each link's cap in Mbit/s, each direction")
+
+
 def cmd_cluster_up(args) -> int:
     from rilo_node.sim.cluster import Cluster
     from rilo_node.sim.seeding import seed_records
 
+    net = _net_options(args)
     cluster = Cluster(args.workdir)
     progress = terminal_progress()
     data = cluster.up(topology=Path(args.topology) if args.topology else None,
-                      members_per_area=_members_per_area(args.members_per_area), progress=progress)
+                      members_per_area=_members_per_area(args.members_per_area), progress=progress, net=net)
     print(f"{len(data['nodes'])} nodes healthy after {data['healthy_after_s']} s; cluster.json in {cluster.workdir}",
           file=sys.stderr)
     if args.seed_records:
@@ -107,7 +138,7 @@ def cmd_cluster_heal(args) -> int:
 def cmd_cluster_demo(args) -> int:
     from rilo_node.sim.demo import run_cluster_demo
 
-    return run_cluster_demo(records=args.records, seed=args.seed, workdir=args.workdir)
+    return run_cluster_demo(records=args.records, seed=args.seed, workdir=args.workdir, net=_net_options(args))
 
 
 def cmd_demo(args) -> int:
@@ -132,6 +163,7 @@ def add_parsers(sub) -> None:
                    help="spread N synthetic seizures over the members")
     p.add_argument("--seed", type=bounded_int(0, MAX_SEED), default=1, help="random seed for --seed-records")
     p.add_argument("--detach", action="store_true", help="return once every node is healthy")
+    add_net_args(p)
     p.set_defaults(func=cmd_cluster_up)
 
     p = cluster.add_parser("status", help="nodes, their records and replication lag")
@@ -148,6 +180,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--records", type=bounded_int(1, 1_000_000), default=2000, help="seizures to seed (default 2000)")
     p.add_argument("--seed", type=bounded_int(0, MAX_SEED), default=1)
     p.add_argument("--workdir", default=None, help="keep the network in this folder (default: a temporary one)")
+    add_net_args(p)
     p.set_defaults(func=cmd_cluster_demo)
 
     p = cluster.add_parser("stop", help="stop one node (SIGTERM, or SIGKILL with --kill)")

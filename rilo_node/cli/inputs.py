@@ -55,8 +55,47 @@ def with_record_id(data):
     return data
 
 
-def iter_import_lines(path: str, fmt: str) -> Iterator[tuple[int, object]]:
-    """(line number, SeizureSubmission or ValidationError) for each record of a JSONL or CSV file."""
+IMPORT_FORMATS = ("jsonl", "csv", "xlsx", "stix")
+
+
+def import_format_of(path: str) -> str:
+    """The format of `seizure import` from a file name: .csv, .xlsx, .stix.json or .stix, else JSON lines."""
+    name = path.lower()
+    if name.endswith(".csv"):
+        return "csv"
+    if name.endswith(".xlsx"):
+        return "xlsx"
+    return "stix" if name.endswith((".stix", ".stix.json")) else "jsonl"
+
+
+def iter_import_lines(path: str, fmt: str) -> Iterator[tuple[int | str, object]]:
+    """(line number, or place, and SeizureSubmission or ValidationError) for each record of a JSONL, CSV
+    or XLSX file (its place: sheet and row) or of a STIX bundle (its place: object N)."""
+    if fmt == "xlsx":
+        from rilo_node.cli.formats import iter_workbook
+
+        yield from iter_workbook(path)
+        return
+    if fmt == "stix":
+        from rilo_node.core.stix import bundle_seizures
+
+        text = read_text(path) if path != "-" else sys.stdin.read()
+        try:
+            found = list(bundle_seizures(text))
+        except ValidationError as exc:
+            raise CliError(f"{path}: {exc}", EXIT_BAD_INPUT) from None
+        from rilo_node.cli.formats import Place
+
+        for n, (text, item) in enumerate(found):
+            where = Place(text, (n,))
+            if isinstance(item, ValidationError):
+                yield where, item
+                continue
+            try:
+                yield where, parse_submission(item)
+            except ValidationError as exc:
+                yield where, exc
+        return
     if fmt == "csv":
         text = read_text(path) if path != "-" else sys.stdin.read()
         reader = csv.DictReader(io.StringIO(text, newline=""))

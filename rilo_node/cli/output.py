@@ -240,14 +240,17 @@ def print_hits(out: dict, complete: bool) -> None:
                                      body.get("destination_country")] if c)
         rows.append([h["origin"], h["record_id"], str(h["version"]), h["summary"].get("seizure_date", ""),
                      h["summary"].get("country", ""), ", ".join(h["summary"]["categories"]), route,
+                     "/".join(x for x in (h.get("tlp"), h.get("handling")) if x),
                      "yes" if h["held"] else "notice"])
     # The record's key is never cut: it is what `records get` and `request create --about` take.
     print_table(f"{len(out['hits'])} hits" + ("" if complete else " (incomplete)"),
-                ["origin", "record_id", "v", "date", "country", "categories", "route", "held"], rows,
+                ["origin", "record_id", "v", "date", "country", "categories", "route", "tlp", "held"], rows,
                 whole=("origin", "record_id"))
     con = console()
     for n in out["nodes"]:
         con.print(shown(f"  {n['node']}: {n['status']} ({n['hits']} hits, {n['ms']} ms)"), markup=False)
+    if out.get("next_page_token"):
+        con.print(shown(f"more hits: --page-token {out['next_page_token']}"), markup=False)
 
 
 def print_stats(out: dict, group_by: list[str], complete: bool) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import grpc
@@ -14,7 +16,7 @@ from rilo_node.api.limits import MAX_SUBMISSIONS_PER_STREAM
 from rilo_node.core.seizure import parse_submission
 from rilo_node.cli.argtypes import INT64_MAX, bounded_int, lower
 from rilo_node.cli.connect import add_connection_args, call, client_of, rpc_error
-from rilo_node.cli.inputs import count_lines, iter_import_lines, read_json_file
+from rilo_node.cli.inputs import IMPORT_FORMATS, count_lines, import_format_of, iter_import_lines, read_json_file
 from rilo_node.cli.output import (
     EXIT_BAD_INPUT,
     EXIT_FAIL,
@@ -28,6 +30,7 @@ from rilo_node.cli.output import (
     record_json,
     shown,
 )
+from rilo_node.cli.products import EXPORT_FORMATS, export_records
 from rilo_node.core.errors import CliError, ValidationError
 from rilo_node.pb.rilo.v1 import node_pb2
 
@@ -65,7 +68,7 @@ def cmd_seizure_update(args) -> int:
 
 def cmd_seizure_import(args) -> int:
     path = args.file
-    fmt = args.format or ("csv" if path.lower().endswith(".csv") else "jsonl")
+    fmt = args.format or import_format_of(path)
     if path != "-" and not Path(path).exists():
         raise CliError(f"{path}: no such file", EXIT_BAD_INPUT)
     acked_log = open(args.acked, "a", encoding="utf-8") if args.acked else None  # noqa: SIM115
@@ -76,13 +79,16 @@ def cmd_seizure_import(args) -> int:
     batch = max(1, min(args.batch, MAX_SUBMISSIONS_PER_STREAM))
     progress = ImportProgress(count_lines(path) if fmt == "jsonl" else None, enabled=not args.quiet)
 
+    lock = threading.Lock()  # the sending thread and this one both count and report
+
     def report(line: int, field: str, message: str, *, bad: bool = True) -> None:
         nonlocal bad_input
-        stats["refused"] += 1
-        bad_input += bad
-        refused.append({"line": line, "field": field, "message": message})
-        text = message if (not field or message.startswith(field)) else f"{field}: {message}"
-        print(shown(f"{path}:{line}: {text}"), file=sys.stderr, flush=True)
+        with lock:
+            stats["refused"] += 1
+            bad_input += bad
+            refused.append({"line": line, "field": field, "message": message})
+            text = message if (not field or message.startswith(field)) else f"{field}: {message}"
+            print(shown(f"{path}:{line}: {text}"), file=sys.stderr, flush=True)
 
     def send(client: NodeClient, chunk: list[tuple[int, node_pb2.SeizureSubmission]]) -> None:
         per_message = 100
@@ -94,8 +100,9 @@ def cmd_seizure_import(args) -> int:
         for result in resp.results:
             line = chunk[result.index][0]
             if result.code == 0:
-                stats["stored"] += 1
-                stats["created" if result.created else "already_present"] += 1
+                with lock:
+                    stats["stored"] += 1
+                    stats["created" if result.created else "already_present"] += 1
                 if acked_log:
                     acked_log.write(json.dumps({"line": line, **key_json(result.key)}) + "\n")
             else:
@@ -104,21 +111,30 @@ def cmd_seizure_import(args) -> int:
         if acked_log:
             acked_log.flush()
             os.fsync(acked_log.fileno())
-        progress.advance(len(chunk))
+        with lock:
+            progress.advance(len(chunk))
 
     try:
-        with client_of(args) as client:
+        # Pipelined: while one chunk is on its way to the node (a thread of its own), this thread reads
+        # and checks the next; at most one chunk waits, so memory stays at two chunks.
+        with client_of(args) as client, ThreadPoolExecutor(max_workers=1) as sender:
+            pending = None
             chunk: list[tuple[int, node_pb2.SeizureSubmission]] = []
             for line, item in iter_import_lines(path, fmt):
                 stats["lines"] += 1
                 if isinstance(item, ValidationError):
                     report(line, item.field, str(item))
-                    progress.advance(1)
+                    with lock:
+                        progress.advance(1)
                     continue
                 chunk.append((line, item))
                 if len(chunk) >= batch:
-                    send(client, chunk)
+                    if pending is not None:
+                        pending.result()  # an error of the chunk before stops the import here
+                    pending = sender.submit(send, client, chunk)
                     chunk = []
+            if pending is not None:
+                pending.result()
             if chunk:
                 send(client, chunk)
     finally:
@@ -137,6 +153,8 @@ def cmd_seizure_import(args) -> int:
 # -- records export|get|retract ----------------------------------------------------------
 
 def cmd_records_export(args) -> int:
+    if args.format != "jsonl":
+        return export_records(args)
     with client_of(args) as c:
         try:
             for resp in c.records.ExportRecords(
@@ -156,6 +174,7 @@ def cmd_records_get(args) -> int:
         resp = call(c.records.GetRecord, node_pb2.GetRecordRequest(origin=args.origin, record_id=args.record_id,
                                                                     version=args.version or 0), args)
     obj = record_json(resp.record, resp.withdrawn)
+    obj["tlp"], obj["handling"] = obj["policy"].get("tlp"), obj["policy"].get("handling", "H0")
     print(json_text(obj, indent=None if args.json else 2))
     return EXIT_OK
 
@@ -178,8 +197,9 @@ def add_seizure_parsers(seizure) -> None:
     p.set_defaults(func=cmd_seizure_add)
 
     p = seizure.add_parser("import", help="submit many seizures from JSON lines or CSV")
-    p.add_argument("file", help="FILE.jsonl or FILE.csv (or - for JSON lines on standard input)")
-    p.add_argument("--format", type=lower, choices=("jsonl", "csv"), help="default: from the file name")
+    p.add_argument("file", help="FILE.jsonl, FILE.csv, FILE.xlsx (CEN-style upload) or a STIX bundle "
+                                "(or - for JSON lines on standard input)")
+    p.add_argument("--format", type=lower, choices=IMPORT_FORMATS, help="default: from the file name")
     # More than a stream takes is sent as streams of MAX_SUBMISSIONS_PER_STREAM.
     p.add_argument("--batch", type=bounded_int(1, 1_000_000), default=1000,
                    help=f"seizures acknowledged together (default 1000; one stream carries at most "
@@ -203,7 +223,10 @@ def add_parsers(sub) -> None:
     records = sub.add_parser("records", help="read, export and retract records").add_subparsers(dest="action",
                                                                                              required=True)
     p = records.add_parser("export", help="every record this node holds, newest version, as JSON lines")
-    p.add_argument("--format", type=lower, choices=("jsonl",), default="jsonl")
+    p.add_argument("--format", type=lower, choices=EXPORT_FORMATS, default="jsonl",
+                   help="jsonl (every record), or csv, xlsx, stix (seizures; H2 of other origins only if released)")
+    p.add_argument("--out", metavar="FILE", help="write to FILE (needed for xlsx; default standard output)")
+    p.add_argument("--with-annex", action="store_true", help="csv, xlsx, stix: include the annex where held")
     p.add_argument("--origin", help="only records of this origin")
     p.add_argument("--after-seq", type=bounded_int(0, INT64_MAX), default=0,
                    help="only records stored after this local sequence number")

@@ -171,7 +171,8 @@ def annex_from_bytes(annex: bytes) -> dict:
 
 def _spec_to_pb(spec: ScopeSpec) -> policy_pb2.ScopeSpec:
     return policy_pb2.ScopeSpec(
-        scope=policy_pb2.Scope.Value("SCOPE_" + spec.scope), nodes=list(spec.nodes), exclude=list(spec.exclude)
+        scope=policy_pb2.Scope.Value("SCOPE_" + spec.scope), nodes=list(spec.nodes), exclude=list(spec.exclude),
+        group=spec.group,
     )
 
 

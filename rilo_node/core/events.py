@@ -18,6 +18,9 @@ SECURITY_EVENT_KINDS: dict[str, str] = {
     "annex_not_entitled": "a record arrived with an annex this node may not hold: stored, the annex dropped",
     "older_version": "a version older than the one held, or one a withdrawal forbids, arrived and was ignored",
     "bad_answer": "an answer to this node's federated query could not be opened or verified",
+    "bad_key": "a key statement or revocation from a peer failed verification and was not applied",
+    "bad_directory": "a directory from a peer or a client was unsigned, badly signed, older, or unusable: refused",
+    "quarantined": "a held record is signed by a key revoked at its date: hidden from answers, not passed on",
 }
 
 DEFAULT_LIMIT = 100

@@ -7,10 +7,12 @@ import re
 
 from rilo_node.core import vocab
 from rilo_node.core.errors import ValidationError
+from rilo_node.core.policy import is_operation_id
+from rilo_node.core.topology import is_node_id
 
 FILTER_FIELDS = (
     "section", "category", "country", "departure_country", "destination_country",
-    "route_country", "date_from", "date_to", "text", "origin",
+    "route_country", "date_from", "date_to", "text", "origin", "group",
 )
 MAX_TEXT = 200
 DEFAULT_LIMIT = 100
@@ -54,8 +56,11 @@ def validate_filter(data: dict) -> dict:
             if not WORD.search(value):
                 raise ValidationError(key, "needs at least one word")
         elif key == "origin":
-            if not _NODE_ID.fullmatch(value):
+            if not is_node_id(value):
                 raise ValidationError(key, f"{value!r} is not a node id")
+        elif key == "group":
+            if not is_operation_id(value):
+                raise ValidationError(key, f"{value!r} is not an operation id (op-…)")
         out[key] = value
     if "date_from" in out and "date_to" in out and out["date_from"] > out["date_to"]:
         raise ValidationError("date_to", "is before date_from")
@@ -136,10 +141,13 @@ def plan_routes(me: str, reach, peers_of, avoid=frozenset()) -> dict[str, list[s
     return routes
 
 
-def responsible(hold, origin: str, targets) -> str | None:
-    """The one node in scope that answers for a record: its origin if in scope, else the first of its
-    holders in scope. Every node computes the same, so each record crosses the network once per query
-    instead of once per copy."""
+def responsible(hold, origin: str, targets, asker: str | None = None) -> str | None:
+    """The one node in scope that answers for a record: the asker itself when it is in scope and may
+    hold the record (it reads its own copy), else its origin if in scope, else the first of its holders
+    in scope. Every node computes the same, so each record crosses the network at most once per query
+    instead of once per copy (docs/protocol.md#federated-queries)."""
+    if asker is not None and asker in targets and asker in hold:
+        return asker
     if origin in targets:
         return origin
     holders = sorted(n for n in hold if n in targets)

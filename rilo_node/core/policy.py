@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from rilo_node.core.errors import PolicyError
 from rilo_node.core.topology import Directory, is_node_id
 from rilo_node.pb.rilo.v1 import policy_pb2
 
+# The scopes a node's config may make a default; every scope but GROUP, which names an operation.
 SCOPES = ("ORIGIN", "NAMED", "AREA", "REGION", "RILOS", "GLOBAL")
+# Every scope a policy may name: GROUP is an operation's members (docs/protocol.md#operations).
+ALL_SCOPES = (*SCOPES, "GROUP")
+# Membership of the operations the evaluating node holds: operation id -> members(op), the owner
+# included (after the close, the owner alone). See rilo_node/core/operations.py.
+Groups = Mapping[str, frozenset]
+NO_GROUPS: Groups = {}
 TLPS = ("CLEAR", "GREEN", "AMBER", "AMBER_STRICT", "RED")
 HANDLING = ("H0", "H1", "H2", "H3")
 
@@ -27,11 +35,24 @@ TLP_SCOPES = {
     "RED": ("NAMED", "ORIGIN"),
 }
 
+# docs/protocol.md#contradictory-labels: share scopes a submitted policy may not name under a label.
+# TLP:RED is for the named recipients only; a share scope that hands the record to every node of a
+# region, to every RILO or to the whole network contradicts it.
+TLP_REFUSED_SHARE_SCOPES = {"RED": ("REGION", "RILOS", "GLOBAL")}
+
 MAX_HANDLING_NOTE = 500
+
+_OPERATION_ID = re.compile(r"op-[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+
+
+def is_operation_id(value: object) -> bool:
+    """An operation id: "op-" then lower-case letters, digits and inner dashes (at most 67 characters)."""
+    return isinstance(value, str) and _OPERATION_ID.fullmatch(value) is not None
+
 
 _PARTS = ("share", "discover", "annex")
 _POLICY_KEYS = (*_PARTS, "tlp", "handling", "handling_note")
-_SPEC_KEYS = ("scope", "nodes", "exclude")
+_SPEC_KEYS = ("scope", "nodes", "exclude", "group")
 
 
 @dataclass(frozen=True)
@@ -41,6 +62,8 @@ class ScopeSpec:
     scope: str
     nodes: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    # With scope GROUP: the operation id; "" for every other scope.
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,6 +135,7 @@ def policy_message(data: object) -> policy_pb2.SharingPolicy:
                 out.scope = policy_pb2.Scope.Value("SCOPE_" + spec.scope)
             out.nodes.extend(spec.nodes)
             out.exclude.extend(spec.exclude)
+            out.group = spec.group
     if "handling" in data:
         msg.handling = policy_pb2.Handling.Value("HANDLING_" + _parse_handling(data, None))
     note = data.get("handling_note")
@@ -151,10 +175,23 @@ def _parse(data: object, *, known: Callable[[str], bool], defaults: PolicyDefaul
         # docs/protocol.md#defaults-and-tlp: defaults when a part is absent.
         fallback = {"share": defaults.share, "discover": defaults.discover, "annex": defaults.annex}
     specs = {part: _parse_spec(data, part, fallback[part], known) for part in _PARTS}
+    # docs/protocol.md#operations: where share is GROUP and discover names no scope, discover is the
+    # same group: a group's records are not announced outside it.
+    discover_given = isinstance(data.get("discover"), dict) and "scope" in data["discover"]
+    if specs["share"].scope == "GROUP" and not discover_given:
+        d = specs["discover"]
+        specs["discover"] = ScopeSpec("GROUP", d.nodes, d.exclude, group=specs["share"].group)
 
     # docs/protocol.md#defaults-and-tlp: RED needs share.nodes (else only the origin could hold it).
     if tlp == "RED" and specs["share"].scope == "NAMED" and not specs["share"].nodes:
         raise PolicyError("policy.share.nodes", "TLP RED needs share.nodes: the named recipients")
+    # docs/protocol.md#contradictory-labels: a submitted label and a named scope that contradict it are
+    # refused, not resolved either way (received policies were judged by their origin).
+    # (discover may stay wider: a notice tells only that a record exists, so that others can ask for it.)
+    if defaults is not None and tlp is not None and specs["share"].scope in TLP_REFUSED_SHARE_SCOPES.get(tlp, ()):
+        raise PolicyError("policy.share.scope",
+                          f"{specs['share'].scope} contradicts TLP {tlp}, which is for named recipients only: "
+                          f"name them in share.nodes (scope NAMED), or choose another label")
 
     handling = _parse_handling(data, defaults)
     note = data.get("handling_note")
@@ -208,16 +245,23 @@ def _parse_spec(data: dict, part: str, fallback: str | None, known: Callable[[st
         # docs/protocol.md#defaults-and-tlp: a scope that is named always wins over the label.
         scope = spec["scope"]
         # docs/protocol.md#refused-policies: an unknown scope is refused, never widened.
-        if not isinstance(scope, str) or scope not in SCOPES:
-            raise PolicyError(f"{field}.scope", f"unknown scope {scope!r} ({_one_of(SCOPES)})")
+        if not isinstance(scope, str) or scope not in ALL_SCOPES:
+            raise PolicyError(f"{field}.scope", f"unknown scope {scope!r} ({_one_of(ALL_SCOPES)})")
     elif fallback is None:
         raise PolicyError(f"{field}.scope", "missing: a received policy has every scope explicit")
     else:
         scope = fallback
+    group = spec.get("group", "")
+    if scope == "GROUP":
+        if not isinstance(group, str) or not is_operation_id(group):
+            raise PolicyError(f"{field}.group", f"scope GROUP needs the operation id (op-…), not {group!r}")
+    elif group not in ("", None):
+        raise PolicyError(f"{field}.group", f"only scope GROUP names a group (the scope is {scope})")
     return ScopeSpec(
         scope,
         _parse_ids(spec, "nodes", field, known),
         _parse_ids(spec, "exclude", field, known),
+        group=group if scope == "GROUP" else "",
     )
 
 
@@ -248,6 +292,8 @@ def policy_to_dict(policy: Policy) -> dict:
             entry["nodes"] = list(spec.nodes)
         if spec.exclude:
             entry["exclude"] = list(spec.exclude)
+        if spec.group:
+            entry["group"] = spec.group
         out[part] = entry
     if policy.tlp is not None:
         out["tlp"] = policy.tlp
@@ -267,7 +313,7 @@ def _origin_field(directory: Directory, origin: str, field: str) -> str | None:
     return getattr(node, field)
 
 
-def _base(scope: str, origin: str, directory: Directory) -> set[str]:
+def _base(scope: str, origin: str, directory: Directory, group: str = "", groups: Groups = NO_GROUPS) -> set[str]:
     # docs/protocol.md#the-policy-rule: base(ORIGIN) = base(NAMED) = {o}.
     if scope in ("ORIGIN", "NAMED"):
         return {origin}
@@ -282,32 +328,44 @@ def _base(scope: str, origin: str, directory: Directory) -> set[str]:
     # docs/protocol.md#the-policy-rule: base(RILOS) = {o} ∪ {n : role(n) == rilo}.
     if scope == "RILOS":
         return {origin} | directory.ids_where("role", "rilo")
-    # docs/protocol.md#the-policy-rule: base(GLOBAL) = every node in the directory (the origin is one).
+    # docs/protocol.md#the-policy-rule: base(GLOBAL) = every node in the directory (the origin is one),
+    # but partners, which are in no base set but GROUP.
     if scope == "GLOBAL":
-        return {origin} | directory.id_set()
+        return {origin} | (directory.id_set() - directory.ids_where("role", "partner"))
+    # docs/protocol.md#operations: base(GROUP) = {o} ∪ members(op), from the newest version of the
+    # operation record the evaluating node holds (`groups`); an operation it does not hold: {o}.
+    if scope == "GROUP":
+        return {origin} | set(groups.get(group, ()))
     # docs/protocol.md#refused-policies: an unknown scope never falls back to a wider one.
-    raise PolicyError("scope", f"unknown scope {scope!r} ({_one_of(SCOPES)})")
+    raise PolicyError("scope", f"unknown scope {scope!r} ({_one_of(ALL_SCOPES)})")
 
 
-def scope_set(spec: ScopeSpec, origin: str, directory: Directory) -> frozenset[str]:
-    """set(s) = (base(s.scope) ∪ s.nodes) − (s.exclude − {o})."""
+def scope_set(spec: ScopeSpec, origin: str, directory: Directory, groups: Groups = NO_GROUPS) -> frozenset[str]:
+    """set(s) = (base(s.scope) ∪ s.nodes) − (s.exclude − {o}). `groups`: the membership of the
+    operations the evaluating node holds (only scope GROUP reads it)."""
     # docs/protocol.md#exclude-and-named: exclude never removes the origin.
-    return frozenset((_base(spec.scope, origin, directory) | set(spec.nodes)) - (set(spec.exclude) - {origin}))
+    base = _base(spec.scope, origin, directory, spec.group, groups)
+    return frozenset((base | set(spec.nodes)) - (set(spec.exclude) - {origin}))
 
 
-def hold_set(policy: Policy, origin: str, directory: Directory) -> frozenset[str]:
+def hold_set(policy: Policy, origin: str, directory: Directory, groups: Groups = NO_GROUPS) -> frozenset[str]:
     """H = set(share): who may hold the record."""
-    return scope_set(policy.share, origin, directory)
+    return scope_set(policy.share, origin, directory, groups)
 
 
-def discover_set(policy: Policy, origin: str, directory: Directory) -> frozenset[str]:
+def discover_set(policy: Policy, origin: str, directory: Directory, groups: Groups = NO_GROUPS) -> frozenset[str]:
     """D = H ∪ set(discover): who may learn that the record exists."""
-    return hold_set(policy, origin, directory) | scope_set(policy.discover, origin, directory)
+    return hold_set(policy, origin, directory, groups) | scope_set(policy.discover, origin, directory, groups)
 
 
-def annex_set(policy: Policy, origin: str, directory: Directory) -> frozenset[str]:
+def annex_set(policy: Policy, origin: str, directory: Directory, groups: Groups = NO_GROUPS) -> frozenset[str]:
     """A = (H ∩ set(annex)) ∪ {o}: who may hold the annex."""
-    return (hold_set(policy, origin, directory) & scope_set(policy.annex, origin, directory)) | {origin}
+    return (hold_set(policy, origin, directory, groups) & scope_set(policy.annex, origin, directory, groups)) | {origin}
+
+
+def groups_named(policy: Policy) -> frozenset[str]:
+    """The operation ids a policy's parts name (scope GROUP)."""
+    return frozenset(spec.group for spec in (policy.share, policy.discover, policy.annex) if spec.scope == "GROUP")
 
 
 def may_hold(policy: Policy, origin: str, node: str, directory: Directory) -> bool:
@@ -336,10 +394,12 @@ def with_node(policy: Policy, node: str, *, annex: bool = False, origin: str | N
     """
 
     def add(spec: ScopeSpec) -> ScopeSpec:
-        return ScopeSpec(spec.scope, tuple(sorted({*spec.nodes, node})), tuple(x for x in spec.exclude if x != node))
+        return ScopeSpec(spec.scope, tuple(sorted({*spec.nodes, node})), tuple(x for x in spec.exclude if x != node),
+                         group=spec.group)
 
     def keep_out(spec: ScopeSpec) -> ScopeSpec:
-        return ScopeSpec(spec.scope, tuple(x for x in spec.nodes if x != node), tuple(sorted({*spec.exclude, node})))
+        return ScopeSpec(spec.scope, tuple(x for x in spec.nodes if x != node), tuple(sorted({*spec.exclude, node})),
+                         group=spec.group)
 
     known = origin is not None and directory is not None
     holds = known and node in hold_set(policy, origin, directory)
@@ -372,7 +432,7 @@ def within_region(policy: Policy, origin: str, directory: Directory, *, keep: tu
             scope = "REGION"
         elif scope == "RILOS":
             scope, nodes = "NAMED", nodes | set(rilos_inside)
-        return ScopeSpec(scope, tuple(sorted(nodes)), spec.exclude)
+        return ScopeSpec(scope, tuple(sorted(nodes)), spec.exclude, group=spec.group)
 
     cut_policy = Policy(cut(policy.share), cut(policy.discover), cut(policy.annex), tlp=policy.tlp,
                         handling=policy.handling, handling_note=policy.handling_note)

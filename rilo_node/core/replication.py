@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rilo_node.core.convert import policy_from_pb
-from rilo_node.core.policy import annex_set, discover_set, hold_set
+from rilo_node.core.policy import annex_set, discover_set, groups_named, hold_set
 from rilo_node.core.topology import Directory
 from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2
 
@@ -29,8 +29,13 @@ class Entitled:
 class Entitlements:
     """H, D and A per (origin, policy), computed once per distinct policy for one directory."""
 
-    def __init__(self, directory: Directory):
+    def __init__(self, directory: Directory, groups=None):
         self.directory = directory
+        # The membership of the operations this node holds (policy scope GROUP): operation id -> members.
+        self.groups: dict[str, frozenset[str]] = dict(groups or {})
+        # Grows with every change of what these entitlements say (a group's membership): whoever keeps
+        # decisions derived from them (the query plans, the digest pairs) starts afresh when it moves.
+        self.generation = 0
         self._cache: dict[tuple[str, bytes], Entitled] = {}
         self._adjacency = {n.id: frozenset(directory.peers(n.id)) for n in directory}
         self._direct: dict[tuple[str, bytes], frozenset[str]] = {}
@@ -44,15 +49,32 @@ class Entitlements:
         hit = self._cache.get(key)
         if hit is None:
             policy = policy_from_pb(policy_pb2.SharingPolicy.FromString(policy_bytes))
+            # Only a policy that names an operation (scope GROUP) reads the membership.
+            extra = (self.groups,) if groups_named(policy) else ()
             hit = Entitled(
-                hold_set(policy, origin, self.directory),
-                discover_set(policy, origin, self.directory),
-                annex_set(policy, origin, self.directory),
+                hold_set(policy, origin, self.directory, *extra),
+                discover_set(policy, origin, self.directory, *extra),
+                annex_set(policy, origin, self.directory, *extra),
             )
             if len(self._cache) > 50_000:
                 self._cache.clear()
             self._cache[key] = hit
         return hit
+
+    def set_group(self, operation_id: str, members: frozenset[str] | None) -> bool:
+        """A new membership of one operation (None: no longer held); True when it changed. Every set
+        computed before is forgotten (operations change a few times a year)."""
+        old = self.groups.get(operation_id)
+        if old == members:
+            return False
+        if members is None:
+            self.groups.pop(operation_id, None)
+        else:
+            self.groups[operation_id] = frozenset(members)
+        self._cache = {}
+        self._direct = {}
+        self.generation += 1
+        return True
 
     def peers(self, node_id: str) -> frozenset[str]:
         return self._adjacency.get(node_id, frozenset())

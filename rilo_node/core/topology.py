@@ -15,7 +15,9 @@ import tomli_w
 from rilo_node.core.errors import TopologyError
 
 REGIONS = ("AMS", "EUR", "AP", "MENA", "ESA", "WCA")
-ROLES = ("secretariat", "rilo", "member")
+# A partner is an organisation that is not a customs administration (interpol, unodc, europol):
+# no region, no area, peer of wco; in no base set but GROUP (docs/protocol.md#operations).
+ROLES = ("secretariat", "rilo", "member", "partner")
 
 # Official names (shared/domain/README.md §1.1); dump_topology writes them.
 REGION_NAMES = {
@@ -30,6 +32,7 @@ REGION_NAMES = {
 SECRETARIAT_ID = "wco"
 _RILO_ID = re.compile(r"rilo-[a-z]+")
 _MEMBER_ID = re.compile(r"[a-z]{2}")
+_PARTNER_ID = re.compile(r"[a-z]{3,20}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _ADDRESS = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):([0-9]{1,5})")
 
@@ -39,7 +42,7 @@ class NodeInfo:
     """One node of the directory."""
 
     id: str
-    role: str  # secretariat | rilo | member
+    role: str  # secretariat | rilo | member | partner
     region: str | None  # None only for wco
     area: str | None  # rilo id; a RILO's area is itself; None for wco and for members without a RILO
     name: str = ""
@@ -53,9 +56,11 @@ _NODE_FIELDS = tuple(f.name for f in dataclasses.fields(NodeInfo))
 
 
 def is_node_id(value: object) -> bool:
-    """True for a well-formed node id: `wco`, `rilo-<letters>`, or two lower-case letters."""
+    """True for a well-formed node id: `wco`, `rilo-<letters>`, two lower-case letters, or a partner's
+    3 to 20 lower-case letters."""
     return isinstance(value, str) and (
         value == SECRETARIAT_ID or bool(_RILO_ID.fullmatch(value)) or bool(_MEMBER_ID.fullmatch(value))
+        or bool(_PARTNER_ID.fullmatch(value))
     )
 
 
@@ -69,8 +74,11 @@ def _bad_id_reason(node_id: object, role: str | None = None) -> str | None:
         return f"bad node id {node_id!r}: a RILO id is 'rilo-' and lower-case letters"
     if role == "member" and not _MEMBER_ID.fullmatch(node_id):
         return f"bad node id {node_id!r}: a member id is its ISO 3166 alpha-2 code in lower case"
+    if role == "partner" and (node_id == SECRETARIAT_ID or not _PARTNER_ID.fullmatch(node_id)):
+        return f"bad node id {node_id!r}: a partner id is 3 to 20 lower-case letters (not 'wco')"
     if not is_node_id(node_id):
-        return f"bad node id {node_id!r}: ids are 'wco', 'rilo-<letters>' or two lower-case letters"
+        return f"bad node id {node_id!r}: ids are 'wco', 'rilo-<letters>', two lower-case letters, " \
+               "or a partner's 3 to 20 lower-case letters"
     return None
 
 
@@ -111,6 +119,9 @@ def _node_problem(node: NodeInfo) -> str | None:
     if node.role == "secretariat":
         if node.region is not None or node.area is not None:
             return "the Secretariat 'wco' has no region and no area"
+    elif node.role == "partner":
+        if node.region is not None or node.area is not None:
+            return f"partner {node.id!r} has no region and no area"
     elif node.region not in REGIONS:
         return f"node {node.id!r} has unknown region {node.region!r} (one of {', '.join(REGIONS)})"
     if node.role == "rilo" and node.area != node.id:
@@ -283,17 +294,20 @@ def _link_from(a: NodeInfo, b: NodeInfo) -> bool:
         return (b.role == "rilo" and a.area == b.id) or (b.role == "secretariat" and a.area is None)
     if a.role == "rilo":
         return b.role in ("rilo", "secretariat")
+    if a.role == "partner":
+        return b.role == "secretariat"
     return False
 
 
 # --- reading the TOML ---------------------------------------------------------
 
-_TOP_KEYS = ("regions", "secretariat", "rilos", "members", "unaffiliated", "nodes")
+_TOP_KEYS = ("regions", "secretariat", "rilos", "members", "unaffiliated", "partners", "nodes")
+_PARTNER_KEYS = ("name", "city", "country")
 _REGION_KEYS = ("name",)
 _SECRETARIAT_KEYS = ("id", "name", "city", "country")
 _RILO_KEYS = ("name", "city", "country", "region")
 _NODE_KEYS = {"secretariat": ("address", "signing_key"), "rilo": ("address", "signing_key"),
-              "member": ("name", "city", "address", "signing_key")}
+              "member": ("name", "city", "address", "signing_key"), "partner": ("address", "signing_key")}
 
 class _Reader:
     """One parse: raises TopologyError naming the source, the table and key, and the reason."""
@@ -427,6 +441,20 @@ def parse_topology(text: str, source: str = "<topology>") -> Directory:
         for member_id in ids:
             add_member(member_id, code, None, path)
 
+    partners = r.table(data, "partners", ())
+    for partner_id, org in partners.items():
+        path = ("partners", partner_id)
+        r.check(_bad_id_reason(partner_id, "partner"), path)
+        if not isinstance(org, dict):
+            raise r.fail(f"partners.{partner_id} must be a table", path)
+        r.only_keys(org, _PARTNER_KEYS, path)
+        node = NodeInfo(partner_id, "partner", None, None, name=r.string(org, "name", path) or "",
+                        country=r.string(org, "country", path), city=r.string(org, "city", path))
+        r.check(_country_reason(partner_id, node.country), path + ("country",))
+        if partner_id in seen:
+            raise r.fail(f"duplicate node id {partner_id!r}", path)
+        nodes.append(node)
+
     overlays = r.table(data, "nodes", ())
     by_id = {n.id: i for i, n in enumerate(nodes)}
     for node_id, extra in overlays.items():
@@ -485,6 +513,10 @@ def dump_topology(directory: Directory) -> str:
     unaffiliated = {code: [n.id for n in members if n.area is None and n.region == code] for code in REGIONS}
     if any(unaffiliated.values()):
         data["unaffiliated"] = {code: ids for code, ids in unaffiliated.items() if ids}
+
+    partners = {n.id: described(n, ("city", "country")) for n in directory if n.role == "partner"}
+    if partners:
+        data["partners"] = partners
 
     overlays = {}
     for node in directory:

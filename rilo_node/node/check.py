@@ -22,6 +22,7 @@ from rilo_node.core.identity import node_dns
 from rilo_node.core.signing import SigningKey
 from rilo_node.node.config import NodeConfig, load_config
 from rilo_node.node.directory import load_topology
+from rilo_node.node.keys import rotated_to
 
 
 @dataclass
@@ -102,7 +103,7 @@ def check_config(path: str | Path, *, now: datetime.datetime | None = None) -> C
             report.signing_key_id = key.key_id
             listed = info.signing_key if info else None
             report.signing_key_listed = bool(listed)
-            if listed and listed != key.public_b64:
+            if listed and listed != key.public_b64 and not rotated_to(config.db_path, key.key_id):
                 report.problems.append(
                     f"signing.key ({config.signing_key}): its public key {key.public_b64} is not the signing_key "
                     f"the directory {config.topology} lists for {config.node_id!r} ({listed})")

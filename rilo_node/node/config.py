@@ -43,6 +43,11 @@ KEYS: dict[str, dict[str, str]] = {
         "reminder_days": "remind the addressee this many days before a request's due date (default 3)",
         "check_every": "seconds between deadline checks: reminders and overdue notices (default 60)",
     },
+    "stats": {
+        "min_cell": "hide a group of fewer than this many own cases from askers outside this node's area, and "
+                    "what would let it be subtracted out (docs/protocol.md#small-cell-protection); 0 hides "
+                    "nothing (default 0)",
+    },
     "validation": {
         "required": "a member's new seizures stay inside its region until its RILO validates them (default false)",
     },
@@ -85,6 +90,7 @@ class NodeConfig:
     retention_check_every: float = 3600.0
     metrics_listen: str | None = METRICS_LISTEN  # None: no metrics endpoint
     idle_stream_seconds: float = 120.0
+    stats_min_cell: int = 0
 
     @property
     def db_path(self) -> Path:
@@ -204,6 +210,7 @@ def parse_config(data: dict, path: Path) -> NodeConfig:
         # A feed sends a heartbeat every 15 s: a live one is never idle for 20.
         idle_stream_seconds=float(number("limits", "idle_stream_seconds", 120, minimum=20, maximum=86_400,
                                          integer=False)),
+        stats_min_cell=number("stats", "min_cell", 0, minimum=0, maximum=1000),
     )
 
 

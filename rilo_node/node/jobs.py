@@ -8,18 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from rilo_node.store import db as st
 
 logger = logging.getLogger(__name__)
-
-
-def index_text(store: st.Store) -> int:
-    """Bring the full-text index up to date with the seizures stored since the last run."""
-    if not store.fts_pending:
-        return 0
-    indexed = store.write(st.catch_up_fts_txn)
-    store.fts_pending = False  # a commit racing with this one is indexed by the next text search
-    return indexed
 
 
 class Jobs:

@@ -209,8 +209,10 @@ class _NodeGauges(Collector):
             try:
                 head = self.head()
                 if head != self._counted_at:  # rows change only when a record is stored (a new seq)
-                    self._counts = (self._query("SELECT COUNT(*) FROM records"),
-                                    self._query("SELECT COUNT(*) FROM records WHERE origin = ?", (self.node_id,)))
+                    # Counters kept by the write transaction (store m0006): no scan of the records.
+                    self._counts = (self._query("SELECT COALESCE(SUM(records), 0) FROM origin_counts"),
+                                    self._query("SELECT COALESCE(SUM(records), 0) FROM origin_counts "
+                                                "WHERE origin = ?", (self.node_id,)))
                     self._counted_at = head
                 outbox = self._query("SELECT COUNT(*) FROM outbox") if self.store.outbox_pending else 0
             except sqlite3.Error as exc:

@@ -12,7 +12,8 @@ from rilo_node.node.clock import Clock, SystemClock, rfc3339
 from rilo_node.node.config import NodeConfig
 from rilo_node.node.directory import load_topology
 from rilo_node.node.endorsements import Validations
-from rilo_node.node.jobs import Jobs, index_text
+from rilo_node.node.jobs import Jobs
+from rilo_node.node.keys import SYNC_EVERY, KeyBook
 from rilo_node.node.metrics import NodeMetrics
 from rilo_node.node.peers import Links, PeerNetwork, Replicator
 from rilo_node.node.query import QueryEngine
@@ -41,9 +42,10 @@ class NodeCore:
             raise ConfigError(f"node id {config.node_id!r} is not in the directory {config.topology}")
         self.info = info
         self.key = SigningKey.from_pem(config.node_id, config.signing_key.read_bytes())
-        if info.signing_key and info.signing_key != self.key.public_b64:
-            raise ConfigError(f"the directory lists another signing key for {config.node_id!r} than "
-                              f"{config.signing_key} holds")
+        key_differs = (f"the directory lists another signing key for {config.node_id!r} than {config.signing_key} "
+                       "holds (and no rotation to it is known)")
+        if info.signing_key and info.signing_key != self.key.public_b64 and not config.db_path.exists():
+            raise ConfigError(key_differs)  # no store, so no rotation: refused before anything is created
         config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         config.data_dir.chmod(0o700)  # the store holds annexes with personal data
         self.store = Store(config.db_path, synchronous=config.synchronous)
@@ -68,6 +70,20 @@ class NodeCore:
         self.network = PeerNetwork(self.replicator, tls=tls, links=self.links, clock=self.clock)
         self.queries = QueryEngine(self.store, self.key, self.keyring, self.clock, self.network, self.replicator,
                                    metrics=self.metrics)
+        self.queries.min_cell = config.stats_min_cell  # docs/protocol.md#small-cell-protection
+        # Keys over time and the signed directory (node/keys.py): the store's keys, and a newer directory.
+        self.keys = KeyBook(store=self.store, keyring=self.keyring, clock=self.clock, me=config.node_id,
+                            key_path=config.signing_key, current_key=lambda: self.key, use_key=self.use_key,
+                            adopt_directory=self.adopt_directory, directory=lambda: self.directory, tls=tls,
+                            links=self.links, metrics=self.metrics)
+        self.replicator.learn_keys = self.keys.learn_keys
+        directory = self.keys.load() or directory
+        self.info = info = directory.get(config.node_id) or info
+        own = self.keyring.entry(self.key.key_id)  # known from the store only if this node rotated to it
+        if info.signing_key and info.signing_key != self.key.public_b64 and (own is None or own.source != "rotation"):
+            self.store.close()
+            raise ConfigError(key_differs)
+        self.keyring.add(self.key.node_id, self.key.public_raw)
         certificates = {} if config.insecure else {"node": tls[1], "ca": tls[0]}
         self.metrics.watch(store=self.store, node_id=config.node_id, head=lambda: self.replicator.head,
                            network=self.network, certificates=certificates,
@@ -77,10 +93,10 @@ class NodeCore:
         self.started_at = rfc3339(self.clock.now())
         self._max_workers = max_workers or (16 + 2 * len(directory.peers(config.node_id)))
         self.jobs = Jobs()
-        self.jobs.every(1.0, index_text, "index-text", store=self.store)
         if self.replicate:
             self.jobs.every(1.0, self.network.supervise, "reconnect")
             self.jobs.every(60.0, self.network.anti_entropy_all, "anti-entropy", jitter=15.0)
+            self.jobs.every(SYNC_EVERY, self.keys.sync_all, "keys-sync")
         self.jobs.every(config.deadline_check_every, self.run_deadlines, "request-deadlines")
         self.jobs.every(1.0, self.run_validation, "validation")
         if config.retention_days:
@@ -156,13 +172,27 @@ class NodeCore:
     def set_directory(self, directory: Directory) -> None:
         """Adopt a (new) directory: addresses, signing keys, entitlements."""
         self.directory = directory
-        for n in directory:
-            if n.signing_key:
-                self.keyring.add_b64(n.id, n.signing_key)
+        self.keys.remember_directory_keys(directory)  # they stay trusted after a directory drops them
+        self.keyring.retain_nodes(directory.ids())
         self.keyring.add(self.key.node_id, self.key.public_raw)
         self.book.directory = directory
         self.replicator.set_directory(directory)
         self.book.entitlements = self.replicator.ent if self.replicate else None
+
+    def use_key(self, key: SigningKey) -> None:
+        """Sign with `key` from now on (after `keys rotate`)."""
+        self.key = key
+        self.book.key = key
+        self.queries.key = key
+
+    def adopt_directory(self, directory: Directory) -> None:
+        """A newer signed directory, at run time: addresses, keys and entitlements follow it; links to nodes it
+        no longer lists close, links to new peers start (docs/protocol.md#the-signed-directory)."""
+        self.set_directory(directory)
+        self.info = directory.get(self.config.node_id) or self.info
+        self.network.drop_peers_not_in(set(self.network.peers()))
+        if self.replicate:
+            self.network.supervise()
 
     def start_background(self, *, replication: bool = True) -> None:
         """Start the scheduled jobs, direct delivery and (unless told not to) pulling from peers."""
@@ -178,6 +208,7 @@ class NodeCore:
 
     def stop_background(self) -> None:
         self.jobs.stop()
+        self.keys.close()
         self.network.close()
 
     def start_metrics(self) -> str | None:

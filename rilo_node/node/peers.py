@@ -21,9 +21,7 @@ from rilo_node.core.replication import (
     Entitlements,
     Offer,
     Verdict,
-    bucket_of,
     differing_buckets,
-    digest,
     judge,
     offer,
     wanted,
@@ -127,6 +125,13 @@ class Replicator:
         self.clock = clock
         self.keyring = keyring
         self.metrics = metrics or NodeMetrics()
+        # Set by the node (node/keys.py): fetch the statements of keys a batch names and this node lacks.
+        self.learn_keys: Callable[[str, list], None] | None = None
+        # Set by node/operations.py: judges received operation and group records, learns of those stored.
+        self.operations = None
+        self._pairs_lock = threading.Lock()
+        self._policy_rows: list[tuple] = []  # every (pid, origin, policy) of the store, read as they appear
+        self._policies_top = 0
         self.set_directory(directory)
         self._cond = threading.Condition()
         self._closing = False  # set under _cond by close(): every feed ends at once
@@ -137,9 +142,10 @@ class Replicator:
         self.directory = directory
         me = directory.get(self.me)
         self._my_members = frozenset(directory.members_of(self.me)) if me is not None and me.role == "rilo" else frozenset()
-        self.ent = Entitlements(directory)
-        self._pair_cache: dict[str, tuple[int, list]] = {}  # peer -> (head seq, keys)
-        self._digest_cache: dict[str, tuple[int, dict]] = {}  # peer -> (head seq, digest of its keys)
+        # The membership of the operations held (policy scope GROUP) stays across a new directory.
+        self.ent = Entitlements(directory, self.ent.groups if getattr(self, "ent", None) else None)
+        self._pair_pids: dict[str, tuple] = {}  # peer -> (entitlements, pairs looked at, pairs both may hold)
+        self._digest_cache: dict[str, tuple] = {}  # peer -> ((store commits, entitlements, generation), digest)
 
     def _committed(self, last_seq: int) -> None:
         with self._cond:
@@ -159,6 +165,9 @@ class Replicator:
             try:
                 item.verified = verify_record(rec, self.keyring)
                 h = item.verified.header
+                # Operations (node/operations.py): a newer operation record gives its membership before the
+                # group's records of the same batch are judged; a group record of a non-member is refused.
+                group_body = self.operations.verify(h, rec) if self.operations is not None else None
                 # A policy that does not parse refuses this record alone, before the batch's transaction.
                 item.ent = self.ent.of(h)
                 if h.kind == SEIZURE and not h.retracted:
@@ -174,6 +183,8 @@ class Replicator:
                                 h.origin, item.body.seizure.origin, self.directory):
                             raise SignatureError(f"{h.origin} is not the RILO of {item.body.seizure.origin}: "
                                                  "it may not validate its seizures")
+                elif group_body is not None:
+                    item.body = group_body  # an operation or a message
                 elif h.kind not in (SEIZURE, WITHDRAWAL):
                     raise SignatureError(f"unknown record kind {h.kind}")
             except SignatureError as exc:
@@ -203,6 +214,8 @@ class Replicator:
         checkpoint in the same transaction. Returns an outcome per record. With `lazy_checkpoint`,
         a batch with nothing new writes nothing (the caller persists the checkpoint later)."""
         duplicate = [self._already_held(r) for r in records]
+        if self.learn_keys is not None:
+            self.learn_keys(peer, [r for r, d in zip(records, duplicate) if not d])
         items = self.verify([r for r, d in zip(records, duplicate) if not d])
         if lazy_checkpoint and not items:
             self.metrics.received(peer, via, ["duplicate"] * len(records))
@@ -216,7 +229,33 @@ class Replicator:
             signals.clear()
             events.clear()
             outcomes = []
+            # New seizures (no version held) wait here and go in with one executemany per table
+            # (store.insert_new_records_txn); anything else first flushes them, so the batch's order holds.
+            bulk: list[tuple] = []
+            bulk_keys: set[tuple[str, str]] = set()
+
+            def flush():
+                if bulk:
+                    self._store_new_txn(conn, bulk, peer, now, signals)
+                    bulk.clear()
+                    bulk_keys.clear()
+
             for item in items:
+                if (not item.error and item.body is not None and item.verified.header.kind == SEIZURE
+                        and not item.verified.header.retracted):
+                    h = item.verified.header
+                    if (h.origin, h.record_id) not in bulk_keys:
+                        held = st.held_version_txn(conn, h.origin, h.record_id)
+                        if held is None and st.withdrawn_through_txn(conn, h.origin, h.record_id) is None:
+                            verdict = judge(h, me, item.ent, None, None, has_annex=bool(item.verified.record.annex),
+                                            held_annex=False)
+                            annex_refused = bool(item.verified.record.annex) and me not in item.ent.annex
+                            if verdict is Verdict.STORE and not annex_refused:
+                                bulk.append((item.verified, item.body))
+                                bulk_keys.add((h.origin, h.record_id))
+                                outcomes.append(verdict.value)
+                                continue
+                flush()
                 if item.error:
                     st.security_event_txn(conn, at=now, kind="bad_record", peer=peer,
                                           detail=f"{via}: {item.error}")
@@ -268,6 +307,7 @@ class Replicator:
                     annex = None if annex_refused else (v.record.annex or None)
                     self._store_txn(conn, v, item.body, annex, peer, now, new=held is None, signals=signals)
                 outcomes.append(verdict.value)
+            flush()
             if checkpoint is not None:
                 st.set_checkpoint_txn(conn, peer, checkpoint, now)
             return outcomes
@@ -283,14 +323,32 @@ class Replicator:
             self.metrics.security_event(kind)
         return outcomes
 
+    def _store_new_txn(self, conn, bulk: list[tuple[VerifiedRecord, seizure_pb2.SeizureCase]], peer: str, now: str,
+                       signals: set[str]) -> None:
+        """_store_txn for many new seizures, none held in any version, through the store's bulk path."""
+        recs, rows = [], []
+        for v, body in bulk:
+            h = v.header
+            policy = h.policy.SerializeToString(deterministic=True)
+            recs.append({**record_row(v.record, origin=h.origin, record_id=h.record_id, version=h.version,
+                                      kind=h.kind, created_at=h.created_at), "policy": policy})
+            rows.append(projections.seizure_rows(h.origin, h.record_id, h.version, body, policy))
+            if self._my_members and h.origin in self._my_members:
+                signals.add("endorsements")  # an endorsement of this RILO's may have to follow it
+        st.insert_new_records_txn(conn, recs, peer, now, rows)
+        if self.operations is not None:
+            for v, _body in bulk:
+                self.operations.stored_txn(conn, v.header, v.record)
+
     def _store_txn(self, conn, v: VerifiedRecord, body: seizure_pb2.SeizureCase | None, annex: bytes | None, peer: str, now: str,
                    *, new: bool, signals: set[str]) -> None:
         h = v.header
         rec = v.record if annex else strip_annex(v.record)
         st.upsert_record_txn(
             conn,
-            record_row(rec, origin=h.origin, record_id=h.record_id, version=h.version, kind=h.kind,
-                       created_at=h.created_at, retracted=h.retracted),
+            {**record_row(rec, origin=h.origin, record_id=h.record_id, version=h.version, kind=h.kind,
+                          created_at=h.created_at, retracted=h.retracted),
+             "policy": h.policy.SerializeToString(deterministic=True)},
             peer, now, new=new,
         )
         if h.kind == SEIZURE:
@@ -309,6 +367,8 @@ class Replicator:
         elif h.kind == WITHDRAWAL:
             w = record_pb2.Withdrawal.FromString(v.record.body)
             st.apply_withdrawal_txn(conn, h.origin, w.record_id, w.version)
+        if self.operations is not None:
+            self.operations.stored_txn(conn, h, v.record)
 
     def _noticed_txn(self, conn, h: record_pb2.RecordHeader, body, peer: str, now: str, signals: set[str]) -> None:
         """What a received request-side record means for this node beyond storing it."""
@@ -338,6 +398,8 @@ class Replicator:
         """
         if rec.withdrawn:
             return None  # a tombstone is never passed on; the entitled get the real version elsewhere
+        if self.keyring.refuses(rec.key_id, rec.created_at):
+            return None  # quarantined: signed by a key revoked at its date (node/keys.py)
         if relay and rec.received_from and (peer == rec.received_from or peer == rec.origin
                                             or peer in self.ent.peers(rec.received_from)):
             return None
@@ -397,58 +459,81 @@ class Replicator:
 
     # -- anti-entropy ----------------------------------------------------------------------
 
-    def pair_keys(self, peer: str) -> list[tuple[str, str, int]]:
-        """(origin, record_id, version) of live records this node holds that both it and `peer` may hold."""
-        return self.pair_keys_all([peer])[peer]
+    def pair_pids(self, peer: str) -> list[int]:
+        """The (origin, policy) pairs (store `policies`) whose records both this node and `peer` may hold;
+        decided once per pair and extended as new pairs appear."""
+        with self._pairs_lock:
+            ent = self.ent
+            rows = self.store.reader.execute("SELECT pid, origin, policy FROM policies WHERE pid > ? ORDER BY pid",
+                                             (self._policies_top,)).fetchall()
+            if rows:
+                self._policy_rows = [*self._policy_rows, *rows]
+                self._policies_top = rows[-1][0]
+            stamp = (ent, ent.generation)  # a new directory, or a group's new membership: start afresh
+            cached = self._pair_pids.get(peer)
+            if cached is None or cached[0] != stamp:
+                cached = (stamp, 0, [])
+            _stamp, upto, pids = cached
+            if upto < self._policies_top:
+                pids = [*pids, *(pid for pid, origin, policy in self._policy_rows if pid > upto
+                                 and {self.me, peer} <= ent.of_policy(origin, policy or b"").hold)]
+                self._pair_pids[peer] = (stamp, self._policies_top, pids)
+            return pids
 
-    def pair_keys_all(self, peers) -> dict[str, list[tuple[str, str, int]]]:
-        """pair_keys for many peers in one scan of the store, reused while nothing new was stored."""
-        head = self._head
-        out: dict[str, list] = {}
-        missing = []
-        for p in peers:
-            cached = self._pair_cache.get(p)
-            if cached is not None and cached[0] == head:
-                out[p] = cached[1]
-            else:
-                missing.append(p)
-        if missing:
-            fresh: dict[str, list] = {p: [] for p in missing}
-            for rec in self.store.iter_records(batch=2000):
-                if rec.withdrawn:
-                    continue
-                ent = self.ent.of(record_pb2.RecordHeader.FromString(rec.header))
-                if self.me not in ent.hold:
-                    continue
-                for p in missing:
-                    if p in ent.hold:
-                        fresh[p].append((rec.origin, rec.record_id, rec.version))
-            for p, keys in fresh.items():
-                self._pair_cache[p] = (head, keys)
-                out[p] = keys
+    def pair_digest(self, peer: str) -> dict[int, tuple[int, bytes]]:
+        """The digest (per bucket: count and XOR of key hashes) of the live records this node holds that
+        both it and `peer` may hold: a sum of the per-pair digests the write transaction keeps
+        (store `pid_digests`), never a pass over the records; reused while nothing was committed."""
+        commits, ent = self.store.commits, self.ent
+        stamp = (commits, ent, ent.generation)
+        cached = self._digest_cache.get(peer)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        pids = self.pair_pids(peer)
+        acc: dict[int, list[int]] = {}
+        for i in range(0, len(pids), 500):
+            chunk = pids[i:i + 500]
+            for bucket, n, x1, x2 in self.store.reader.execute(
+                    f"SELECT bucket, n, x1, x2 FROM pid_digests WHERE pid IN ({','.join('?' * len(chunk))})", chunk):
+                entry = acc.setdefault(bucket, [0, 0, 0])
+                entry[0] += n
+                entry[1] ^= x1
+                entry[2] ^= x2
+        out = {b: (n, x1.to_bytes(8, "big", signed=True) + x2.to_bytes(8, "big", signed=True))
+               for b, (n, x1, x2) in acc.items() if n}
+        self._digest_cache[peer] = (stamp, out)
         return out
 
-    def pair_digest(self, peer: str) -> tuple[list[tuple[str, str, int]], dict[int, tuple[int, bytes]]]:
-        """pair_keys(peer) and their digest; the digest (a hash per key) is reused while nothing new
-        was stored, so an idle network's anti-entropy passes cost a comparison, not a rehash."""
-        keys = self.pair_keys(peer)
-        head = self._pair_cache[peer][0]
-        cached = self._digest_cache.get(peer)
-        if cached is None or cached[0] != head:
-            cached = (head, digest(keys))
-            self._digest_cache[peer] = cached
-        return keys, cached[1]
+    def pair_keys(self, peer: str, buckets=None) -> list[tuple[str, str, int]]:
+        """(origin, record_id, version) of the live records this node holds that both it and `peer` may
+        hold; only those in `buckets` when given."""
+        pids = self.pair_pids(peer)
+        out = []
+        where = "" if buckets is None else f" AND bucket IN ({','.join(str(int(b)) for b in sorted(buckets))})"
+        for i in range(0, len(pids), 500):
+            chunk = pids[i:i + 500]
+            out += self.store.reader.execute(
+                f"SELECT origin, record_id, version FROM records WHERE pid IN ({','.join('?' * len(chunk))}) "
+                f"AND withdrawn = 0{where}", chunk).fetchall()
+        return out
+
+    def held_versions(self, keys) -> dict[tuple[str, str], int]:
+        """The version held of each (origin, record_id) of `keys` that this node holds."""
+        out = {}
+        for origin, record_id, *_ in keys:
+            row = self.store.reader.execute("SELECT version FROM records WHERE origin = ? AND record_id = ?",
+                                            (origin, record_id)).fetchone()
+            if row is not None:
+                out[(origin, record_id)] = row[0]
+        return out
 
     def digest_response(self, peer: str, detail_buckets) -> peer_pb2.DigestResponse:
-        keys, mine = self.pair_digest(peer)
         resp = peer_pb2.DigestResponse(bucket_count=BUCKETS)
-        for b, (count, xor) in sorted(mine.items()):
+        for b, (count, xor) in sorted(self.pair_digest(peer).items()):
             resp.buckets.add(bucket=b, count=count, xor=xor)
-        wanted_buckets = set(detail_buckets)
-        if wanted_buckets:
-            for o, r, v in keys:
-                if bucket_of(o, r) in wanted_buckets:
-                    resp.keys.add(origin=o, record_id=r, version=v)
+        if detail_buckets:
+            for o, r, v in self.pair_keys(peer, set(detail_buckets)):
+                resp.keys.add(origin=o, record_id=r, version=v)
         return resp
 
     def fetch_response(self, peer: str, keys) -> peer_pb2.FetchResponse:
@@ -638,6 +723,11 @@ class PeerNetwork:
     def link(self, peer: str) -> PeerLink | None:
         return self._links.get(peer)
 
+    def drop_peers_not_in(self, peers: set[str]) -> None:
+        """Stop the pulls from nodes that are no longer peers (a new directory removed them)."""
+        for peer in [p for p in self._links if p not in peers]:
+            self._cancel(self._links.pop(peer))
+
     def _heard_from(self, peer: str) -> None:
         link = self._links.get(peer)
         if link is not None:
@@ -697,16 +787,14 @@ class PeerNetwork:
         stub = self.stub(peer)
         theirs = stub.Digest(peer_pb2.DigestRequest(), timeout=30)
         self._heard_from(peer)
-        mine_keys, mine = self.r.pair_digest(peer)
+        mine = self.r.pair_digest(peer)
         diff = differing_buckets(mine, {b.bucket: (b.count, b.xor) for b in theirs.buckets})
         if not diff:
             self.r.metrics.anti_entropy(peer)
             return 0
         detail = stub.Digest(peer_pb2.DigestRequest(detail_buckets=diff), timeout=30)
-        held = {(o, r): v for o, r, v in mine_keys}
-        for rec in self.r.store.iter_records():
-            held.setdefault((rec.origin, rec.record_id), rec.version)
-        want = wanted(held, [(k.origin, k.record_id, k.version) for k in detail.keys])
+        theirs_keys = [(k.origin, k.record_id, k.version) for k in detail.keys]
+        want = wanted(self.r.held_versions(theirs_keys), theirs_keys)
         fetched = repaired = 0
         for i in range(0, len(want), 1000):
             keys = [record_pb2.RecordKey(origin=o, record_id=r, version=v) for o, r, v in want[i:i + 1000]]
@@ -721,7 +809,6 @@ class PeerNetwork:
 
     def anti_entropy_all(self) -> int:
         total = 0
-        self.r.pair_keys_all(self.peers())  # one scan of the store for every peer of this pass
         for peer in self.peers():
             if self._closed:
                 break

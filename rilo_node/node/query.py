@@ -7,8 +7,12 @@ alter an answer. Decisions (scope, forwarding, merging) come from the pure modul
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import hashlib
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from datetime import timedelta
@@ -18,6 +22,7 @@ from google.protobuf.message import DecodeError
 import nacl.exceptions
 import nacl.public
 
+from rilo_node.core import smallcell
 from rilo_node.core.convert import enum_to_str, pb_to_dict
 from rilo_node.core.errors import SignatureError, ValidationError
 from rilo_node.core.federation import (
@@ -35,7 +40,7 @@ from rilo_node.core.signing import Keyring, SigningKey, verify_record
 from rilo_node.node.clock import Clock, new_ulid, rfc3339
 from rilo_node.node.metrics import NodeMetrics
 from rilo_node.node.quota import Quota
-from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, record_pb2, seizure_pb2
+from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, policy_pb2, record_pb2, seizure_pb2
 from rilo_node.store import db as st
 from rilo_node.store import search as search_sql
 
@@ -51,6 +56,12 @@ PER_PEER_CONCURRENT = 8
 # One asking node's queries at once at any relay, whichever peers they come through.
 PER_ASKER_CONCURRENT = 8
 SEEN_TTL = 120.0
+# SQLite virtual machine steps between two looks at a query's deadline (a few microseconds of work).
+PROGRESS_STEPS = 2000
+
+
+class QueryTimeout(Exception):
+    """This node's part of a query did not finish before the query's deadline."""
 OK, TIMEOUT, UNREACHABLE, REFUSED, ERROR, NOT_ASKED = (
     node_pb2.NODE_ANSWER_STATUS_OK, node_pb2.NODE_ANSWER_STATUS_TIMEOUT, node_pb2.NODE_ANSWER_STATUS_UNREACHABLE,
     node_pb2.NODE_ANSWER_STATUS_REFUSED, node_pb2.NODE_ANSWER_STATUS_ERROR, node_pb2.NODE_ANSWER_STATUS_NOT_ASKED,
@@ -94,6 +105,11 @@ class QueryEngine:
         self.per_peer = Quota(PER_PEER_CONCURRENT, "queries")
         self.per_asker = Quota(PER_ASKER_CONCURRENT, "queries")
         self._boxes: dict[str, nacl.public.SealedBox] = {}
+        self._policies: dict[int, tuple[str, bytes, int, int]] = {}
+        self._policies_top = 0
+        self._policies_lock = threading.Lock()
+        self._plans: dict[tuple, tuple] = {}
+        self._plans_lock = threading.Lock()
         self.answer_delay = 0.0  # tests: a slow node
 
     @property
@@ -160,24 +176,29 @@ class QueryEngine:
 
     # -- answering for this node ---------------------------------------------------------------
 
-    def answer(self, query: peer_pb2.Query) -> peer_pb2.Answer:
-        """This node's own answer: only what the asker may discover (full records where it may hold them)."""
+    def answer(self, query: peer_pb2.Query, deadline: float | None = None) -> peer_pb2.Answer:
+        """This node's own answer: only what the asker may discover (full records where it may hold them).
+        Its SQL stops at `deadline` (time.monotonic()): QueryTimeout, which the asker sees as TIMEOUT."""
         started = time.monotonic()
         if self.answer_delay:
             time.sleep(self.answer_delay)
         flt = validate_filter(pb_to_dict(query.filter))
         answer = peer_pb2.Answer(query_id=query.query_id, node=self.me, asker=query.asker)
         disclosed: list[list] = []
-        if query.kind == STATS:
-            for key, cases, items in self.local_stats(flt, list(query.group_by), query.asker):
-                answer.groups.add(key=[node_pb2.GroupValue(field=f, value=v) for f, v in zip(query.group_by, key)],
-                                  cases=cases, items=items)
-        else:
-            limit = min(query.limit or 100, MAX_NODE_LIMIT)
-            targets = frozenset(query.targets) if len(query.targets) > 1 else None
-            for hit in self.local_hits(flt, limit, query.asker, targets):
-                answer.hits.append(hit)
-                disclosed.append([hit.origin, hit.record_id, hit.version, "record" if hit.held else "notice"])
+        deadline = deadline if deadline is not None else started + DEFAULT_DEADLINE_MS / 1000
+        with self._bounded(deadline):
+            if query.kind == STATS:
+                for key, cases, items in self.local_stats(flt, list(query.group_by), query.asker):
+                    answer.groups.add(key=[node_pb2.GroupValue(field=f, value=v)
+                                           for f, v in zip(query.group_by, key)], cases=cases, items=items)
+            else:
+                limit = min(query.limit or 100, MAX_NODE_LIMIT)
+                targets = frozenset(query.targets) if len(query.targets) > 1 else None
+                after = (search_sql.Cursor(query.after.seizure_date, query.after.origin, query.after.record_id)
+                         if query.HasField("after") else None)
+                for hit in self.local_hits(flt, limit, query.asker, targets, after):
+                    answer.hits.append(hit)
+                    disclosed.append([hit.origin, hit.record_id, hit.version, "record" if hit.held else "notice"])
         answer.ms = int((time.monotonic() - started) * 1000)
         if query.asker != self.me:
             now = rfc3339(self.clock.now())
@@ -190,61 +211,114 @@ class QueryEngine:
                 detail=detail, keys=disclosed))
         return answer
 
-    def local_hits(self, flt: dict, limit: int, asker: str, targets: frozenset[str] | None = None
-                   ) -> list[node_pb2.SearchHit]:
-        """Matching records this node holds, as the asker may see them. The summary and the policy come
-        from the search projection: no body or header is parsed to decide."""
-        if search_sql.uses_fts(flt):
-            self.store.write(st.catch_up_fts_txn)
-        # Over-fetch: some matches may be neither holdable nor discoverable by the asker.
-        rows = search_sql.matching_seizures(self.store.reader, flt, limit * 2 + 10)
+    @contextlib.contextmanager
+    def _bounded(self, deadline: float):
+        """Interrupt this thread's reads of the store once `deadline` passes (QueryTimeout)."""
+        conn = self.store.reader
+        conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, PROGRESS_STEPS)
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "interrupt" in str(exc):
+                raise QueryTimeout(f"this node's part of the query passed its deadline ({exc})") from None
+            raise
+        finally:
+            conn.set_progress_handler(None, 0)
+
+    def policies(self) -> dict[int, tuple[str, bytes, int, int]]:
+        """Every (origin, policy) pair of the seizures held, by its number: (origin, policy bytes, tlp,
+        handling). The table only grows; new pairs are read as they appear."""
+        with self._policies_lock:
+            top = self.store.reader.execute("SELECT COALESCE(MAX(pid), 0) FROM policies").fetchone()[0]
+            if top > self._policies_top:
+                grown = dict(self._policies)  # a new dict: callers iterate the one they were given
+                for pid, origin, policy in self.store.reader.execute(
+                        "SELECT pid, origin, policy FROM policies WHERE pid > ?", (self._policies_top,)):
+                    pb = policy_pb2.SharingPolicy.FromString(policy or b"")
+                    grown[pid] = (origin, policy or b"", pb.tlp, pb.handling)
+                self._policies, self._policies_top = grown, top
+            return self._policies
+
+    def search_plan(self, asker: str, targets: frozenset[str] | None) -> dict[int, tuple[bool, bool]]:
+        """The pairs this node answers for in a search of `asker` over `targets` (None: this node alone):
+        those the asker may discover and, in a wider scope, that this node is responsible for; with
+        whether the asker may hold the records, and their annexes."""
+        def decide(origin: str, e) -> tuple[bool, bool] | None:
+            if asker not in e.discover:
+                return None
+            if targets is not None and responsible(e.hold, origin, targets, asker) != self.me:
+                return None  # another node in scope answers for these records
+            return (asker in e.hold, asker in e.annex)
+
+        return self._plan(("search", asker, targets), decide)
+
+    def stats_plan(self, asker: str) -> dict[int, bool]:
+        """The pairs a statistic of `asker` counts here: this node's own, that the asker may discover."""
+        return self._plan(("stats", asker),
+                          lambda origin, e: True if origin == self.me and asker in e.discover else None)
+
+    def _plan(self, key: tuple, decide) -> dict:
+        """decide(origin, entitlements) for every (origin, policy) pair, kept per key and extended as
+        new pairs appear (pairs never change); a new directory (new Entitlements) or a change of what
+        they say (`Entitlements.generation`: a group's membership) starts afresh."""
+        policies = self.policies()
+        top = max(policies, default=0)
+        with self._plans_lock:
+            ent = self.ent
+            stamp = (ent, ent.generation)  # a new directory, or a group's new membership: start afresh
+            cached = self._plans.get(key)
+            if cached is None or cached[0] != stamp:
+                if len(self._plans) > 512:
+                    self._plans.clear()
+                cached = (stamp, 0, {})
+            _stamp, upto, plan = cached
+            if upto == top:
+                return plan
+            plan = dict(plan)
+            for pid, (origin, policy, _tlp, _handling) in policies.items():
+                if pid > upto:
+                    verdict = decide(origin, ent.of_policy(origin, policy))
+                    if verdict is not None:
+                        plan[pid] = verdict
+            self._plans[key] = (stamp, top, plan)
+            return plan
+
+    def local_hits(self, flt: dict, limit: int, asker: str, targets: frozenset[str] | None = None,
+                   after: search_sql.Cursor | None = None) -> list[node_pb2.SearchHit]:
+        """The first `limit` matching records (after `after`) this node answers for, as the asker may see
+        them. Which records is decided once per (origin, policy) pair; the SQL returns exactly those rows."""
+        plan = self.search_plan(asker, targets)
+        policies = self.policies()
         out = []
-        decided: dict[tuple[str, bytes], tuple | None] = {}  # per (origin, policy): (held, annex) or skip
         for origin, record_id, version, kind, header, body, annex, signature, key_id, date, country, sections, \
-                categories, policy in rows:
-            key = (origin, policy)
-            if key not in decided:
-                ent = self.ent.of_policy(origin, policy)
-                if asker not in ent.discover:
-                    decided[key] = None
-                elif targets is not None and responsible(ent.hold, origin, targets) != self.me:
-                    decided[key] = None  # another node in scope answers for this record
-                else:
-                    decided[key] = (asker in ent.hold, asker in ent.annex)
-            decision = decided[key]
-            if decision is None:
-                continue
+                categories, pid in search_sql.matching_seizures(self.store.reader, flt, plan, limit, after):
+            held, annex_ok = plan[pid]
+            _origin, _policy, tlp, handling = policies[pid]
             summary = node_pb2.HitSummary(
                 seizure_date=date or "", country=country or "",
                 sections=[_SECTION[x] for x in (sections or "").split()],
                 categories=[_CATEGORY[x] for x in (categories or "").split()])
-            held, annex_ok = decision
             hit = node_pb2.SearchHit(origin=origin, record_id=record_id, version=version, kind=kind,
-                                     held=held, summary=summary)
+                                     held=held, summary=summary, tlp=tlp, handling=handling)
             if held:
                 hit.record.CopyFrom(record_pb2.SignedRecord(
                     header=header, body=body, annex=(annex or b"") if annex_ok else b"",
                     signature=signature, key_id=key_id))
             out.append(hit)
-            if len(out) >= limit:
-                break
         return out
 
     def local_stats(self, flt: dict, group_by: list[str], asker: str) -> list[tuple[tuple, int, int]]:
         """Counts over this node's OWN records (each record counts once, at its origin) that the
         asker may discover, grouped by `group_by`."""
-        if search_sql.uses_fts(flt):
-            self.store.write(st.catch_up_fts_txn)
-        rows = search_sql.own_counts(self.store.reader, flt, group_by, self.me)
+        rows = search_sql.counts(self.store.reader, flt, group_by, self.stats_plan(asker))
         region = {n.id: n.region or "" for n in self.directory}
         parts = []
-        for row in rows:
-            *key, policy, cases, items = row
-            if asker not in self.ent.of_policy(self.me, policy or b"").discover:
-                continue
+        for *key, cases, items in rows:
             key = [region.get(v, "") if f == "region" else ("" if v is None else str(v)) for f, v in zip(group_by, key)]
             parts.append((tuple(key), cases, items))
-        return [(k, c, i) for k, (c, i) in merge_groups(parts).items()]
+        # docs/protocol.md#small-cell-protection: stats.min_cell, for askers outside this node's area.
+        return smallcell.protect_for([(k, c, i) for k, (c, i) in merge_groups(parts).items()],
+                                     k=getattr(self, "min_cell", 0), me=self.me, asker=asker, directory=self.directory)
 
     # -- relaying (PeerService.Query) ----------------------------------------------------------------
 
@@ -279,45 +353,100 @@ class QueryEngine:
                              answer_here=self.me in targets)
 
     def _fan_out(self, query: peer_pb2.Query, signed: peer_pb2.SignedQuery, hops: int, reach: set[str],
-                 deadline: float, *, answer_here: bool) -> peer_pb2.QueryResponse:
+                 deadline: float, *, answer_here) -> peer_pb2.QueryResponse:
         """Answer here (if in scope) and have every node of `reach` asked along the planned tree, within
         the deadline (docs/protocol.md#routing). The nodes behind a hop that cannot be reached, or that
         is still silent at HEDGE_AT of the time, are asked again by another path; each node of `reach`
         ends up with an answer, or the status of the last path tried, or NOT_ASKED."""
         return _FanOut(self, signed, max(hops - 1, 0), reach, deadline).run(
             plan_routes(self.me, reach, self.ent.peers) if hops > 1 else {t: [t] for t in sorted(reach)},
-            (lambda: self.seal(self.answer(query), query.asker)) if answer_here else None, query.query_id)
+            answer_here if callable(answer_here)
+            else (lambda: self.seal(self.answer(query, deadline), query.asker)) if answer_here else None,
+            query.query_id)
 
     # -- asking (SearchService) ---------------------------------------------------------------------
 
     def ask(self, *, kind: int, flt: dict, scope: str, nodes: list[str], limit: int, group_by: list[str],
-            deadline_ms: int, actor: str, call_remaining: float | None = None) -> dict:
-        """Ask every node in scope; verify and merge the answers; say how each node fared."""
+            deadline_ms: int, actor: str, call_remaining: float | None = None, page_token: str = "") -> dict:
+        """Ask every node in scope; verify and merge the answers; say how each node fared. A search gives
+        exactly the first `limit` hits the asker may discover (after the page token's place), newest
+        first, and `next_page_token` when more follow (docs/protocol.md#pages-of-hits)."""
         started = time.monotonic()
         targets = scope_targets(scope, nodes, self.me, self.directory)
         budget = min(deadline_ms or DEFAULT_DEADLINE_MS, MAX_DEADLINE_MS) / 1000
         if call_remaining is not None:
             budget = min(budget, max(0.05, call_remaining - 0.05))
-        expires = self.clock.now() + timedelta(seconds=budget)
+        deadline = time.monotonic() + budget
+        digest = search_digest(flt, scope, nodes)
+        after = parse_page_token(page_token, digest) if page_token and kind != STATS else None
+        rounds = []
+        hits: list[dict] = []
+        more = False
+        while True:
+            # Each node sends one hit more than the page: whether more follow is then known exactly.
+            page = min(limit - len(hits), MAX_NODE_LIMIT - 1)
+            query, answers, status = self._round(kind, flt, targets, page + 1, group_by, after, deadline)
+            rounds.append(status)
+            if kind == STATS:
+                break
+            got, more = self._verified_hits(answers, page)
+            hits += got
+            if not more or not got or len(hits) >= limit or time.monotonic() >= deadline:
+                break
+            after = search_sql.Cursor(got[-1]["date"], got[-1]["origin"], got[-1]["record_id"])
+        status = rounds[0] if len(rounds) == 1 else _merge_statuses(rounds, targets)
+        complete = all(s["status"] == OK for s in status.values())
+        result = {"query_id": query.query_id, "complete": complete, "targets": targets,
+                  "nodes": [status[t] for t in targets], "ms": int((time.monotonic() - started) * 1000)}
+        if kind == STATS:
+            parts = [(tuple(v.value for v in g.key), g.cases, g.items) for a in answers for g in a.groups]
+            result["groups"] = sorted(merge_groups(parts).items(), key=lambda kv: (-kv[1][0], kv[0]))
+        else:
+            result["hits"] = hits
+            result["next_page_token"] = page_token_of(hits[-1], digest) if more and hits else ""
+            keys = [[h["origin"], h["record_id"], h["version"], "record" if h["held"] else "notice"] for h in hits]
+            now = rfc3339(self.clock.now())
+            # What a national system is shown is audited durably before it is shown
+            # (docs/protocol.md#what-is-durable-when-a-call-returns, item 4).
+            self.store.write(lambda conn: st.audit_txn(
+                conn, at=now, actor=actor, action="search", query_id=query.query_id,
+                detail={"filter": flt, "scope": scope, "targets": len(targets), "complete": complete}, keys=keys))
+        self.metrics.query("stats" if kind == STATS else "search", scope, time.monotonic() - started,
+                           complete=complete)
+        return result
+
+    def _round(self, kind: int, flt: dict, targets: list[str], limit: int, group_by: list[str],
+               after: search_sql.Cursor | None, deadline: float
+               ) -> tuple[peer_pb2.Query, list[peer_pb2.Answer], dict[str, dict]]:
+        """One signed query to every node in scope (this node answering while the calls are out): the
+        answers that verify, and each target's status."""
+        expires = self.clock.now() + timedelta(seconds=max(0.0, deadline - time.monotonic()))
         query = peer_pb2.Query(query_id=new_ulid(self.clock), asker=self.me, kind=kind, targets=targets,
                                limit=limit, group_by=group_by, expires_at=rfc3339(expires))
         query.filter.CopyFrom(filter_to_pb(flt))
+        if after is not None:
+            query.after.CopyFrom(peer_pb2.SearchCursor(seizure_date=after.seizure_date, origin=after.origin,
+                                                       record_id=after.record_id))
         self._first_time(query.query_id)
         signed = self.sign_query(query)
-        resp = self._fan_out(query, signed, MAX_HOPS, set(targets) - {self.me}, time.monotonic() + budget,
-                             answer_here=False)
-        local = self.answer(query) if self.me in targets else None
+        local: list[peer_pb2.Answer] = []
+
+        def answer_here():
+            local.append(self.answer(query, deadline))
+
+        resp = self._fan_out(query, signed, MAX_HOPS, set(targets) - {self.me}, deadline,
+                             answer_here=answer_here if self.me in targets else False)
         status: dict[str, dict] = {}
         answers: list[peer_pb2.Answer] = []
-        if local is not None:
-            answers.append(local)
-            status[self.me] = {"node": self.me, "status": OK, "hits": len(local.hits), "ms": local.ms}
+        for answer in local:
+            answers.append(answer)
+            status[self.me] = {"node": self.me, "status": OK, "hits": len(answer.hits), "ms": answer.ms}
         for sealed in resp.answers:
             try:
                 answer = self.open_answer(sealed, query)
             except SignatureError as exc:
                 logger.warning("[peer=%s] answer refused: %s", sealed.node, exc)
-                self.store.write(lambda conn, exc=exc, node=sealed.node: st.security_event_txn(
+                self.store.submit(lambda conn, exc=exc, node=sealed.node: st.security_event_txn(
                     conn, at=rfc3339(self.clock.now()), kind="bad_answer", peer=node, detail=str(exc)))
                 self.metrics.security_event("bad_answer")
                 status[sealed.node] = {"node": sealed.node, "status": ERROR, "hits": 0, "ms": 0}
@@ -331,50 +460,37 @@ class QueryEngine:
                 status[f.node] = {"node": f.node, "status": f.status, "hits": 0, "ms": 0}
         for t in targets:
             status.setdefault(t, {"node": t, "status": NOT_ASKED, "hits": 0, "ms": 0})
-        complete = all(s["status"] == OK for s in status.values())
-        result = {"query_id": query.query_id, "complete": complete, "targets": targets,
-                  "nodes": [status[t] for t in targets], "ms": int((time.monotonic() - started) * 1000)}
-        if kind == STATS:
-            parts = [(tuple(v.value for v in g.key), g.cases, g.items) for a in answers for g in a.groups]
-            result["groups"] = sorted(merge_groups(parts).items(), key=lambda kv: (-kv[1][0], kv[0]))
-        else:
-            result["hits"] = self._verified_hits(answers, limit)
-            keys = [[h["origin"], h["record_id"], h["version"], "record" if h["held"] else "notice"]
-                    for h in result["hits"]]
-            now = rfc3339(self.clock.now())
-            self.store.write(lambda conn: st.audit_txn(
-                conn, at=now, actor=actor, action="search", query_id=query.query_id,
-                detail={"filter": flt, "scope": scope, "targets": len(targets), "complete": complete}, keys=keys))
-        self.metrics.query("stats" if kind == STATS else "search", scope, time.monotonic() - started,
-                           complete=complete)
-        return result
+        return query, answers, status
 
-    def _verified_hits(self, answers: list[peer_pb2.Answer], limit: int) -> list[dict]:
+    def _verified_hits(self, answers: list[peer_pb2.Answer], limit: int) -> tuple[list[dict], bool]:
         """Merge first, verify after: of every record only the best candidate (newest version, held
         before notice) is checked, and only as many records as the answer shows; a candidate that
-        fails verification gives way to the next one for the same record."""
+        fails verification gives way to the next one for the same record. The first `limit` records
+        in hit order (seizure date descending, then origin and record_id ascending), and whether
+        more records matched."""
         candidates: dict[tuple[str, str], list[tuple[tuple, str, node_pb2.SearchHit]]] = {}
         for answer in answers:
             for hit in answer.hits:
                 rank = (hit.version, 1 if hit.held else 0)
                 candidates.setdefault((hit.origin, hit.record_id), []).append((rank, answer.node, hit))
-        ordered = sorted(candidates.items(),
-                         key=lambda kv: (max(c[2].summary.seizure_date for c in kv[1]), kv[0]), reverse=True)
+        ordered = sorted(candidates.items())  # origin, record_id ascending ...
+        ordered.sort(key=lambda kv: max(c[2].summary.seizure_date for c in kv[1]), reverse=True)  # ... within a date
         out: list[dict] = []
         for (origin, record_id), cands in ordered:
             if len(out) >= limit:
-                break
+                return out, True
             cands.sort(key=lambda c: c[0], reverse=True)
             for _, node, hit in cands:
                 entry = self._checked(hit, node)
                 if entry is not None:
                     out.append(entry)
                     break
-        return out
+        return out, False
 
     def _checked(self, hit: node_pb2.SearchHit, node: str) -> dict | None:
         entry = {"origin": hit.origin, "record_id": hit.record_id, "version": hit.version, "kind": hit.kind,
-                 "held": False, "summary": hit.summary, "record": None, "date": hit.summary.seizure_date}
+                 "held": False, "summary": hit.summary, "record": None, "date": hit.summary.seizure_date,
+                 "tlp": hit.tlp, "handling": hit.handling}
         if not hit.held:
             return entry
         try:
@@ -392,8 +508,45 @@ class QueryEngine:
         if record.annex and self.me not in ent.annex:
             record = record_pb2.SignedRecord(header=record.header, body=record.body,
                                              signature=record.signature, key_id=record.key_id)
-        entry.update(held=True, record=record)
+        # A held record's labels are those its origin signed.
+        entry.update(held=True, record=record, tlp=h.policy.tlp, handling=h.policy.handling)
         return entry
+
+
+def search_digest(flt: dict, scope: str, nodes: list[str]) -> bytes:
+    """What a page token is bound to: the filter and the scope of the search it continues."""
+    h = hashlib.sha256(filter_to_pb(flt).SerializeToString(deterministic=True))
+    h.update(("\x00" + scope + "\x00" + ",".join(nodes)).encode())
+    return h.digest()
+
+
+def page_token_of(hit: dict, digest: bytes) -> str:
+    """The token that continues a search after `hit`: a SearchCursor, base64url without padding."""
+    data = peer_pb2.SearchCursor(seizure_date=hit["date"], origin=hit["origin"], record_id=hit["record_id"],
+                                 search_digest=digest).SerializeToString(deterministic=True)
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def parse_page_token(token: str, digest: bytes) -> search_sql.Cursor:
+    """The place a page token continues from; ValidationError when it is no token of this search."""
+    try:
+        cursor = peer_pb2.SearchCursor.FromString(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, DecodeError):
+        raise ValidationError("page_token", "is not a page token (pass next_page_token as it came)") from None
+    if cursor.search_digest != digest or not cursor.origin or not cursor.record_id:
+        raise ValidationError("page_token", "was made for another search: the filter and scope must stay the same "
+                                            "from page to page")
+    return search_sql.Cursor(cursor.seizure_date, cursor.origin, cursor.record_id)
+
+
+def _merge_statuses(rounds: list[dict[str, dict]], targets: list[str]) -> dict[str, dict]:
+    """A node's status over several rounds of one search: OK only if it answered every round."""
+    out = {}
+    for t in targets:
+        failed = [r[t] for r in rounds if r[t]["status"] != OK]
+        out[t] = {"node": t, "status": failed[-1]["status"] if failed else OK,
+                  "hits": sum(r[t]["hits"] for r in rounds), "ms": max(r[t]["ms"] for r in rounds)}
+    return out
 
 
 def filter_to_pb(flt: dict) -> node_pb2.SearchFilter:
@@ -431,8 +584,15 @@ class _FanOut:
         hedge_at = started + HEDGE_AT * max(0.0, self.deadline - started)
         self.launch(routes)
         if answer_here is not None:
+            # This node's own part runs while the calls are out; it returns a sealed answer to pass on,
+            # or None (the asker keeps its own answer).
             try:
-                self.resp.answers.append(answer_here())
+                sealed = answer_here()
+                if sealed is not None:
+                    self.resp.answers.append(sealed)
+            except QueryTimeout as exc:
+                logger.warning("[query=%s] %s", query_id, exc)
+                self.fail(self.engine.me, TIMEOUT)
             except Exception as exc:  # noqa: BLE001 - one node's failure is a status, not a crash
                 logger.warning("[query=%s] answering failed: %s", query_id, exc)
                 self.fail(self.engine.me, ERROR)
@@ -440,6 +600,12 @@ class _FanOut:
         while self.pending and not self.reach <= self.answered:
             now = time.monotonic()
             if now >= self.deadline:
+                # Calls that finished while this node was busy (its own part) still count.
+                while True:
+                    try:
+                        self.settle(self.done.get_nowait())
+                    except queue.Empty:
+                        break
                 break
             if not hedged and now >= hedge_at:
                 hedged = True

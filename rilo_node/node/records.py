@@ -65,6 +65,8 @@ class PreparedSeizure:
     # Set while the record is held inside its region awaiting validation: the serialized
     # SharingPolicy it is to be published with once its home RILO endorses it.
     intended_policy: bytes | None = None
+    # The serialized policy of the signed header (what the store numbers with the origin).
+    signed_policy: bytes = b""
 
 
 def submission_hash(body: bytes, policy: bytes, annex: bytes | None) -> bytes:
@@ -109,6 +111,8 @@ class RecordBook:
         # Set by the node when it replicates: own records then owe direct deliveries, and a
         # correction that narrows the policy sends a withdrawal to the nodes it no longer entitles.
         self.entitlements: Entitlements | None = None
+        # Set by node/operations.py: refuses (PolicyError) a GROUP policy naming an operation this node is not in.
+        self.group_check = None
         # validation.required: new seizures stay inside the region until the home RILO endorses them.
         self.validation_required = False
         # Set while the node catches up after a restore: its newest own versions may be at peers only, and
@@ -148,6 +152,8 @@ class RecordBook:
         check_submission(sub, node_country=self.node_country, today=self.clock.now().date())
         rid = record_id or sub.record_id or new_ulid(self.clock)
         policy, policy_pb, policy_bytes = self._policy(sub)
+        if self.group_check is not None:
+            self.group_check(policy)  # docs/protocol.md#operations (node/operations.py)
         if released:
             policy = with_released(policy, released, self.node_id, self.directory)
             policy_pb = policy_to_pb(policy)
@@ -168,8 +174,10 @@ class RecordBook:
             self.key, record_id=rid, version=version, kind=SEIZURE, created_at=created_at,
             policy=policy_pb, body=body_bytes, annex=annex_bytes,
         )
+        signed_policy = policy_bytes if intended is None else policy_pb.SerializeToString(deterministic=True)
         return PreparedSeizure(rid, version, sub.seizure, policy, rec,
-                               submission_hash(body_bytes, policy_bytes, annex_bytes), created_at, intended)
+                               submission_hash(body_bytes, policy_bytes, annex_bytes), created_at, intended,
+                               signed_policy)
 
     # -- writing -------------------------------------------------------------------
 
@@ -279,21 +287,81 @@ class RecordBook:
 
     def _store_batch_txn(self, preps: list[PreparedSeizure], conn: sqlite3.Connection) -> list:
         """Store many new seizures in one task: an Outcome or an error per seizure, in order.
-        A refusal (same id, other content) writes nothing for that seizure and leaves the rest."""
+        A refusal (same id, other content) writes nothing for that seizure and leaves the rest.
+        Ids this node has never seen (the usual case: ULIDs it made) go through the store's bulk
+        path, one executemany per table; the others (retries, clashes) are judged one by one."""
         now = rfc3339(self.clock.now())
-        out: list = []
-        for prep in preps:
+        out: list = [None] * len(preps)
+        known = self._known_ids_txn(conn, [p.record_id for p in preps])
+        fresh, seen = [], set()
+        for i, prep in enumerate(preps):
+            if prep.record_id in known or prep.record_id in seen:
+                continue
+            seen.add(prep.record_id)
+            fresh.append(i)
+        if fresh:
+            self._put_new_txn(conn, [preps[i] for i in fresh], now)
+            for i in fresh:
+                out[i] = Outcome(self.node_id, preps[i].record_id, preps[i].version, created=True)
+        for i, prep in enumerate(preps):
+            if out[i] is not None:
+                continue
             try:
                 existing = self._existing_txn(conn, prep)
             except AlreadyExistsError as exc:
-                out.append(exc)
+                out[i] = exc
                 continue
             if existing is not None:
-                out.append(existing)
+                out[i] = existing
                 continue
             self._put_txn(conn, prep, new=True, now=now)
-            out.append(Outcome(self.node_id, prep.record_id, prep.version, created=True))
+            out[i] = Outcome(self.node_id, prep.record_id, prep.version, created=True)
         return out
+
+    def _known_ids_txn(self, conn: sqlite3.Connection, ids: list[str]) -> set[str]:
+        """Of `ids`, those with an own submission or an own record held (any version)."""
+        known: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            known.update(r[0] for r in conn.execute(
+                f"SELECT record_id FROM submissions WHERE record_id IN ({marks})", chunk))
+            known.update(r[0] for r in conn.execute(
+                f"SELECT record_id FROM records WHERE origin = ? AND record_id IN ({marks})", [self.node_id, *chunk]))
+        return known
+
+    def _put_new_txn(self, conn: sqlite3.Connection, preps: list[PreparedSeizure], now: str) -> None:
+        """_put_txn for many seizures whose ids are new, with one executemany per table."""
+        recs, rows = [], []
+        for prep in preps:
+            recs.append({**record_row(prep.record, origin=self.node_id, record_id=prep.record_id,
+                                      version=prep.version, kind=SEIZURE, created_at=prep.created_at),
+                         "policy": prep.signed_policy})
+            rows.append(projections.seizure_rows(self.node_id, prep.record_id, prep.version, prep.case,
+                                                 prep.signed_policy))
+        st.insert_new_records_txn(conn, recs, None, now, rows)
+        conn.executemany("INSERT INTO submissions (record_id, version, submit_hash) VALUES (?, ?, ?)",
+                         [(p.record_id, p.version, p.submit_hash) for p in preps])
+        held = [(p.record_id, p.version, p.intended_policy) for p in preps if p.intended_policy is not None]
+        if held:
+            conn.executemany(
+                "INSERT INTO held_for_validation (record_id, version, intended_policy) VALUES (?, ?, ?) "
+                "ON CONFLICT (record_id) DO UPDATE SET version = excluded.version, "
+                "intended_policy = excluded.intended_policy, published_version = NULL", held)
+        if self.entitlements is not None:
+            targets_of: dict[bytes, list[str]] = {}
+            owed = []
+            for p in preps:
+                targets = targets_of.get(p.signed_policy)
+                if targets is None:
+                    header = record_pb2.RecordHeader(origin=self.node_id)
+                    header.policy.ParseFromString(p.signed_policy)
+                    targets = targets_of[p.signed_policy] = sorted(
+                        self.entitlements.direct_targets(header) - {self.node_id})
+                owed += [(t, self.node_id, p.record_id, p.version) for t in targets]
+            if owed:
+                conn.executemany("INSERT OR IGNORE INTO outbox (target, origin, record_id, version) VALUES (?, ?, ?, ?)",
+                                 owed)
 
     def submit_batch(self, preps: list[PreparedSeizure]):
         """Queue many prepared seizures as one task; a future of a list of Outcome-or-error."""
@@ -430,8 +498,7 @@ class RecordBook:
         st.upsert_record_txn(conn, record_row(rec, origin=self.node_id, record_id=held.record_id,
                                               version=held.version + 1, kind=SEIZURE, created_at=now), None, now)
         policy_bytes = pb.SerializeToString(deterministic=True)
-        conn.execute("UPDATE seizures SET version = ?, policy = ? WHERE origin = ? AND record_id = ?",
-                     (held.version + 1, policy_bytes, self.node_id, held.record_id))
+        st.set_projection_policy_txn(conn, self.node_id, held.record_id, held.version + 1, policy_bytes)
         st.add_submission_txn(conn, held.record_id, held.version + 1,
                               submission_hash(held.body or b"", policy_bytes, held.annex))
         self._owe_deliveries_txn(conn, rec)

@@ -24,6 +24,8 @@ from rilo_node.core.errors import RiloError
 from rilo_node.core.topology import Directory, dump_topology
 from rilo_node.node.config import update_config
 from rilo_node.node.directory import default_topology_path, load_topology
+from rilo_node.sim import netns, simnet
+from rilo_node.sim.simnet import NetOptions
 
 DEFAULT_WORKDIR = Path(".rilo-cluster")
 HEALTH_TIMEOUT = 180.0
@@ -34,13 +36,13 @@ class ClusterError(RiloError):
 
 
 def choose_nodes(full: Directory, members_per_area: int | None) -> list[str]:
-    """The Secretariat, the 12 RILOs and the N biggest reporters of each area (all with None);
-    members without a RILO (US, CA, MX) count as one more area."""
+    """The Secretariat, the 12 RILOs, the partners (docs/protocol.md#operations) and the N biggest
+    reporters of each area (all with None); members without a RILO (US, CA, MX) count as one more area."""
     from rilo_node.sim.synth import origin_weights, origins_from_nodes
 
     members = [n for n in full if n.role == "member"]
     weight = dict(zip([m.id for m in members], origin_weights(origins_from_nodes(members))))
-    ids = [n.id for n in full if n.role in ("secretariat", "rilo")]
+    ids = [n.id for n in full if n.role in ("secretariat", "rilo", "partner")]
     areas: dict[str | None, list[str]] = {}
     for m in members:
         areas.setdefault(m.area, []).append(m.id)
@@ -130,14 +132,20 @@ class Cluster:
     # -- up ----------------------------------------------------------------------------
 
     def up(self, *, topology: Path | None = None, members_per_area: int | None = 2, progress: Progress = Progress(),
-           synchronous: str = "FULL") -> dict:
+           synchronous: str = "FULL", net: NetOptions = NetOptions()) -> dict:
+        """Start the network; `net` puts each node on a host of its own (a network namespace) and/or
+        delays every link as the WAN would (rilo_node.sim.simnet)."""
         from rilo_node.node.pki import CertificateAuthority, write_pem
-        from rilo_node.node.provision import init_node_dir
 
         alive = self.running()
         if alive:
             raise ClusterError(f"a cluster is already running in {self.workdir} ({len(alive)} nodes up); "
                                f"`rilo-node cluster down --workdir {self.workdir}` first")
+        if net.hosts and netns.unavailable():
+            raise ClusterError(netns.unavailable())
+        if self.exists():
+            with contextlib.suppress(ValueError, OSError):
+                simnet.teardown(self.load())  # a relay or namespaces left by the last network here
         if self.workdir.exists() and any(self.workdir.iterdir()):
             shutil.rmtree(self.workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -145,38 +153,65 @@ class Cluster:
         ids = choose_nodes(full, members_per_area)
         directory = full.subset(ids)
         progress.say(f"network: {len(ids)} nodes (wco, {sum(1 for n in directory if n.role == 'rilo')} RILOs, "
-                     f"{sum(1 for n in directory if n.role == 'member')} members)")
+                     f"{sum(1 for n in directory if n.role == 'member')} members, "
+                     f"{sum(1 for n in directory if n.role == 'partner')} partners)")
         ca = CertificateAuthority.create("RILO Net simulated network CA (throwaway)")
         write_pem(self.workdir / "ca" / "ca.pem", ca.cert_pem)
         write_pem(self.workdir / "ca" / "ca.key", ca.key_pem, private=True)
         (self.workdir / "links.json").write_text('{"cut": []}\n')
-        ports = free_ports(2 * len(ids))  # the gRPC port, then the Prometheus metrics port, of each node
+        place = simnet.Placement(self.workdir, ids, net)
+        place.create_namespaces()
+        try:
+            return self._up(directory, place, ca, topology, synchronous, progress)
+        except BaseException:
+            if not self.exists():  # cluster.json names the namespaces and relay for `cluster down`; else undo here
+                simnet.teardown({"network": {**place.describe(), "relay_pid": place.relay_pid}})
+            raise
+
+    def _up(self, directory: Directory, place: simnet.Placement, ca, topology: Path | None, synchronous: str,
+            progress: Progress) -> dict:
+        from rilo_node.node.pki import write_pem
+        from rilo_node.node.provision import init_node_dir
+
+        ids = place.ids
         progress.start("credentials", len(ids))
-        folders, metrics = {}, {}
-        for node_id, port, metrics_port in zip(ids, ports, ports[len(ids):]):
+        folders, metrics = {}, place.metrics
+        for node_id in ids:
             folder = init_node_dir(self.workdir / "nodes" / node_id, node_id, topology or default_topology_path(),
-                                   ca=ca, listen=f"127.0.0.1:{port}", links="../../links.json")
-            metrics[node_id] = f"127.0.0.1:{metrics_port}"
+                                   ca=ca, listen=place.listen[node_id], links="../../links.json")
+            if place.host_ip(node_id):  # its certificate names the address of its host
+                cert, key = ca.issue_node(node_id, ips=(place.host_ip(node_id),))
+                write_pem(folder.path / "tls" / "node.pem", cert)
+                write_pem(folder.path / "tls" / "node.key", key, private=True)
             settings: dict[str, dict] = {"metrics": {"listen": metrics[node_id]}}
             if synchronous != "FULL":
                 settings["store"] = {"synchronous": synchronous}
             update_config(folder.config, settings)
             folders[node_id] = folder
-            directory = directory.with_node_fields(node_id, address=f"127.0.0.1:{port}",
+            directory = directory.with_node_fields(node_id, address=place.listen[node_id],
                                                    signing_key=folder.signing_key.public_b64)
             progress.advance(1)
         progress.done()
-        text = dump_topology(directory)
-        (self.workdir / "topology.toml").write_text(text)
-        for folder in folders.values():
-            (folder.path / "topology.toml").write_text(text)
+        (self.workdir / "topology.toml").write_text(dump_topology(directory))
+        links = place.relay_links(directory)
+        ports: dict[str, int] = {}
+        if links:
+            progress.say(f"relay: {len(links)} links" + (f", WAN delays from {place.options.describe()['latency_table']}"
+                                                         if place.options.latency else ""))
+            place.relay_pid, ports = simnet.start_relay(self.workdir, links, place.plan.hub if place.plan else None,
+                                                        avoid=place.ports())
+        relay_host = (netns.HUB_ADDRESS if place.plan else "127.0.0.1") if place.options.latency else None
+        for node_id, folder in folders.items():
+            (folder.path / "topology.toml").write_text(simnet.node_topology(directory, node_id, ports, relay_host))
         data = {
             "workdir": str(self.workdir),
             "topology": str(self.workdir / "topology.toml"),
             "links": str(self.workdir / "links.json"),
+            "network": {**place.describe(), "relay_pid": place.relay_pid},
             "nodes": [
                 {
-                    "id": n.id, "role": n.role, "region": n.region, "area": n.area, "address": n.address,
+                    "id": n.id, "role": n.role, "region": n.region, "area": n.area,
+                    "address": place.client[n.id], "listen": n.address, "netns": place.namespace[n.id],
                     "metrics": metrics[n.id], "data_dir": str(folders[n.id].path), "pid": None, "state": "starting",
                     "ca": str(folders[n.id].ca), "client_cert": str(folders[n.id].client_cert),
                     "client_key": str(folders[n.id].client_key),
@@ -188,7 +223,7 @@ class Cluster:
         started = time.monotonic()
         progress.start("starting nodes", len(ids))
         for entry in data["nodes"]:
-            entry["pid"] = launch(Path(entry["data_dir"]))
+            entry["pid"] = launch(Path(entry["data_dir"]), entry.get("netns"))
             progress.advance(1)
         progress.done()
         self.save(data)
@@ -254,6 +289,7 @@ class Cluster:
         for entry in data["nodes"]:
             entry["state"] = "stopped"
             entry["pid"] = None
+        simnet.teardown(data)  # the relay, and the namespaces of --hosts
         self.save(data)
         if delete:
             shutil.rmtree(self.workdir)
@@ -278,7 +314,8 @@ class Cluster:
         entry = self.node(data, node_id)
         if pid_alive(entry.get("pid")):
             raise ClusterError(f"node {node_id} is already running (pid {entry['pid']})")
-        entry["pid"] = launch(Path(entry["data_dir"]))
+        simnet.ensure(self.workdir, data)
+        entry["pid"] = launch(Path(entry["data_dir"]), entry.get("netns"))
         entry["state"] = "starting"
         self.save(data)
         self.wait_healthy(data, progress, ids=[node_id], timeout=60)
@@ -290,9 +327,10 @@ class Cluster:
         data = self.load()
         started = time.monotonic()
         ids = []
+        simnet.ensure(self.workdir, data)
         for entry in data["nodes"]:
             if not pid_alive(entry.get("pid")):
-                entry["pid"] = launch(Path(entry["data_dir"]))
+                entry["pid"] = launch(Path(entry["data_dir"]), entry.get("netns"))
                 entry["state"] = "starting"
                 ids.append(entry["id"])
         self.save(data)
@@ -350,7 +388,7 @@ class Cluster:
         rows = []
         for entry in data["nodes"]:
             row = {"id": entry["id"], "role": entry["role"], "region": entry["region"], "area": entry["area"],
-                   "address": entry["address"], "pid": entry.get("pid"), "state": entry.get("state"),
+                   "address": entry.get("listen", entry["address"]), "pid": entry.get("pid"), "state": entry.get("state"),
                    "records": None, "own": None, "behind": None, "security_events": None, "peers_up": None}
             if pid_alive(entry.get("pid")):
                 try:
@@ -368,13 +406,14 @@ class Cluster:
         return rows
 
 
-def launch(folder: Path) -> int:
+def launch(folder: Path, namespace: str | None = None) -> int:
     """Start `rilo-node serve` for a node folder as a process of its own; returns its pid.
 
     The node runs in its own session (it outlives a detached `cluster up`) with its output in
     serve.log. Forking this process, which has imported the node's code but made no gRPC
     object, starts a node in milliseconds instead of the ~0.5 s a fresh interpreter needs;
-    RILO_CLUSTER_SPAWN=exec starts a fresh interpreter instead.
+    RILO_CLUSTER_SPAWN=exec starts a fresh interpreter instead. With a `namespace` (`cluster up
+    --hosts`) the node runs inside that network namespace, its host.
     """
     config_path = folder / "node.toml"
     (folder / "serve.json").unlink(missing_ok=True)
@@ -382,7 +421,8 @@ def launch(folder: Path) -> int:
     try:
         if os.environ.get("RILO_CLUSTER_SPAWN", "fork") == "exec" or not hasattr(os, "fork"):
             env = {**os.environ, "MALLOC_ARENA_MAX": "2"}
-            proc = subprocess.Popen([sys.executable, "-m", "rilo_node.cli", "serve", "--config", str(config_path)],
+            proc = subprocess.Popen([*netns.exec_prefix(namespace), sys.executable, "-m", "rilo_node.cli", "serve",
+                                     "--config", str(config_path)],
                                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                     start_new_session=True, env=env)
             return proc.pid
@@ -394,6 +434,8 @@ def launch(folder: Path) -> int:
         # The child: a node of its own.
         try:
             os.setsid()
+            if namespace:
+                netns.enter(namespace)
             devnull = os.open(os.devnull, os.O_RDONLY)
             os.dup2(devnull, 0)
             os.dup2(log.fileno(), 1)

@@ -94,7 +94,7 @@ def show(console: Console, title: str, result: dict) -> None:
 # -- the simulated network demo (`rilo-node cluster demo`, what scripts/demo runs) -------------
 
 def run_cluster_demo(records: int = 2000, seed: int = 1, workdir: str | None = None,
-                     synchronous: str = "FULL") -> int:
+                     synchronous: str = "FULL", net=None) -> int:
     """Start the default network, seed it, watch replication converge, search and count from a
     member, check every node holds exactly what the policies allow, stop everything."""
     from rilo_node.sim.cluster import Cluster, ClusterError
@@ -111,7 +111,8 @@ def run_cluster_demo(records: int = 2000, seed: int = 1, workdir: str | None = N
     try:
         console.rule("[bold]RILO Net: the simulated network")
         progress = terminal_progress()
-        data = cluster.up(members_per_area=2, progress=progress, synchronous=synchronous)
+        data = cluster.up(members_per_area=2, progress=progress, synchronous=synchronous,
+                          **({"net": net} if net is not None else {}))
         console.print(f"{len(data['nodes'])} nodes up and healthy after {data['healthy_after_s']} s "
                       f"(each its own process, mutual TLS, its own SQLite file)")
         from rilo_node.sim.seeding import seed_records
@@ -132,8 +133,12 @@ def run_cluster_demo(records: int = 2000, seed: int = 1, workdir: str | None = N
         console.rule("[bold]a request for assistance: from a notice to the details")
         if show_request(console, cluster, asker):
             expected = expected_placements(cluster)
+        console.rule("[bold]an operation: a closed user group for its duration")
+        ok_op = show_operation(console, cluster)
+        expected = expected_placements(cluster)
         console.rule("[bold]policy check")
-        ok = check_placements(cluster, expected, console)
+        ok = check_placements(cluster, expected, console) and ok_op
+        ok = write_report(console, cluster) and ok
     except ClusterError as exc:
         console.print(f"[red]demo failed[/]: {exc}")
     finally:
@@ -150,6 +155,22 @@ def run_cluster_demo(records: int = 2000, seed: int = 1, workdir: str | None = N
     return 1
 
 
+def write_report(console, cluster, asker: str = "rilo-we") -> bool:
+    """The last step: a regional intelligence report of the demo network (`rilo-node report`, from the
+    RILO of Western Europe, scope region), written where it outlives the demo's workdir; prints its path."""
+    out = Path(tempfile.gettempdir()) / "rilo-net-demo" / "report.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    console.rule(f"[bold]an intelligence report from {asker}")
+    made = subprocess.run([sys.executable, "-m", "rilo_node.cli", "report", "--scope", "region", "--out", str(out),
+                           "--cluster", str(cluster.workdir), "--node", asker], capture_output=True, text=True)
+    if made.returncode != 0:
+        console.print(f"[red]report failed[/]: {made.stderr.strip()}", markup=True, highlight=False)
+        return False
+    console.print(f"report written: {made.stdout.strip()} (its figures as CSV: {out.with_suffix('.csv')})",
+                  markup=False, highlight=False)
+    return True
+
+
 def _export(cluster, node_id: str, origin: str = ""):
     from rilo_node.api.client import NodeClient, target_from_cluster
     from rilo_node.pb.rilo.v1 import node_pb2
@@ -164,7 +185,7 @@ def expected_placements(cluster) -> dict[str, dict[tuple[str, str], bool]]:
     from rilo_node.pb.rilo.v1 import record_pb2
 
     directory = cluster.directory()
-    ent = Entitlements(directory)
+    ent = Entitlements(directory, _groups(cluster))
     expected: dict[str, dict] = {n.id: {} for n in directory}
     for n in directory:
         for resp in _export(cluster, n.id, origin=n.id):
@@ -252,6 +273,121 @@ def show_stats(console, cluster, asker) -> None:
     for g in out["groups"][:12]:
         table.add_row(g["key"]["section"], g["key"]["region"], f"{g['cases']:,}", f"{g['items']:,}")
     console.print(table)
+
+
+def _groups(cluster) -> dict:
+    """The membership of every operation, from its owner's newest version (what the policy rule reads)."""
+    from rilo_node.core.operations import groups_of
+    from rilo_node.pb.rilo.v1 import operation_pb2, record_pb2
+
+    ops = []
+    for n in cluster.directory():
+        for resp in _export(cluster, n.id, origin=n.id):
+            h = record_pb2.RecordHeader.FromString(resp.record.header)
+            if h.kind == record_pb2.RECORD_KIND_OPERATION and not resp.withdrawn and resp.record.body:
+                ops.append(operation_pb2.Operation.FromString(resp.record.body))
+    return groups_of(ops)
+
+
+def show_operation(console, cluster, owner: str = "rilo-we", partner: str = "interpol") -> bool:
+    """An operation (issue 14): the owner names four members and a partner; two members report seizures
+    to the group (the short form), the partner and a member exchange messages, the owner reports and
+    closes it; access ends everywhere but at the owner, which keeps the archive. True when it all held."""
+    import datetime as dt
+
+    import grpc
+
+    from rilo_node.api.client import NodeClient, target_from_cluster
+    from rilo_node.core.seizure import parse_submission
+    from rilo_node.pb.rilo.v1 import node_pb2, operation_pb2
+
+    directory = cluster.directory()
+    if directory.get(partner) is None or directory.get(owner) is None:
+        console.print(f"[red]no {partner} or {owner} in this network[/]")
+        return False
+    own_area = [n.id for n in directory if n.role == "member" and n.area == owner]
+    others = [n.id for n in directory if n.role == "member" and n.area not in (owner, None)]
+    members = (own_area[:2] + others[:4])[:4]
+    op_id = "op-demo-tide"
+
+    def client(node_id: str) -> NodeClient:
+        return NodeClient(target_from_cluster(cluster.workdir, node_id))
+
+    with client(owner) as c:
+        info = c.operations.CreateOperation(operation_pb2.CreateOperationRequest(
+            operation_id=op_id, name="Tide", purpose="cocaine in refrigerated containers, North Sea ports",
+            members=[*members, partner], ends=(dt.date.today() + dt.timedelta(days=30)).isoformat()),
+            timeout=30).operation
+    console.print(f"{owner} opens operation {op_id} \"{info.operation.name}\" with "
+                  f"{', '.join(members)} and the partner {partner}")
+
+    def member_of(node_id: str) -> bool:
+        with client(node_id) as c:
+            try:
+                c.operations.GetOperation(operation_pb2.GetOperationRequest(operation_id=op_id), timeout=10)
+                return True
+            except grpc.RpcError:
+                return False
+
+    if not _until(lambda: all(member_of(n) for n in [*members, partner])):
+        console.print("[red]the operation did not reach every member[/]")
+        return False
+    keys = []
+    for node_id in members[:2]:
+        short = {"seizure_date": dt.date.today().isoformat(), "country": directory.get(node_id).country,
+                 "items": [{"section": "DRUGS", "category": "COCAINE", "quantity": 120, "unit": "KG"}],
+                 "description": "cocaine in a reefer container, operation Tide",
+                 "policy": {"share": {"scope": "GROUP", "group": op_id}}}
+        with client(node_id) as c:
+            keys.append(c.records.SubmitSeizure(node_pb2.SubmitSeizureRequest(submission=parse_submission(short)),
+                                                timeout=30).key)
+    ref = f"{keys[0].origin}/{keys[0].record_id}"
+    with client(partner) as c:
+        c.operations.PostMessage(operation_pb2.PostMessageRequest(
+            operation_id=op_id, text=f"the consignee of {ref} is known to us: a notice follows", refs=[ref]), timeout=30)
+    with client(members[0]) as c:
+        c.operations.PostMessage(operation_pb2.PostMessageRequest(
+            operation_id=op_id, text="thanks: controlled delivery under way"), timeout=30)
+
+    def counts(node_id: str):
+        with client(node_id) as c:
+            got = c.operations.GetOperation(operation_pb2.GetOperationRequest(operation_id=op_id), timeout=10).operation
+            return got.records, got.messages
+
+    everyone = [owner, *members, partner]
+    if not _until(lambda: all(counts(n) == (2, 2) for n in everyone), timeout=30):
+        console.print(f"[red]the group's records did not reach every member[/]: "
+                      f"{ {n: counts(n) for n in everyone} }")
+        return False
+    outsider = next(n.id for n in directory if n.role == "member" and n.id not in members)
+    with client(outsider) as c:
+        found = c.search.Search(node_pb2.SearchRequest(filter=node_pb2.SearchFilter(group=op_id),
+                                                       scope=node_pb2.QUERY_SCOPE_GLOBAL, deadline_ms=5000),
+                                timeout=30).hits
+    console.print(f"2 seizure reports and 2 messages reached all {len(everyone)} members; {outsider}, not a "
+                  f"member, finds {len(found)} of them with search --group")
+    with client(members[1]) as c:
+        msgs = c.operations.ListMessages(operation_pb2.ListMessagesRequest(operation_id=op_id), timeout=30).messages
+    table = Table(title=f"messages of {op_id}, as {members[1]} holds them")
+    for col in ("at", "from", "text"):
+        table.add_column(col)
+    for m in msgs:
+        table.add_row(m.created_at[:19], m.origin, m.text)
+    console.print(table)
+    with client(owner) as c:
+        report = c.operations.OperationReport(operation_pb2.OperationReportRequest(operation_id=op_id), timeout=30)
+        c.operations.CloseOperation(operation_pb2.CloseOperationRequest(operation_id=op_id), timeout=30)
+    table = Table(title=f"op report {op_id} (the owner, {owner})")
+    for col in ("member", "records", "messages"):
+        table.add_column(col)
+    for m in report.members:
+        table.add_row(m.node, str(m.records), str(m.messages))
+    console.print(table)
+    ended = _until(lambda: not any(member_of(n) for n in [*members, partner]), timeout=30)
+    archive = counts(owner)
+    console.print(f"{owner} closed {op_id}: access ended at every member ({'yes' if ended else 'NO'}); "
+                  f"{owner} keeps the archive: {archive[0]} records, {archive[1]} messages")
+    return ended and archive == (2, 2) and not found
 
 
 def _until(predicate, timeout: float = 20.0) -> bool:
@@ -358,7 +494,7 @@ def check_placements(cluster, expected, console) -> bool:
     from rilo_node.pb.rilo.v1 import record_pb2
 
     directory = cluster.directory()
-    ent = Entitlements(directory)
+    ent = Entitlements(directory, _groups(cluster))
     ring = Keyring()
     for n in directory:
         ring.add_b64(n.id, n.signing_key)
@@ -374,7 +510,7 @@ def check_placements(cluster, expected, console) -> bool:
                 continue
             h = v.header
             e = ent.of(h)
-            if n.id not in e.hold:
+            if n.id not in e.hold and not resp.withdrawn:  # a tombstone holds nothing
                 beyond += 1
             if v.has_annex and n.id not in e.annex:
                 annex_leaks += 1

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rilo_node.core.replication import bucket_of, key_hash
+from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2
 from rilo_node.store import migrations
 
 logger = logging.getLogger(__name__)
@@ -101,6 +103,9 @@ class Store:
         # arrived at its RILO (its endorsement may have to follow a new policy).
         self.validation_pending = True
         self.endorsements_pending = True
+        # Counts committed write batches: what readers derive from the store (digests) is reused while
+        # it stays the same.
+        self.commits = 0
         self._writer = threading.Thread(target=self._write_loop, name=f"store-writer:{self.path.name}", daemon=True)
         self._writer.start()
 
@@ -153,6 +158,7 @@ class Store:
                         conn.execute("RELEASE task")
                         results.append((fut, True, value))
                 conn.execute("COMMIT")
+                self.commits += 1
                 self.fts_pending = self.outbox_pending = True
             except BaseException as exc:  # noqa: BLE001
                 logger.exception("[store=%s] batch of %d failed", self.path.name, len(batch))
@@ -250,11 +256,13 @@ class Store:
         return self.reader.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
 
     def counts(self, own_origin: str) -> dict[str, int]:
+        """Records held, own, withdrawn, and security events: counters the write transaction keeps (m0006)."""
         r = self.reader.execute(
-            "SELECT COUNT(*), SUM(origin = ?), SUM(withdrawn) FROM records", (own_origin,)
+            "SELECT COALESCE(SUM(records), 0), COALESCE(SUM(CASE WHEN origin = ? THEN records END), 0), "
+            "COALESCE(SUM(withdrawn), 0) FROM origin_counts", (own_origin,)
         ).fetchone()
-        events = self.reader.execute("SELECT COUNT(*) FROM security_events").fetchone()[0]
-        return {"records": r[0] or 0, "own": r[1] or 0, "withdrawn": r[2] or 0, "security_events": events}
+        events = self.reader.execute("SELECT n FROM counters WHERE name = 'security_events'").fetchone()
+        return {"records": r[0], "own": r[1], "withdrawn": r[2], "security_events": events[0] if events else 0}
 
     def submission_versions(self, record_id: str) -> list[tuple[int, bytes]]:
         return self.reader.execute(
@@ -299,22 +307,76 @@ class Store:
 # -- transaction steps (run on the writer) ------------------------------------------
 
 
+def digest_columns(origin: str, record_id: str, version: int) -> tuple[int, int, int]:
+    """(bucket, h1, h2) of a record key: its anti-entropy bucket and key hash as two signed 64-bit halves."""
+    h = key_hash(origin, record_id, version)
+    return bucket_of(origin, record_id), int.from_bytes(h[:8], "big", signed=True), int.from_bytes(h[8:], "big",
+                                                                                                    signed=True)
+
+
+def _policy_of(rec: dict) -> bytes:
+    policy = rec.get("policy")
+    if policy is None:
+        policy = record_pb2.RecordHeader.FromString(rec["header"]).policy.SerializeToString(deterministic=True)
+    return policy
+
+
 def upsert_record_txn(conn: sqlite3.Connection, rec: dict, received_from: str | None, now: str, *,
                       new: bool = False) -> int:
     """Replace any older version of (origin, record_id) with rec; return its new local seq.
-    `new` says the caller knows no version is held (skips the delete)."""
+    `new` says the caller knows no version is held (skips the delete). `rec["policy"]`, the serialized
+    policy of its header, saves parsing the header when the caller has it."""
     if not new:
         conn.execute("DELETE FROM records WHERE origin = ? AND record_id = ?", (rec["origin"], rec["record_id"]))
-    cur = conn.execute(
-        "INSERT INTO records (origin, record_id, version, kind, created_at, key_id, header, body, annex, "
-        "signature, withdrawn, retracted, received_at, received_from) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (
-            rec["origin"], rec["record_id"], rec["version"], rec["kind"], rec["created_at"], rec["key_id"],
-            rec["header"], rec["body"], rec["annex"], rec["signature"], int(rec["withdrawn"]),
-            int(rec["retracted"]), now, received_from,
-        ),
-    )
+    cur = conn.execute(f"INSERT INTO records ({_INSERT_COLUMNS}) VALUES ({_INSERT_MARKS})",
+                       _record_values(conn, rec, received_from, now, {}))
     return cur.lastrowid
+
+
+_INSERT_COLUMNS = ("origin, record_id, version, kind, created_at, key_id, header, body, annex, signature, withdrawn, "
+                   "retracted, received_at, received_from, pid, bucket, h1, h2")
+_INSERT_MARKS = ",".join("?" * 18)
+
+
+def _record_values(conn: sqlite3.Connection, rec: dict, received_from: str | None, now: str, pids: dict) -> tuple:
+    policy = _policy_of(rec)
+    pid = pids.get((rec["origin"], policy))
+    if pid is None:
+        pid = pids[(rec["origin"], policy)] = pid_txn(conn, rec["origin"], policy)
+    return (rec["origin"], rec["record_id"], rec["version"], rec["kind"], rec["created_at"], rec["key_id"],
+            rec["header"], rec["body"], rec["annex"], rec["signature"], int(rec["withdrawn"]), int(rec["retracted"]),
+            now, received_from, pid, *digest_columns(rec["origin"], rec["record_id"], rec["version"]))
+
+
+def insert_new_records_txn(conn: sqlite3.Connection, recs: list[dict], received_from: str | None, now: str,
+                           seizures: list[tuple[dict, list[dict]]] = ()) -> None:
+    """The bulk path: many records none of which is held in any version, and the search rows of the
+    seizures among them, with one executemany per table. Tags and ids of the search rows are set here;
+    the full-text index, counters and digests follow by trigger."""
+    pids: dict = {}
+    conn.executemany(f"INSERT INTO records ({_INSERT_COLUMNS}) VALUES ({_INSERT_MARKS})",
+                     [_record_values(conn, rec, received_from, now, pids) for rec in recs])
+    if not seizures:
+        return
+    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'seizures'").fetchone()
+    top = max(row[0] if row else 0, conn.execute("SELECT COALESCE(MAX(id), 0) FROM seizures").fetchone()[0])
+    rows, tags, items = [], [], []
+    for n, (row, its) in enumerate(seizures, start=top + 1):
+        policy = row.get("policy") or b""
+        pid = pids.get((row["origin"], policy))
+        if pid is None:
+            pid = pids[(row["origin"], policy)] = pid_txn(conn, row["origin"], policy)
+        rows.append({**row, "id": n, "pid": pid})
+        tags += [(tag, n) for tag in seizure_tags(row)]
+        items += [(row["origin"], row["record_id"], i["idx"], i["section"], i["category"], i.get("commodity"),
+                   i.get("quantity"), i.get("unit"), i.get("currency"), i.get("value_usd")) for i in its]
+    cols = list(rows[0])
+    conn.executemany(f"INSERT INTO seizures ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+                     [[r[c] for c in cols] for r in rows])
+    conn.executemany("INSERT OR IGNORE INTO seizure_tags (tag, sid) VALUES (?, ?)", tags)
+    conn.executemany(FTS_INSERT, [(r["id"], r.get("description"), r.get("commodities")) for r in rows])
+    conn.executemany("INSERT INTO seizure_items (origin, record_id, idx, section, category, commodity, quantity, "
+                     "unit, currency, value_usd) VALUES (?,?,?,?,?,?,?,?,?,?)", items)
 
 
 def held_version_txn(conn: sqlite3.Connection, origin: str, record_id: str) -> tuple[int, bool, bool] | None:
@@ -331,15 +393,54 @@ def delete_projection_txn(conn: sqlite3.Connection, origin: str, record_id: str)
     conn.execute("DELETE FROM seizure_items WHERE origin = ? AND record_id = ?", (origin, record_id))
 
 
+def pid_txn(conn: sqlite3.Connection, origin: str, policy: bytes | None) -> int:
+    """The number of the (origin, serialized policy) pair in `policies`, added when new."""
+    policy = policy or b""
+    row = conn.execute("SELECT pid FROM policies WHERE origin = ? AND policy = ?", (origin, policy)).fetchone()
+    if row is not None:
+        return row[0]
+    pid = conn.execute("INSERT INTO policies (origin, policy) VALUES (?, ?)", (origin, policy)).lastrowid
+    group = share_group(policy)
+    if group:  # docs/protocol.md#operations: the pairs of a group's records (migration m0007_operations)
+        conn.execute("INSERT INTO policy_groups (pid, operation_id) VALUES (?, ?)", (pid, group))
+    return pid
+
+
+def share_group(policy: bytes) -> str:
+    """The operation a serialized SharingPolicy shares to (share scope GROUP), or ""."""
+    if not policy:
+        return ""
+    try:
+        msg = policy_pb2.SharingPolicy.FromString(policy)
+    except Exception:  # noqa: BLE001 - not a policy: no group
+        return ""
+    return msg.share.group if msg.share.scope == policy_pb2.SCOPE_GROUP else ""
+
+
+def seizure_tags(row: dict) -> list[str]:
+    """The indexed tags of a search row: its sections, categories and route countries."""
+    return ([f"s:{v}" for v in (row.get("sections") or "").split()]
+            + [f"c:{v}" for v in (row.get("categories") or "").split()]
+            + [f"r:{v}" for v in dict.fromkeys((row.get("route_countries") or "").split())])
+
+
+# The full-text row of a search row, written with it (a delete trigger removes it).
+FTS_INSERT = "INSERT INTO seizures_fts (rowid, description, commodities) VALUES (?, ?, ?)"
+
+
 def put_projection_txn(conn: sqlite3.Connection, row: dict, items: Iterable[dict], *, new: bool = False) -> None:
-    """Insert the search rows of one seizure (the full-text index catches up later, in bulk)."""
+    """Insert the search rows of one seizure, its tags and its full-text entry."""
     if not new:
         delete_projection_txn(conn, row["origin"], row["record_id"])
+    row = {**row, "pid": pid_txn(conn, row["origin"], row.get("policy"))}
     cols = list(row)
-    conn.execute(
+    sid = conn.execute(
         f"INSERT INTO seizures ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
         [row[c] for c in cols],
-    )
+    ).lastrowid
+    conn.executemany("INSERT OR IGNORE INTO seizure_tags (tag, sid) VALUES (?, ?)",
+                     [(tag, sid) for tag in seizure_tags(row)])
+    conn.execute(FTS_INSERT, (sid, row.get("description"), row.get("commodities")))
     conn.executemany(
         "INSERT INTO seizure_items (origin, record_id, idx, section, category, commodity, quantity, unit, "
         "currency, value_usd) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -349,6 +450,13 @@ def put_projection_txn(conn: sqlite3.Connection, row: dict, items: Iterable[dict
             for i in items
         ],
     )
+
+
+def set_projection_policy_txn(conn: sqlite3.Connection, origin: str, record_id: str, version: int,
+                              policy: bytes) -> None:
+    """A new version of a seizure with the same body under another policy: its search row follows."""
+    conn.execute("UPDATE seizures SET version = ?, policy = ?, pid = ? WHERE origin = ? AND record_id = ?",
+                 (version, policy, pid_txn(conn, origin, policy), origin, record_id))
 
 
 def add_submission_txn(conn: sqlite3.Connection, record_id: str, version: int, submit_hash: bytes) -> None:
@@ -374,30 +482,18 @@ def security_event_txn(conn: sqlite3.Connection, *, at: str, kind: str, peer: st
 
 
 def catch_up_fts_txn(conn: sqlite3.Connection) -> int:
-    """Index every projection row not yet in the full-text index; returns how many."""
-    upto = conn.execute("SELECT indexed_upto FROM fts_state").fetchone()[0]
-    top = conn.execute("SELECT COALESCE(MAX(id), 0) FROM seizures").fetchone()[0]
-    if top <= upto:
-        return 0
-    cur = conn.execute(
-        "INSERT INTO seizures_fts (rowid, description, commodities) "
-        "SELECT id, description, commodities FROM seizures WHERE id > ? AND id <= ?", (upto, top)
-    )
-    conn.execute("UPDATE fts_state SET indexed_upto = ?", (top,))
-    return cur.rowcount
+    """Nothing to do since m0006: triggers keep the full-text index current in the write transaction.
+    Kept for callers of the earlier lazy index; returns how many rows it indexed (0)."""
+    return 0
 
 
 def rebuild_fts_txn(conn: sqlite3.Connection) -> None:
-    conn.execute("INSERT INTO seizures_fts (seizures_fts) VALUES ('delete-all')")
-    conn.execute("UPDATE fts_state SET indexed_upto = 0")
-    catch_up_fts_txn(conn)
+    conn.execute("INSERT INTO seizures_fts (seizures_fts) VALUES ('rebuild')")
 
 
 def search_local(store: Store, where: str, args: list, limit: int) -> list[StoredRecord]:
     """Live seizures matching a WHERE clause over `seizures s`, newest seizure date first.
-    A text search first brings the full-text index up to date (read your writes)."""
-    if "seizures_fts" in where:
-        store.write(catch_up_fts_txn)
+    The full-text index is current with every commit."""
     cols = ", ".join("r." + c.strip() for c in _RECORD_COLUMNS.split(","))
     rows = store.reader.execute(
         f"SELECT {cols} FROM seizures s JOIN records r ON r.origin = s.origin AND r.record_id = s.record_id "

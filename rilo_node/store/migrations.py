@@ -234,6 +234,141 @@ def m0005_requests_and_validation(db: "sqlite_utils.Database") -> None:
     db["releases"].create({"record_id": str, "node": str, "annex": int}, pk=("record_id", "node"))
 
 
+@migration
+def m0006_read_path(db: "sqlite_utils.Database") -> None:
+    # Searches and statistics answered from indexes (docs/design.md#the-read-path):
+    # - `policies`: every distinct (origin, signed policy) pair of the seizures held, numbered; a query
+    #   decides once per pair what the asker may see and which node answers, and the SQL keeps the
+    #   rows of the pairs it may answer for (`seizures.pid IN (...)`), with no Python loop over rows;
+    # - `seizure_tags`: one row per section, category and route country of a seizure ('s:', 'c:', 'r:'),
+    #   so those filters use an index instead of LIKE over the row;
+    # - the full-text index kept current in the write transaction, so a text search never
+    #   waits for the writer to catch it up;
+    # - `counters`: what GetStatus reports, kept by triggers in the write transaction (no table scan).
+    db.execute("CREATE TABLE policies (pid INTEGER PRIMARY KEY, origin TEXT NOT NULL, policy BLOB NOT NULL, "
+               "UNIQUE (origin, policy))")
+    db.execute("ALTER TABLE seizures ADD COLUMN pid INTEGER")
+    db.execute("INSERT OR IGNORE INTO policies (origin, policy) SELECT DISTINCT origin, COALESCE(policy, x'') "
+               "FROM seizures")
+    db.execute("UPDATE seizures SET pid = (SELECT p.pid FROM policies p WHERE p.origin = seizures.origin "
+               "AND p.policy = COALESCE(seizures.policy, x''))")
+    db.execute("CREATE INDEX seizures_order ON seizures (seizure_date DESC, origin, record_id)")
+    db.execute("CREATE INDEX seizures_departure ON seizures (departure_country)")
+    db.execute("CREATE INDEX seizures_destination ON seizures (destination_country)")
+    db.execute("CREATE INDEX seizures_origin_date ON seizures (origin, seizure_date)")
+    db.execute("CREATE INDEX seizures_pid ON seizures (pid)")
+    db.execute("CREATE TABLE seizure_tags (tag TEXT NOT NULL, sid INTEGER NOT NULL, PRIMARY KEY (tag, sid)) "
+               "WITHOUT ROWID")
+    db.execute("CREATE INDEX seizure_tags_sid ON seizure_tags (sid)")
+    for prefix, column in (("s:", "sections"), ("c:", "categories"), ("r:", "route_countries")):
+        rows = db.execute(f"SELECT id, {column} FROM seizures").fetchall()
+        db.conn.executemany("INSERT OR IGNORE INTO seizure_tags (tag, sid) VALUES (?, ?)",
+                            [(prefix + v, sid) for sid, text in rows for v in (text or "").split()])
+    db.execute("CREATE TRIGGER seizure_tags_delete AFTER DELETE ON seizures BEGIN "
+               "DELETE FROM seizure_tags WHERE sid = old.id; END")
+    # Full text: index every row now; from now on every insert writes its row (store.db, with one
+    # executemany per batch: an insert trigger would make FTS5 flush a segment per row) and every
+    # delete removes it (trigger).
+    db.execute("DROP TRIGGER seizures_fts_delete")
+    db.execute("INSERT INTO seizures_fts (seizures_fts) VALUES ('rebuild')")
+    db.execute("UPDATE fts_state SET indexed_upto = (SELECT COALESCE(MAX(id), 0) FROM seizures)")
+    db.execute("CREATE TRIGGER seizures_fts_delete AFTER DELETE ON seizures BEGIN "
+               "INSERT INTO seizures_fts (seizures_fts, rowid, description, commodities) "
+               "VALUES ('delete', old.id, old.description, old.commodities); END")
+    # Counters: per origin, the records held and those withdrawn; and the security events.
+    db.execute("CREATE TABLE origin_counts (origin TEXT PRIMARY KEY, records INTEGER NOT NULL DEFAULT 0, "
+               "withdrawn INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID")
+    db.execute("INSERT INTO origin_counts (origin, records, withdrawn) SELECT origin, COUNT(*), SUM(withdrawn) "
+               "FROM records GROUP BY origin")
+    db.execute("CREATE TRIGGER records_count_insert AFTER INSERT ON records BEGIN "
+               "INSERT INTO origin_counts (origin, records, withdrawn) VALUES (new.origin, 1, new.withdrawn) "
+               "ON CONFLICT (origin) DO UPDATE SET records = records + 1, withdrawn = withdrawn + new.withdrawn; END")
+    db.execute("CREATE TRIGGER records_count_delete AFTER DELETE ON records BEGIN "
+               "UPDATE origin_counts SET records = records - 1, withdrawn = withdrawn - old.withdrawn "
+               "WHERE origin = old.origin; END")
+    db.execute("CREATE TRIGGER records_count_withdrawn AFTER UPDATE OF withdrawn ON records "
+               "WHEN new.withdrawn != old.withdrawn BEGIN "
+               "UPDATE origin_counts SET withdrawn = withdrawn + new.withdrawn - old.withdrawn "
+               "WHERE origin = old.origin; END")
+    db.execute("CREATE TABLE counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID")
+    db.execute("INSERT INTO counters (name, n) SELECT 'security_events', COUNT(*) FROM security_events")
+    db.execute("CREATE TRIGGER security_events_count_insert AFTER INSERT ON security_events BEGIN "
+               "UPDATE counters SET n = n + 1 WHERE name = 'security_events'; END")
+    db.execute("CREATE TRIGGER security_events_count_delete AFTER DELETE ON security_events BEGIN "
+               "UPDATE counters SET n = n - 1 WHERE name = 'security_events'; END")
+    # Anti-entropy digests kept in the write transaction: per (policy pair, bucket) the count and XOR of
+    # the key hashes of the live records held, so that the digest of the records two nodes may both
+    # hold is a sum over the pairs that entitle both, never a pass over the store
+    # (docs/protocol.md#anti-entropy). Each record carries its pair number, bucket and key hash
+    # (two signed 64-bit halves); XOR is written (a | b) - (a & b), which SQLite integers allow.
+    from rilo_node.core.replication import bucket_of, key_hash
+    from rilo_node.pb.rilo.v1 import record_pb2
+
+    for column in ("pid", "bucket", "h1", "h2"):
+        db.execute(f"ALTER TABLE records ADD COLUMN {column} INTEGER")
+    pids: dict[tuple[str, bytes], int] = {}
+    updates = []
+    for seq, origin, record_id, version, header in db.execute(
+            "SELECT seq, origin, record_id, version, header FROM records").fetchall():
+        policy = record_pb2.RecordHeader.FromString(header).policy.SerializeToString(deterministic=True)
+        if (origin, policy) not in pids:
+            db.execute("INSERT OR IGNORE INTO policies (origin, policy) VALUES (?, ?)", (origin, policy))
+            pids[(origin, policy)] = db.execute("SELECT pid FROM policies WHERE origin = ? AND policy = ?",
+                                                (origin, policy)).fetchone()[0]
+        h = key_hash(origin, record_id, version)
+        updates.append((pids[(origin, policy)], bucket_of(origin, record_id), int.from_bytes(h[:8], "big", signed=True),
+                        int.from_bytes(h[8:], "big", signed=True), seq))
+    db.conn.executemany("UPDATE records SET pid = ?, bucket = ?, h1 = ?, h2 = ? WHERE seq = ?", updates)
+    db.execute("CREATE INDEX records_pid_bucket ON records (pid, bucket)")
+    db.execute("CREATE TABLE pid_digests (pid INTEGER NOT NULL, bucket INTEGER NOT NULL, n INTEGER NOT NULL, "
+               "x1 INTEGER NOT NULL, x2 INTEGER NOT NULL, PRIMARY KEY (pid, bucket)) WITHOUT ROWID")
+    upsert = ("INSERT INTO pid_digests (pid, bucket, n, x1, x2) VALUES ({pid}, {bucket}, {n}, {h1}, {h2}) "
+              "ON CONFLICT (pid, bucket) DO UPDATE SET n = n + excluded.n, "
+              "x1 = (x1 | excluded.x1) - (x1 & excluded.x1), x2 = (x2 | excluded.x2) - (x2 & excluded.x2)")
+    live = db.execute("SELECT pid, bucket, h1, h2 FROM records WHERE withdrawn = 0 AND pid IS NOT NULL").fetchall()
+    db.conn.executemany(upsert.format(pid="?", bucket="?", n=1, h1="?", h2="?"), live)
+    db.execute("CREATE TRIGGER records_digest_insert AFTER INSERT ON records "
+               "WHEN new.withdrawn = 0 AND new.pid IS NOT NULL BEGIN "
+               + upsert.format(pid="new.pid", bucket="new.bucket", n=1, h1="new.h1", h2="new.h2") + "; END")
+    db.execute("CREATE TRIGGER records_digest_delete AFTER DELETE ON records "
+               "WHEN old.withdrawn = 0 AND old.pid IS NOT NULL BEGIN "
+               + upsert.format(pid="old.pid", bucket="old.bucket", n=-1, h1="old.h1", h2="old.h2") + "; END")
+    db.execute("CREATE TRIGGER records_digest_withdrawn AFTER UPDATE OF withdrawn ON records "
+               "WHEN new.withdrawn != old.withdrawn AND new.pid IS NOT NULL BEGIN "
+               + upsert.format(pid="new.pid", bucket="new.bucket", n="(old.withdrawn - new.withdrawn)",
+                               h1="new.h1", h2="new.h2") + "; END")
+
+
+
+@migration
+def m0008_keys(db: "sqlite_utils.Database") -> None:
+    # Key lifecycle and the signed directory (docs/protocol.md#signing-keys-over-time):
+    # - `signing_keys`: every record-signing key this node ever trusted: listed by a directory
+    #   (`statement` NULL) or introduced by a signed key statement; windows live in the statements;
+    # - `key_revocations`: the signed revocations (the earliest `since` of a key stands);
+    # - `quarantine`: held records signed by a key revoked at their date (hidden from answers, not passed on);
+    # - `directories`: the signed directory versions this node applied.
+    db.execute("CREATE TABLE signing_keys (key_id TEXT PRIMARY KEY, node TEXT NOT NULL, public_key BLOB NOT NULL, "
+               "source TEXT NOT NULL, valid_from TEXT, statement BLOB, signature BLOB, signer_key_id TEXT, "
+               "added_at TEXT NOT NULL)")
+    db.execute("CREATE TABLE key_revocations (key_id TEXT PRIMARY KEY, since TEXT NOT NULL, revoked_by TEXT NOT NULL, "
+               "revocation BLOB NOT NULL, signature BLOB NOT NULL, signer_key_id TEXT NOT NULL, added_at TEXT NOT NULL)")
+    db.execute("CREATE TABLE quarantine (origin TEXT NOT NULL, record_id TEXT NOT NULL, version INTEGER NOT NULL, "
+               "key_id TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (origin, record_id)) WITHOUT ROWID")
+    db.execute("CREATE TABLE directories (version INTEGER PRIMARY KEY, issued_at TEXT NOT NULL, document BLOB NOT NULL, "
+               "signature BLOB NOT NULL, key_id TEXT NOT NULL, applied_at TEXT NOT NULL)")
+
+
+@migration
+def m0007_operations(db: "sqlite_utils.Database") -> None:
+    # Operations (docs/protocol.md#operations): the (origin, policy) pairs whose share scope is GROUP,
+    # with the operation they name, written with the pair (store/db.py pid_txn). A group's records are
+    # the records (and seizures) whose pid is listed here: messages, `search --group`, the counts of
+    # `op show` and `op report`, and the withdrawals a member applies when it leaves the group.
+    db.execute("CREATE TABLE policy_groups (pid INTEGER PRIMARY KEY, operation_id TEXT NOT NULL)")
+    db.execute("CREATE INDEX policy_groups_by_operation ON policy_groups (operation_id)")
+
+
 def applied(conn: sqlite3.Connection) -> list[str]:
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_migrations'").fetchone():
         return []

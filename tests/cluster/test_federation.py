@@ -8,10 +8,12 @@ from collections import Counter
 
 import grpc
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
 
 from rilo_node.core.errors import PermissionDeniedError, SignatureError
 from rilo_node.core.signing import Keyring, verify_record
-from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2
+from rilo_node.pb.rilo.v1 import node_pb2, peer_pb2, record_pb2
 from tests.cluster.harness import member_seizure
 from tests.cluster.test_replication import peer_stub, ref_set
 
@@ -241,8 +243,14 @@ def test_answering_nodes_audit_what_they_disclosed_and_tell_the_origin(network):
         resp = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, limit=1000))
     de_hits = [h for h in resp.hits if h.origin == "de"]
     assert de_hits
-    entries = network.nodes["de"].store.audit_entries(0, 100_000)
-    mine = [e for e in entries if e["query_id"] == resp.query_id]
+
+    def audited():
+        entries = network.nodes["de"].store.audit_entries(0, 100_000)
+        return [e for e in entries if e["query_id"] == resp.query_id]
+
+    # The audit entry is group-committed by de's writer while its answer travels.
+    network.wait_for(lambda: None if audited() else "no audit entry yet", what="de's audit entry")
+    mine = audited()
     assert mine and mine[0]["actor"] == "node:kr" and mine[0]["action"] == "disclose"
     assert {tuple(k[:2]) for k in mine[0]["keys"]} >= {(h.origin, h.record_id) for h in de_hits
                                                         if ("de", h.record_id) in network.holdings("de")}
@@ -253,6 +261,8 @@ def test_answering_nodes_audit_what_they_disclosed_and_tell_the_origin(network):
                                                          limit=1000))
     assert any(h.origin == "de" for h in only_we.hits)
     channel, stub = peer_stub(network, "de", "rilo-we")
+    network.wait_for(lambda: None if any(d.query_id == only_we.query_id for d in stub.Disclosures(
+        peer_pb2.DisclosuresRequest()).disclosures) else "not yet", what="rilo-we's audit entry")
     disclosures = stub.Disclosures(peer_pb2.DisclosuresRequest()).disclosures
     channel.close()
     assert all(k.origin == "de" for d in disclosures for k in d.keys)
@@ -302,10 +312,10 @@ def test_a_dead_node_is_unreachable_and_a_slow_one_times_out(network):
     asked, release = threading.Event(), threading.Event()
     answer = jp.answer
 
-    def held_back(query):
+    def held_back(query, deadline=None):
         asked.set()
         release.wait(timeout=300)
-        return answer(query)
+        return answer(query, deadline)
 
     jp.answer = held_back
     network.stop("fr")
@@ -409,10 +419,10 @@ def test_one_clients_storm_is_refused_with_a_retry_after_and_another_clients_sea
     held, release = threading.Semaphore(0), threading.Event()
     answer = jp.answer
 
-    def held_back(query):
+    def held_back(query, deadline=None):
         held.release()
         release.wait(timeout=300)
-        return answer(query)
+        return answer(query, deadline)
 
     jp.answer = held_back
     cert, key = network_ca.issue_client("de", "analyst")
@@ -511,3 +521,128 @@ def test_a_relay_speaks_only_for_the_nodes_it_was_sent_to_reach():
     fan.pending[1] = ("r1", ["r1"], done)
     fan.settle(1)
     assert [a.node for a in fan.resp.answers] == ["r1"] and fan.answered == {"r1"} and "y" not in fan.failed
+
+
+# -- pages of hits (issue 12): exact top-N, page tokens, labels, deadlines, readers and the writer ------
+
+PAGE_FILTERS = [
+    (node_pb2.SearchFilter(), lambda d: True),
+    (node_pb2.SearchFilter(category=record_category("COCAINE")), lambda d: d["items"][0]["category"] == "COCAINE"),
+    (node_pb2.SearchFilter(departure_country="EC"), lambda d: d["departure_country"] == "EC"),
+    (node_pb2.SearchFilter(text="suitcase"), lambda d: "suitcase" in d["description"]),
+    (node_pb2.SearchFilter(date_from="2026-05-01"), lambda d: d["seizure_date"] >= "2026-05-01"),
+]
+
+
+def in_hit_order(network, keys) -> list[tuple[str, str]]:
+    dates = {(w["origin"], w["record_id"]): w["data"]["seizure_date"] for w in network.written}
+    return sorted(sorted(keys), key=lambda k: dates[k], reverse=True)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(asker=hs.sampled_from(NETWORK), scope=hs.sampled_from(["global", "region", "area", "local"]),
+       which=hs.integers(0, len(PAGE_FILTERS) - 1), page=hs.integers(1, 25))
+def test_pages_give_exactly_the_matches_in_order_with_no_repeat_and_no_gap(network, asker, scope, which, page):
+    """Against the brute-force answer over every record written and every policy: each page holds exactly
+    the next `page` hits (seizure date descending, then origin and record_id), and the pages together
+    are every match the asker may discover, each once."""
+    flt, pred = PAGE_FILTERS[which]
+    held, notices = reference(network, asker, scope, pred)
+    expected = in_hit_order(network, held | notices)
+    got, token, pages = [], "", 0
+    with network.client(asker) as c:
+        while True:
+            resp = c.search.Search(node_pb2.SearchRequest(filter=flt, scope=SCOPES[scope], limit=page,
+                                                          page_token=token, deadline_ms=10_000), timeout=30)
+            assert resp.complete, [(n.node, n.status) for n in resp.nodes]
+            assert len(resp.hits) == min(page, len(expected) - len(got))
+            got += [(h.origin, h.record_id) for h in resp.hits]
+            assert {(h.origin, h.record_id) for h in resp.hits if h.held} <= held
+            token, pages = resp.next_page_token, pages + 1
+            if not token:
+                break
+            assert pages <= len(expected)
+    assert got == expected
+
+
+def test_a_page_token_of_another_search_is_refused_naming_it(network):
+    with network.client("de") as c:
+        first = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, limit=2))
+        assert first.next_page_token
+        for request in (node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_REGION, limit=2,
+                                               page_token=first.next_page_token),
+                        node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, limit=2, page_token="not a token")):
+            with pytest.raises(grpc.RpcError) as err:
+                c.search.Search(request)
+            assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "page_token" in err.value.details()
+
+
+def test_every_hit_carries_the_tlp_and_handling_of_its_policy(network):
+    with network.client("fr") as c:
+        resp = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, limit=1000))
+    assert resp.hits
+    for h in resp.hits:
+        assert h.handling  # a default handling code is explicit in every signed policy
+        if h.held:
+            header = record_pb2.RecordHeader.FromString(h.record.header)
+            assert (h.tlp, h.handling) == (header.policy.tlp, header.policy.handling)
+
+
+ENDLESS = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c"
+
+
+@pytest.mark.parametrize("slow", ["jp", "de"])
+def test_a_node_whose_own_sql_runs_past_the_deadline_is_a_timeout_not_a_hang(network, slow):
+    """A node's local part (here SQL that would never end, at a relay and at the asker itself) stops at
+    the query's deadline: that node is TIMEOUT, the others answer, and the call returns."""
+    engine = network.nodes[slow].queries
+    engine.local_hits = lambda *a, **k: engine.store.reader.execute(ENDLESS).fetchone()
+    try:
+        with network.client("de") as c:
+            resp = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, deadline_ms=1500),
+                                   timeout=60)
+    finally:
+        del engine.local_hits
+    status = {n.node: n.status for n in resp.nodes}
+    assert not resp.complete
+    assert status[slow] == node_pb2.NODE_ANSWER_STATUS_TIMEOUT
+    assert all(s == node_pb2.NODE_ANSWER_STATUS_OK for n, s in status.items() if n != slow), status
+
+
+def test_searches_and_statistics_never_wait_for_the_writer(network):
+    """Every node's writer is held inside a transaction; a global text search and a statistic still
+    complete (before m0006 a text search first had the writer catch the full-text index up). The one
+    write a search waits for is the asker's own audit entry, committed before the analyst sees the hits
+    (docs/protocol.md#what-is-durable-when-a-call-returns): the asker's writer is held for the statistic only."""
+    release = threading.Event()
+
+    def hold_writers(nodes):
+        holding = []
+        for node in nodes:
+            entered = threading.Event()
+
+            def hold(conn, entered=entered):
+                entered.set()
+                release.wait(timeout=120)
+
+            holding.append(node.store.submit(hold))
+            assert entered.wait(timeout=30)
+        return holding
+
+    holding = hold_writers([n for nid, n in network.nodes.items() if nid != "de"])
+    try:
+        with network.client("de") as c:
+            found = c.search.Search(node_pb2.SearchRequest(filter=node_pb2.SearchFilter(text="banana"),
+                                                           scope=node_pb2.QUERY_SCOPE_GLOBAL, deadline_ms=10_000),
+                                    timeout=30)
+            holding += hold_writers([network.nodes["de"]])
+            counted = c.search.Stats(node_pb2.StatsRequest(filter=node_pb2.SearchFilter(text="banana"),
+                                                           scope=node_pb2.QUERY_SCOPE_GLOBAL, group_by=["category"],
+                                                           deadline_ms=10_000), timeout=30)
+    finally:
+        release.set()
+        for f in holding:
+            f.result(timeout=60)
+    assert found.complete and counted.complete
+    assert found.hits and counted.groups

@@ -169,6 +169,34 @@ def test_search_status_and_audit_print_json(served_node, tmp_path):
     assert node.cli("status", check=True).stdout.startswith("node de (member")
 
 
+def test_search_pages_with_a_token_or_all_at_once(served_node, tmp_path):
+    """--limit N gives the first N hits newest first and a next_page_token; --page-token continues with no
+    repeat and no gap; --all reads every page; a token of another search is exit 2 naming page_token."""
+    node = served_node("de")
+    f = write_jsonl(tmp_path / "in.jsonl", [seizure_example(case_ref=f"p{i}", seizure_date=f"2026-03-{10 + i % 3:02d}")
+                                            for i in range(7)])
+    node.cli("seizure", "import", f, check=True)
+    everything = json.loads(node.cli("search", "--all", "--limit", "2", "--json", check=True).stdout)
+    keys = [(h["origin"], h["record_id"]) for h in everything["hits"]]
+    assert len(keys) == 7 and "next_page_token" not in everything
+    dates = [h["summary"]["seizure_date"] for h in everything["hits"]]
+    assert dates == sorted(dates, reverse=True)
+    assert all(h["tlp"] in (None, "CLEAR", "GREEN", "AMBER", "AMBER_STRICT", "RED") and h["handling"] == "H0"
+               for h in everything["hits"])
+    pages, token = [], None
+    while True:
+        args = ["search", "--limit", "3", "--json"] + (["--page-token", token] if token else [])
+        page = json.loads(node.cli(*args, check=True).stdout)
+        pages += [(h["origin"], h["record_id"]) for h in page["hits"]]
+        token = page.get("next_page_token")
+        if not token:
+            break
+    assert pages == keys
+    first = json.loads(node.cli("search", "--limit", "3", "--json", check=True).stdout)
+    other = node.cli("search", "--limit", "3", "--category", "COCAINE", "--page-token", first["next_page_token"])
+    assert other.returncode == 2 and "page_token" in other.stderr and "Traceback" not in other.stderr
+
+
 def test_a_client_command_without_a_node_says_how_to_name_one():
     proc = run_cli("status")
     assert proc.returncode == 2 and "--node-dir" in proc.stderr

@@ -100,7 +100,8 @@ def required_args(parser: argparse.ArgumentParser, inputs, skip: str = "") -> li
     can fail."""
     samples = {"file": str(inputs / "many.jsonl"), "origin": "de", "record_id": "01JQ6ZK0000000000000000003",
                "request": "de/01JQ6ZK0000000000000000003", "node_id": "de", "a": "de", "b": "fr",
-               "group_by": "section", "id": "de", "config": str(inputs / "node.toml")}
+               "group_by": "section", "id": "de", "config": str(inputs / "node.toml"),
+               "since": "2026-01-01T00:00:00Z"}
     positionals, flags = [], []
     for action in parser._actions:
         if action.dest == skip:

@@ -8,6 +8,7 @@ from rilo_node.core.errors import PolicyError, ValidationError
 from rilo_node.core.policy import (
     HANDLING,
     SCOPES,
+    TLP_REFUSED_SHARE_SCOPES,
     TLPS,
     Policy,
     PolicyDefaults,
@@ -110,7 +111,7 @@ RULES = [
     ("TLP RED shares with the named nodes and discovers nowhere else",
      "de", {"tlp": "RED", "share": {"nodes": ["kr"]}}, {"hold": {"de", "kr"}, "discover": {"de", "kr"}}),
     ("a named share scope beats the label",
-     "de", {"tlp": "RED", "share": {"scope": "GLOBAL"}}, {"hold": ALL, "discover": ALL}),
+     "de", {"tlp": "AMBER_STRICT", "share": {"scope": "GLOBAL"}}, {"hold": ALL, "discover": ALL}),
     ("a named discover scope beats the label",
      "de", {"tlp": "CLEAR", "discover": {"scope": "ORIGIN"}}, {"hold": ALL, "discover": ALL}),
     ("a part without a scope takes the default scope",
@@ -234,6 +235,10 @@ REFUSALS = [
     ("RED without share.nodes", {"tlp": "RED"}, "policy.share.nodes"),
     ("RED with an empty share.nodes", {"tlp": "RED", "share": {"nodes": []}}, "policy.share.nodes"),
     ("RED with share NAMED and no nodes", {"tlp": "RED", "share": {"scope": "NAMED"}}, "policy.share.nodes"),
+    ("RED with a GLOBAL share (a contradictory label)", {"tlp": "RED", "share": {"scope": "GLOBAL"}},
+     "policy.share.scope"),
+    ("RED with a REGION share", {"tlp": "RED", "share": {"scope": "REGION", "nodes": ["kr"]}}, "policy.share.scope"),
+    ("RED with a RILOS share", {"tlp": "RED", "share": {"scope": "RILOS"}}, "policy.share.scope"),
     ("H3 without a note", {"handling": "H3"}, "policy.handling_note"),
     ("H3 with a blank note", {"handling": "H3", "handling_note": "   "}, "policy.handling_note"),
     ("a note over 500 characters", {"handling": "H2", "handling_note": "x" * 501}, "policy.handling_note"),
@@ -361,8 +366,14 @@ def test_exclude_never_removes_the_origin(scope_spec, origin):
 @PROPERTY
 @given(policies())
 def test_the_explicit_form_of_any_policy_parses_back_to_it(policy):
-    assert parse_policy(policy_to_dict(policy), REAL) == policy
     assert policy_from_dict_trusted(policy_to_dict(policy)) == policy
+    if policy.share.scope in TLP_REFUSED_SHARE_SCOPES.get(policy.tlp, ()):
+        # A contradictory label is refused when submitted (docs/protocol.md#contradictory-labels).
+        with pytest.raises(PolicyError) as caught:
+            parse_policy(policy_to_dict(policy), REAL)
+        assert caught.value.field == "policy.share.scope"
+    else:
+        assert parse_policy(policy_to_dict(policy), REAL) == policy
 
 
 JUNK_TOKENS = (list(SCOPES) + list(TLPS) + list(HANDLING)

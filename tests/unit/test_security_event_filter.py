@@ -35,7 +35,7 @@ def test_anything_else_is_refused_naming_since(since):
 def test_kind_is_one_of_the_kinds_a_node_writes_and_limit_is_bounded():
     assert check_listing(since="", kind="not_entitled", limit=5) == ("", "not_entitled", 5)
     assert set(SECURITY_EVENT_KINDS) == {"bad_record", "not_entitled", "annex_not_entitled", "older_version",
-                                         "bad_answer"}
+                                         "bad_answer", "bad_key", "bad_directory", "quarantined"}
     for kind, limit, field in (("bad_signature", 0, "kind"), ("", -1, "limit"), ("", 10_001, "limit")):
         with pytest.raises(ValidationError) as err:
             check_listing(since="", kind=kind, limit=limit)

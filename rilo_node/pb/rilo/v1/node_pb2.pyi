@@ -165,7 +165,7 @@ class RetractRecordResponse(_message.Message):
     def __init__(self, key: _Optional[_Union[_record_pb2.RecordKey, _Mapping]] = ...) -> None: ...
 
 class SearchFilter(_message.Message):
-    __slots__ = ("section", "category", "country", "departure_country", "destination_country", "route_country", "date_from", "date_to", "text", "origin")
+    __slots__ = ("section", "category", "country", "departure_country", "destination_country", "route_country", "date_from", "date_to", "text", "origin", "group")
     SECTION_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
     COUNTRY_FIELD_NUMBER: _ClassVar[int]
@@ -176,6 +176,7 @@ class SearchFilter(_message.Message):
     DATE_TO_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
     section: _seizure_pb2.Section
     category: _seizure_pb2.Category
     country: str
@@ -186,21 +187,24 @@ class SearchFilter(_message.Message):
     date_to: str
     text: str
     origin: str
-    def __init__(self, section: _Optional[_Union[_seizure_pb2.Section, str]] = ..., category: _Optional[_Union[_seizure_pb2.Category, str]] = ..., country: _Optional[str] = ..., departure_country: _Optional[str] = ..., destination_country: _Optional[str] = ..., route_country: _Optional[str] = ..., date_from: _Optional[str] = ..., date_to: _Optional[str] = ..., text: _Optional[str] = ..., origin: _Optional[str] = ...) -> None: ...
+    group: str
+    def __init__(self, section: _Optional[_Union[_seizure_pb2.Section, str]] = ..., category: _Optional[_Union[_seizure_pb2.Category, str]] = ..., country: _Optional[str] = ..., departure_country: _Optional[str] = ..., destination_country: _Optional[str] = ..., route_country: _Optional[str] = ..., date_from: _Optional[str] = ..., date_to: _Optional[str] = ..., text: _Optional[str] = ..., origin: _Optional[str] = ..., group: _Optional[str] = ...) -> None: ...
 
 class SearchRequest(_message.Message):
-    __slots__ = ("filter", "scope", "nodes", "limit", "deadline_ms")
+    __slots__ = ("filter", "scope", "nodes", "limit", "deadline_ms", "page_token")
     FILTER_FIELD_NUMBER: _ClassVar[int]
     SCOPE_FIELD_NUMBER: _ClassVar[int]
     NODES_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     DEADLINE_MS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     filter: SearchFilter
     scope: QueryScope
     nodes: _containers.RepeatedScalarFieldContainer[str]
     limit: int
     deadline_ms: int
-    def __init__(self, filter: _Optional[_Union[SearchFilter, _Mapping]] = ..., scope: _Optional[_Union[QueryScope, str]] = ..., nodes: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ..., deadline_ms: _Optional[int] = ...) -> None: ...
+    page_token: str
+    def __init__(self, filter: _Optional[_Union[SearchFilter, _Mapping]] = ..., scope: _Optional[_Union[QueryScope, str]] = ..., nodes: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ..., deadline_ms: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class HitSummary(_message.Message):
     __slots__ = ("seizure_date", "country", "sections", "categories")
@@ -215,7 +219,7 @@ class HitSummary(_message.Message):
     def __init__(self, seizure_date: _Optional[str] = ..., country: _Optional[str] = ..., sections: _Optional[_Iterable[_Union[_seizure_pb2.Section, str]]] = ..., categories: _Optional[_Iterable[_Union[_seizure_pb2.Category, str]]] = ...) -> None: ...
 
 class SearchHit(_message.Message):
-    __slots__ = ("origin", "record_id", "version", "kind", "held", "summary", "record")
+    __slots__ = ("origin", "record_id", "version", "kind", "held", "summary", "record", "tlp", "handling")
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
     RECORD_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -223,6 +227,8 @@ class SearchHit(_message.Message):
     HELD_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
     RECORD_FIELD_NUMBER: _ClassVar[int]
+    TLP_FIELD_NUMBER: _ClassVar[int]
+    HANDLING_FIELD_NUMBER: _ClassVar[int]
     origin: str
     record_id: str
     version: int
@@ -230,7 +236,9 @@ class SearchHit(_message.Message):
     held: bool
     summary: HitSummary
     record: _record_pb2.SignedRecord
-    def __init__(self, origin: _Optional[str] = ..., record_id: _Optional[str] = ..., version: _Optional[int] = ..., kind: _Optional[_Union[_record_pb2.RecordKind, str]] = ..., held: _Optional[bool] = ..., summary: _Optional[_Union[HitSummary, _Mapping]] = ..., record: _Optional[_Union[_record_pb2.SignedRecord, _Mapping]] = ...) -> None: ...
+    tlp: _policy_pb2.Tlp
+    handling: _policy_pb2.Handling
+    def __init__(self, origin: _Optional[str] = ..., record_id: _Optional[str] = ..., version: _Optional[int] = ..., kind: _Optional[_Union[_record_pb2.RecordKind, str]] = ..., held: _Optional[bool] = ..., summary: _Optional[_Union[HitSummary, _Mapping]] = ..., record: _Optional[_Union[_record_pb2.SignedRecord, _Mapping]] = ..., tlp: _Optional[_Union[_policy_pb2.Tlp, str]] = ..., handling: _Optional[_Union[_policy_pb2.Handling, str]] = ...) -> None: ...
 
 class NodeAnswer(_message.Message):
     __slots__ = ("node", "status", "hits", "ms")
@@ -245,16 +253,18 @@ class NodeAnswer(_message.Message):
     def __init__(self, node: _Optional[str] = ..., status: _Optional[_Union[NodeAnswerStatus, str]] = ..., hits: _Optional[int] = ..., ms: _Optional[int] = ...) -> None: ...
 
 class SearchResponse(_message.Message):
-    __slots__ = ("query_id", "complete", "hits", "nodes")
+    __slots__ = ("query_id", "complete", "hits", "nodes", "next_page_token")
     QUERY_ID_FIELD_NUMBER: _ClassVar[int]
     COMPLETE_FIELD_NUMBER: _ClassVar[int]
     HITS_FIELD_NUMBER: _ClassVar[int]
     NODES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     query_id: str
     complete: bool
     hits: _containers.RepeatedCompositeFieldContainer[SearchHit]
     nodes: _containers.RepeatedCompositeFieldContainer[NodeAnswer]
-    def __init__(self, query_id: _Optional[str] = ..., complete: _Optional[bool] = ..., hits: _Optional[_Iterable[_Union[SearchHit, _Mapping]]] = ..., nodes: _Optional[_Iterable[_Union[NodeAnswer, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, query_id: _Optional[str] = ..., complete: _Optional[bool] = ..., hits: _Optional[_Iterable[_Union[SearchHit, _Mapping]]] = ..., nodes: _Optional[_Iterable[_Union[NodeAnswer, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class StatsRequest(_message.Message):
     __slots__ = ("filter", "scope", "nodes", "group_by", "deadline_ms")

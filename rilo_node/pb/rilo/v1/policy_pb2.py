@@ -24,21 +24,21 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14rilo/v1/policy.proto\x12\x07rilo.v1\"J\n\tScopeSpec\x12\x1d\n\x05scope\x18\x01 \x01(\x0e\x32\x0e.rilo.v1.Scope\x12\r\n\x05nodes\x18\x02 \x03(\t\x12\x0f\n\x07\x65xclude\x18\x03 \x03(\t\"\xd2\x01\n\rSharingPolicy\x12!\n\x05share\x18\x01 \x01(\x0b\x32\x12.rilo.v1.ScopeSpec\x12$\n\x08\x64iscover\x18\x02 \x01(\x0b\x32\x12.rilo.v1.ScopeSpec\x12!\n\x05\x61nnex\x18\x03 \x01(\x0b\x32\x12.rilo.v1.ScopeSpec\x12\x19\n\x03tlp\x18\x04 \x01(\x0e\x32\x0c.rilo.v1.Tlp\x12#\n\x08handling\x18\x05 \x01(\x0e\x32\x11.rilo.v1.Handling\x12\x15\n\rhandling_note\x18\x06 \x01(\t*\x86\x01\n\x05Scope\x12\x15\n\x11SCOPE_UNSPECIFIED\x10\x00\x12\x10\n\x0cSCOPE_ORIGIN\x10\x01\x12\x0f\n\x0bSCOPE_NAMED\x10\x02\x12\x0e\n\nSCOPE_AREA\x10\x03\x12\x10\n\x0cSCOPE_REGION\x10\x04\x12\x0f\n\x0bSCOPE_RILOS\x10\x05\x12\x10\n\x0cSCOPE_GLOBAL\x10\x06*j\n\x03Tlp\x12\x13\n\x0fTLP_UNSPECIFIED\x10\x00\x12\r\n\tTLP_CLEAR\x10\x01\x12\r\n\tTLP_GREEN\x10\x02\x12\r\n\tTLP_AMBER\x10\x03\x12\x14\n\x10TLP_AMBER_STRICT\x10\x04\x12\x0b\n\x07TLP_RED\x10\x05*h\n\x08Handling\x12\x18\n\x14HANDLING_UNSPECIFIED\x10\x00\x12\x0f\n\x0bHANDLING_H0\x10\x01\x12\x0f\n\x0bHANDLING_H1\x10\x02\x12\x0f\n\x0bHANDLING_H2\x10\x03\x12\x0f\n\x0bHANDLING_H3\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14rilo/v1/policy.proto\x12\x07rilo.v1\"Y\n\tScopeSpec\x12\x1d\n\x05scope\x18\x01 \x01(\x0e\x32\x0e.rilo.v1.Scope\x12\r\n\x05nodes\x18\x02 \x03(\t\x12\x0f\n\x07\x65xclude\x18\x03 \x03(\t\x12\r\n\x05group\x18\x04 \x01(\t\"\xd2\x01\n\rSharingPolicy\x12!\n\x05share\x18\x01 \x01(\x0b\x32\x12.rilo.v1.ScopeSpec\x12$\n\x08\x64iscover\x18\x02 \x01(\x0b\x32\x12.rilo.v1.ScopeSpec\x12!\n\x05\x61nnex\x18\x03 \x01(\x0b\x32\x12.rilo.v1.ScopeSpec\x12\x19\n\x03tlp\x18\x04 \x01(\x0e\x32\x0c.rilo.v1.Tlp\x12#\n\x08handling\x18\x05 \x01(\x0e\x32\x11.rilo.v1.Handling\x12\x15\n\rhandling_note\x18\x06 \x01(\t*\x97\x01\n\x05Scope\x12\x15\n\x11SCOPE_UNSPECIFIED\x10\x00\x12\x10\n\x0cSCOPE_ORIGIN\x10\x01\x12\x0f\n\x0bSCOPE_NAMED\x10\x02\x12\x0e\n\nSCOPE_AREA\x10\x03\x12\x10\n\x0cSCOPE_REGION\x10\x04\x12\x0f\n\x0bSCOPE_RILOS\x10\x05\x12\x10\n\x0cSCOPE_GLOBAL\x10\x06\x12\x0f\n\x0bSCOPE_GROUP\x10\x07*j\n\x03Tlp\x12\x13\n\x0fTLP_UNSPECIFIED\x10\x00\x12\r\n\tTLP_CLEAR\x10\x01\x12\r\n\tTLP_GREEN\x10\x02\x12\r\n\tTLP_AMBER\x10\x03\x12\x14\n\x10TLP_AMBER_STRICT\x10\x04\x12\x0b\n\x07TLP_RED\x10\x05*h\n\x08Handling\x12\x18\n\x14HANDLING_UNSPECIFIED\x10\x00\x12\x0f\n\x0bHANDLING_H0\x10\x01\x12\x0f\n\x0bHANDLING_H1\x10\x02\x12\x0f\n\x0bHANDLING_H2\x10\x03\x12\x0f\n\x0bHANDLING_H3\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'rilo_node.pb.rilo.v1.policy_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SCOPE']._serialized_start=323
-  _globals['_SCOPE']._serialized_end=457
-  _globals['_TLP']._serialized_start=459
-  _globals['_TLP']._serialized_end=565
-  _globals['_HANDLING']._serialized_start=567
-  _globals['_HANDLING']._serialized_end=671
+  _globals['_SCOPE']._serialized_start=338
+  _globals['_SCOPE']._serialized_end=489
+  _globals['_TLP']._serialized_start=491
+  _globals['_TLP']._serialized_end=597
+  _globals['_HANDLING']._serialized_start=599
+  _globals['_HANDLING']._serialized_end=703
   _globals['_SCOPESPEC']._serialized_start=33
-  _globals['_SCOPESPEC']._serialized_end=107
-  _globals['_SHARINGPOLICY']._serialized_start=110
-  _globals['_SHARINGPOLICY']._serialized_end=320
+  _globals['_SCOPESPEC']._serialized_end=122
+  _globals['_SHARINGPOLICY']._serialized_start=125
+  _globals['_SHARINGPOLICY']._serialized_end=335
 # @@protoc_insertion_point(module_scope)

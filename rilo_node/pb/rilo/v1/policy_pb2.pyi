@@ -16,6 +16,7 @@ class Scope(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SCOPE_REGION: _ClassVar[Scope]
     SCOPE_RILOS: _ClassVar[Scope]
     SCOPE_GLOBAL: _ClassVar[Scope]
+    SCOPE_GROUP: _ClassVar[Scope]
 
 class Tlp(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -40,6 +41,7 @@ SCOPE_AREA: Scope
 SCOPE_REGION: Scope
 SCOPE_RILOS: Scope
 SCOPE_GLOBAL: Scope
+SCOPE_GROUP: Scope
 TLP_UNSPECIFIED: Tlp
 TLP_CLEAR: Tlp
 TLP_GREEN: Tlp
@@ -53,14 +55,16 @@ HANDLING_H2: Handling
 HANDLING_H3: Handling
 
 class ScopeSpec(_message.Message):
-    __slots__ = ("scope", "nodes", "exclude")
+    __slots__ = ("scope", "nodes", "exclude", "group")
     SCOPE_FIELD_NUMBER: _ClassVar[int]
     NODES_FIELD_NUMBER: _ClassVar[int]
     EXCLUDE_FIELD_NUMBER: _ClassVar[int]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
     scope: Scope
     nodes: _containers.RepeatedScalarFieldContainer[str]
     exclude: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, scope: _Optional[_Union[Scope, str]] = ..., nodes: _Optional[_Iterable[str]] = ..., exclude: _Optional[_Iterable[str]] = ...) -> None: ...
+    group: str
+    def __init__(self, scope: _Optional[_Union[Scope, str]] = ..., nodes: _Optional[_Iterable[str]] = ..., exclude: _Optional[_Iterable[str]] = ..., group: _Optional[str] = ...) -> None: ...
 
 class SharingPolicy(_message.Message):
     __slots__ = ("share", "discover", "annex", "tlp", "handling", "handling_note")

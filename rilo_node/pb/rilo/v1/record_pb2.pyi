@@ -17,6 +17,8 @@ class RecordKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RECORD_KIND_CLOSURE: _ClassVar[RecordKind]
     RECORD_KIND_NOTICE: _ClassVar[RecordKind]
     RECORD_KIND_ENDORSEMENT: _ClassVar[RecordKind]
+    RECORD_KIND_OPERATION: _ClassVar[RecordKind]
+    RECORD_KIND_MESSAGE: _ClassVar[RecordKind]
 RECORD_KIND_UNSPECIFIED: RecordKind
 RECORD_KIND_SEIZURE: RecordKind
 RECORD_KIND_WITHDRAWAL: RecordKind
@@ -25,6 +27,8 @@ RECORD_KIND_RESPONSE: RecordKind
 RECORD_KIND_CLOSURE: RecordKind
 RECORD_KIND_NOTICE: RecordKind
 RECORD_KIND_ENDORSEMENT: RecordKind
+RECORD_KIND_OPERATION: RecordKind
+RECORD_KIND_MESSAGE: RecordKind
 
 class RecordHeader(_message.Message):
     __slots__ = ("origin", "record_id", "version", "kind", "created_at", "policy", "key_id", "body_sha256", "annex_sha256", "retracted")
