@@ -342,6 +342,16 @@ def show_operation(console, cluster, owner: str = "rilo-we", partner: str = "int
             keys.append(c.records.SubmitSeizure(node_pb2.SubmitSeizureRequest(submission=parse_submission(short)),
                                                 timeout=30).key)
     ref = f"{keys[0].origin}/{keys[0].record_id}"
+
+    def partner_holds() -> bool:
+        with client(partner) as c:
+            return c.operations.GetOperation(operation_pb2.GetOperationRequest(operation_id=op_id),
+                                             timeout=10).operation.records >= len(keys)
+
+    # A message's refs must be records the poster holds: the partner posts once both seizures reached it.
+    if not _until(partner_holds, timeout=30):
+        console.print(f"[red]{ref} did not reach {partner}[/]")
+        return False
     with client(partner) as c:
         c.operations.PostMessage(operation_pb2.PostMessageRequest(
             operation_id=op_id, text=f"the consignee of {ref} is known to us: a notice follows", refs=[ref]), timeout=30)
