@@ -96,8 +96,7 @@ class Store:
         self._last_notified = -1
         self._closed = False
         # Hints for the periodic jobs, so that an idle node does no work: set when a write may have
-        # left something for them (rows to index, deliveries owed); each job clears its own.
-        self.fts_pending = True
+        # left something for them (deliveries owed); each job clears its own.
         self.outbox_pending = True
         # An endorsement of an own seizure arrived (publish what it validates); a member's seizure
         # arrived at its RILO (its endorsement may have to follow a new policy).
@@ -159,7 +158,7 @@ class Store:
                         results.append((fut, True, value))
                 conn.execute("COMMIT")
                 self.commits += 1
-                self.fts_pending = self.outbox_pending = True
+                self.outbox_pending = True
             except BaseException as exc:  # noqa: BLE001
                 logger.exception("[store=%s] batch of %d failed", self.path.name, len(batch))
                 try:
@@ -479,12 +478,6 @@ def security_event_txn(conn: sqlite3.Connection, *, at: str, kind: str, peer: st
         "INSERT INTO security_events (at, kind, peer, origin, record_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
         (at, kind, peer, origin, record_id, detail),
     )
-
-
-def catch_up_fts_txn(conn: sqlite3.Connection) -> int:
-    """Nothing to do since m0006: triggers keep the full-text index current in the write transaction.
-    Kept for callers of the earlier lazy index; returns how many rows it indexed (0)."""
-    return 0
 
 
 def rebuild_fts_txn(conn: sqlite3.Connection) -> None:
