@@ -259,8 +259,13 @@ class SearchService(_ClientServiceBase, node_pb2_grpc.SearchServiceServicer):
         result = self.engine.ask(kind=peer_pb2.QUERY_KIND_STATS, flt=flt, scope=scope, nodes=nodes, limit=0,
                                  group_by=group_by, deadline_ms=request.deadline_ms, actor=str(actor),
                                  call_remaining=context.time_remaining())
+        below = result.get("below", {})
         groups = [node_pb2.StatsGroup(key=[node_pb2.GroupValue(field=f, value=v) for f, v in zip(group_by, key)],
-                                      cases=cases, items=items) for key, (cases, items) in result["groups"]]
+                                      cases=cases, items=items, below=below.get(key, 0))
+                  for key, (cases, items) in result["groups"]]
+        shown = {key for key, _ in result["groups"]}
+        groups += [node_pb2.StatsGroup(key=[node_pb2.GroupValue(field=f, value=v) for f, v in zip(group_by, key)],
+                                       below=k) for key, k in sorted(below.items()) if key not in shown]
         return node_pb2.StatsResponse(query_id=result["query_id"], complete=result["complete"], groups=groups,
                                       nodes=[node_pb2.NodeAnswer(**n) for n in result["nodes"]])
 
@@ -297,7 +302,7 @@ class NodeAdminService(_ClientServiceBase, node_pb2_grpc.NodeAdminServiceService
             entries.append(node_pb2.AuditEntry(
                 id=e["id"], at=e["at"], actor=e["actor"], action=e["action"], query_id=e["query_id"],
                 keys=[key_to_pb(*k[:3]) for k in e["keys"]], detail=json.dumps(e["detail"], sort_keys=True),
-                forms=[k[3] if len(k) > 3 else "" for k in e["keys"]],
+                forms=[k[3] if len(k) > 3 else "" for k in e["keys"]], user=e.get("user", ""),
             ))
         return node_pb2.ListAuditResponse(entries=entries)
 

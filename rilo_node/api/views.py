@@ -28,6 +28,6 @@ def node_answer_json(n: node_pb2.NodeAnswer) -> dict:
 def stats_json(resp) -> dict:
     """The stats JSON (docs/api.md#json-shapes-and-how-they-map-to-proto)."""
     return {"query_id": resp.query_id,
-            "groups": [{"key": {v.field: v.value for v in g.key}, "cases": g.cases, "items": g.items}
-                       for g in resp.groups],
+            "groups": [{"key": {v.field: v.value for v in g.key}, "cases": g.cases, "items": g.items,
+                        **({"below": g.below} if g.below else {})} for g in resp.groups],
             "nodes": [node_answer_json(n) for n in resp.nodes], "complete": resp.complete}

@@ -15,6 +15,7 @@ import sys
 import time
 
 from rilo_node.core.convert import annex_from_bytes, enum_to_str, kind_name, pb_to_dict, seizure_from_bytes
+from rilo_node.core.products import cases_text, items_text
 from rilo_node.core.seizure import UNSAFE_IN_LINE, UNSAFE_IN_TEXT
 from rilo_node.pb.rilo.v1 import node_pb2, record_pb2, request_pb2
 from rilo_node.store.projections import BODY_TYPES
@@ -257,7 +258,8 @@ def print_stats(out: dict, group_by: list[str], complete: bool) -> None:
     """`stats` without --json: one row per group, then which nodes answered. `out` is stats_json."""
     print_table(f"{sum(g['cases'] for g in out['groups'])} cases" + ("" if complete else " (incomplete)"),
                 [*group_by, "cases", "items"],
-                [[*(g["key"].get(f, "") for f in group_by), str(g["cases"]), str(g["items"])] for g in out["groups"]],
+                [[*(g["key"].get(f, "") for f in group_by), cases_text(g["cases"], g.get("below", 0)),
+                  items_text(g["items"], g["cases"], g.get("below", 0))] for g in out["groups"]],
                 right=("cases", "items"))
     con = console()
     bad = [n for n in out["nodes"] if n["status"] != "OK"]
@@ -297,7 +299,7 @@ def audit_json(e: node_pb2.AuditEntry) -> dict:
     return {"id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "query_id": e.query_id or None,
             "keys": [[k.origin, k.record_id, k.version] + ([f] if f else []) for k, f in
                      zip(e.keys, list(e.forms) or [""] * len(e.keys))],
-            "detail": json.loads(e.detail or "{}")}
+            "detail": json.loads(e.detail or "{}"), **({"user": e.user} if e.user else {})}
 
 
 def audit_line(e: node_pb2.AuditEntry) -> str:

@@ -19,6 +19,7 @@ from rilo_node.cli.output import EXIT_BAD_INPUT, EXIT_OK, validation_json
 from rilo_node.cli.search import scope_of
 from rilo_node.core.convert import dict_to_pb
 from rilo_node.core.errors import CliError, ValidationError
+from rilo_node.core.products import cases_text, items_text
 from rilo_node.pb.rilo.v1 import node_pb2, request_pb2
 
 TOP_ROUTES = 15
@@ -118,7 +119,7 @@ def chart(table: Table, kind: str) -> str:
     matplotlib.rcParams["svg.hashsalt"] = "rilo-net"  # the same figures draw the same file
     fig = Figure(figsize=(8, 3.6))
     ax = fig.subplots()
-    shown = [r for r in table.rows if not r["below"]]
+    shown = [r for r in table.rows if r["cases"]]  # a group named only as "<k" has no figure to draw
     if kind == "months":
         months = sorted({r["month"] for r in shown})
         sections = sorted({r["section"] for r in shown})
@@ -146,9 +147,9 @@ def chart(table: Table, kind: str) -> str:
 # -- the HTML and the CSV -------------------------------------------------------------------------------
 
 def _cell(row: dict, what: str) -> str:
-    if row["below"]:
-        return f"&lt;{row['below']}" if what == "cases" else ""
-    return str(row[what])
+    if what == "cases":
+        return html.escape(cases_text(row["cases"], row["below"]))
+    return items_text(row["items"], row["cases"], row["below"])
 
 
 def render_html(data: dict) -> str:
@@ -168,9 +169,11 @@ def render_html(data: dict) -> str:
         + (f", section {e(flt['section'])}" if flt.get("section") else "") + ".</p>"),
         ('<p class="note">Each case counts once, at the node that reported it. A node may hide its groups of '
         "fewer than <i>k</i> cases from askers outside its area (its <code>stats.min_cell</code>): "
-        "such groups, and the smallest groups that would let them be recovered by subtraction, are left out "
-        "(docs/protocol.md#small-cell-protection), and every total here is of what is shown. No record is "
-        "listed, so none marked H2 (no onward dissemination) leaves the node through this report.</p>"),
+        "such a group shows as &lt;<i>k</i> with no figure (<i>N</i> + &lt;<i>k</i> beside other nodes' "
+        "figures), and the smallest groups that would let it be recovered by subtraction are left out "
+        "(docs/protocol.md#small-cell-protection); every total here is of what is shown. No record is "
+        "listed, and another origin's H2 (no onward dissemination) records are counted only where released "
+        "to this node, so none leaves the node through this report.</p>"),
     ]
     silent = data["silent"]
     parts.append('<h2 id="nodes">Nodes that did not answer</h2>')
@@ -181,7 +184,7 @@ def render_html(data: dict) -> str:
         parts.append("<p>Every node in scope answered.</p>")
     for table, (_name, _title, _gb, kind) in zip(data["tables"], TABLES):
         parts.append(f'<h2 id="{table.name}">{e(table.title)}</h2>')
-        if kind and any(not r["below"] for r in table.rows):
+        if kind and any(r["cases"] for r in table.rows):
             parts.append(f'<figure class="chart" data-chart="{table.name}">{chart(table, kind)}'
                          f"<figcaption>{e(table.title)}</figcaption></figure>")
         heads = "".join(f"<th>{e(f.replace('_', ' '))}</th>" for f in table.group_by)
@@ -189,7 +192,7 @@ def render_html(data: dict) -> str:
         for r in table.rows:
             keys = "".join(f"<td>{e(str(r[f]))}</td>" for f in table.group_by)
             parts.append(f'<tr>{keys}<td class="n">{_cell(r, "cases")}</td><td class="n">{_cell(r, "items")}</td></tr>')
-        shown = [r for r in table.rows if not r["below"]]
+        shown = table.rows  # a "<k" part adds nothing to the total of what is shown
         if table.name != "routes":
             parts.append(f'<tr><th colspan="{len(table.group_by)}">total shown</th>'
                          f'<td class="n">{sum(r["cases"] for r in shown)}</td>'
@@ -230,8 +233,8 @@ def render_csv(data: dict) -> str:
     for table in data["tables"]:
         for r in table.rows:
             keys = [r[f] for f in table.group_by] + [""] * (2 - len(table.group_by))
-            w.writerow([table.name, *keys, f"<{r['below']}" if r["below"] else r["cases"],
-                        "" if r["below"] else r["items"]])
+            w.writerow([table.name, *keys, cases_text(r["cases"], r["below"]) if r["below"] else r["cases"],
+                        items_text(r["items"], r["cases"], r["below"]) if r["below"] else r["items"]])
     for (origin, state), n in provisional_counts(data["provisional"]).items():
         w.writerow(["provisional", origin, state, n, ""])
     for node, status in sorted(data["silent"].items()):

@@ -176,3 +176,13 @@ def merge_groups(parts) -> dict[tuple, list[int]]:
         entry[0] += cases
         entry[1] += items
     return acc
+
+
+def merge_below(parts) -> dict[tuple, int]:
+    """Sum (key, k) pairs: groups that nodes named as holding fewer than their k cases, with no figure
+    (docs/protocol.md#small-cell-protection). The merged group holds fewer than the sum more cases than
+    its figures say."""
+    acc: dict[tuple, int] = {}
+    for key, below in parts:
+        acc[tuple(key)] = acc.get(tuple(key), 0) + below
+    return acc

@@ -103,13 +103,26 @@ def stats_columns(group_by: Iterable[str]) -> tuple[str, ...]:
     return (*group_by, "cases", "items")
 
 
+def cases_text(cases: int, below: int = 0) -> str:
+    """A group's cases as shown: `<k` where a node hid its part for holding fewer than k cases and
+    nothing else is shown, `N + <k` beside shown figures (docs/protocol.md#small-cell-protection)."""
+    if not below:
+        return str(cases)
+    return f"<{below}" if not cases else f"{cases} + <{below}"
+
+
+def items_text(items: int, cases: int, below: int = 0) -> str:
+    """A group's items as shown: empty where only a hidden part is known, else the items shown."""
+    return "" if below and not cases else str(items)
+
+
 def stats_rows(stats: dict, group_by: list[str]) -> list[dict]:
     """One row per group of `stats --json`; a group hidden by small-cell protection shows `<k`."""
     rows = []
     for g in stats.get("groups", []):
         row = {f: g["key"].get(f, "") for f in group_by}
         if g.get("below"):
-            row.update(cases=f"<{g['below']}", items="")
+            row.update(cases=cases_text(g["cases"], g["below"]), items=items_text(g["items"], g["cases"], g["below"]))
         else:
             row.update(cases=g["cases"], items=g["items"])
         rows.append(row)

@@ -79,6 +79,18 @@ def protect(groups: Iterable[Group], k: int) -> Protected:
 def protect_for(groups: Iterable[Group], *, k: int, me: str, asker: str, directory) -> list[Group]:
     """What node `me` answers `asker` (QueryEngine.local_stats): everything inside its area; outside it,
     the groups protect() shows."""
+    return answer_for(groups, k=k, me=me, asker=asker, directory=directory)[0]
+
+
+def answer_for(groups: Iterable[Group], *, k: int, me: str, asker: str, directory
+               ) -> tuple[list[Group], list[tuple]]:
+    """protect_for, and the keys of the groups hidden for having fewer than k cases, which the answer
+    names with no figure (shown as `<k`). A group hidden only to protect another (complementary
+    suppression) may hold k or more cases: it is left out, as a `<k` would be untrue of it. Naming a
+    small group tells only that it holds between 1 and k-1 cases, which recovers no figure by subtraction."""
+    groups = list(groups)
     if k <= 1 or inside_area(directory, me, asker):
-        return list(groups)
-    return protect(groups, k).shown
+        return groups, []
+    out = protect(groups, k)
+    small = {key for key, cases, _items in groups if cases < k}
+    return out.shown, [key for key in out.hidden if key in small]

@@ -28,6 +28,7 @@ from rilo_node.core.errors import SignatureError, ValidationError
 from rilo_node.core.federation import (
     MAX_HOPS,
     MAX_NODE_LIMIT,
+    merge_below,
     merge_groups,
     plan_routes,
     responsible,
@@ -111,6 +112,7 @@ class QueryEngine:
         self._plans: dict[tuple, tuple] = {}
         self._plans_lock = threading.Lock()
         self.answer_delay = 0.0  # tests: a slow node
+        self.min_cell = 0  # stats.min_cell (node.py sets it): docs/protocol.md#small-cell-protection
 
     @property
     def ent(self) -> Entitlements:
@@ -188,9 +190,13 @@ class QueryEngine:
         deadline = deadline if deadline is not None else started + DEFAULT_DEADLINE_MS / 1000
         with self._bounded(deadline):
             if query.kind == STATS:
-                for key, cases, items in self.local_stats(flt, list(query.group_by), query.asker):
+                shown, small = self.local_stats_answer(flt, list(query.group_by), query.asker)
+                for key, cases, items in shown:
                     answer.groups.add(key=[node_pb2.GroupValue(field=f, value=v)
                                            for f, v in zip(query.group_by, key)], cases=cases, items=items)
+                for key in small:  # docs/protocol.md#small-cell-protection: named, with no figure
+                    answer.groups.add(key=[node_pb2.GroupValue(field=f, value=v)
+                                           for f, v in zip(query.group_by, key)], below=self.min_cell)
             else:
                 limit = min(query.limit or 100, MAX_NODE_LIMIT)
                 targets = frozenset(query.targets) if len(query.targets) > 1 else None
@@ -243,7 +249,7 @@ class QueryEngine:
         """The pairs this node answers for in a search of `asker` over `targets` (None: this node alone):
         those the asker may discover and, in a wider scope, that this node is responsible for; with
         whether the asker may hold the records, and their annexes."""
-        def decide(origin: str, e) -> tuple[bool, bool] | None:
+        def decide(origin: str, e, _policy: bytes) -> tuple[bool, bool] | None:
             if asker not in e.discover:
                 return None
             if targets is not None and responsible(e.hold, origin, targets, asker) != self.me:
@@ -253,12 +259,22 @@ class QueryEngine:
         return self._plan(("search", asker, targets), decide)
 
     def stats_plan(self, asker: str) -> dict[int, bool]:
-        """The pairs a statistic of `asker` counts here: this node's own, that the asker may discover."""
-        return self._plan(("stats", asker),
-                          lambda origin, e: True if origin == self.me and asker in e.discover else None)
+        """The pairs a statistic of `asker` counts here: this node's own, that the asker may discover; for
+        another asker, none marked H2 (no onward dissemination: a statistic is the stuff of reports) unless
+        this node released them to that asker by name (core/products.py may_disseminate)."""
+        def decide(origin: str, e, policy: bytes) -> bool | None:
+            if origin != self.me or asker not in e.discover:
+                return None
+            if asker != self.me:
+                pb = policy_pb2.SharingPolicy.FromString(policy)
+                if pb.handling == policy_pb2.HANDLING_H2 and asker not in pb.share.nodes:
+                    return None
+            return True
+
+        return self._plan(("stats", asker), decide)
 
     def _plan(self, key: tuple, decide) -> dict:
-        """decide(origin, entitlements) for every (origin, policy) pair, kept per key and extended as
+        """decide(origin, entitlements, policy bytes) for every (origin, policy) pair, kept per key and extended as
         new pairs appear (pairs never change); a new directory (new Entitlements) or a change of what
         they say (`Entitlements.generation`: a group's membership) starts afresh."""
         policies = self.policies()
@@ -277,7 +293,7 @@ class QueryEngine:
             plan = dict(plan)
             for pid, (origin, policy, _tlp, _handling) in policies.items():
                 if pid > upto:
-                    verdict = decide(origin, ent.of_policy(origin, policy))
+                    verdict = decide(origin, ent.of_policy(origin, policy), policy)
                     if verdict is not None:
                         plan[pid] = verdict
             self._plans[key] = (stamp, top, plan)
@@ -309,7 +325,13 @@ class QueryEngine:
 
     def local_stats(self, flt: dict, group_by: list[str], asker: str) -> list[tuple[tuple, int, int]]:
         """Counts over this node's OWN records (each record counts once, at its origin) that the
-        asker may discover, grouped by `group_by`."""
+        asker may discover, grouped by `group_by`: the groups shown to the asker."""
+        return self.local_stats_answer(flt, group_by, asker)[0]
+
+    def local_stats_answer(self, flt: dict, group_by: list[str], asker: str
+                           ) -> tuple[list[tuple[tuple, int, int]], list[tuple]]:
+        """local_stats, and the keys of the groups hidden from the asker for holding fewer than
+        `min_cell` cases (smallcell.answer_for)."""
         rows = search_sql.counts(self.store.reader, flt, group_by, self.stats_plan(asker))
         region = {n.id: n.region or "" for n in self.directory}
         parts = []
@@ -317,8 +339,8 @@ class QueryEngine:
             key = [region.get(v, "") if f == "region" else ("" if v is None else str(v)) for f, v in zip(group_by, key)]
             parts.append((tuple(key), cases, items))
         # docs/protocol.md#small-cell-protection: stats.min_cell, for askers outside this node's area.
-        return smallcell.protect_for([(k, c, i) for k, (c, i) in merge_groups(parts).items()],
-                                     k=getattr(self, "min_cell", 0), me=self.me, asker=asker, directory=self.directory)
+        return smallcell.answer_for([(k, c, i) for k, (c, i) in merge_groups(parts).items()],
+                                    k=self.min_cell, me=self.me, asker=asker, directory=self.directory)
 
     # -- relaying (PeerService.Query) ----------------------------------------------------------------
 
@@ -401,6 +423,10 @@ class QueryEngine:
         if kind == STATS:
             parts = [(tuple(v.value for v in g.key), g.cases, g.items) for a in answers for g in a.groups]
             result["groups"] = sorted(merge_groups(parts).items(), key=lambda kv: (-kv[1][0], kv[0]))
+            # Groups a node hid as smaller than its stats.min_cell: key -> the sum of those nodes' k
+            # (the group holds fewer than that many cases more than its figures say).
+            result["below"] = merge_below((tuple(v.value for v in g.key), g.below)
+                                          for a in answers for g in a.groups if g.below)
         else:
             result["hits"] = hits
             result["next_page_token"] = page_token_of(hits[-1], digest) if more and hits else ""

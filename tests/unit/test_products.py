@@ -65,6 +65,12 @@ def test_stats_rows_show_a_hidden_group_as_below_k():
         {"section": "DRUGS", "cases": 7, "items": 9}, {"section": "REVENUE", "cases": "<5", "items": ""}]
 
 
+def test_a_group_with_shown_figures_and_a_hidden_part_shows_both():
+    stats = {"groups": [{"key": {"section": "DRUGS"}, "cases": 7, "items": 9, "below": 5}]}
+    assert products.stats_rows(stats, ["section"]) == [{"section": "DRUGS", "cases": "7 + <5", "items": "9"}]
+    assert products.cases_text(3) == "3" and products.cases_text(0, 10) == "<10"
+
+
 # -- CSV and XLSX files ------------------------------------------------------------------------------
 
 def test_tables_round_trip_through_csv_and_xlsx_and_never_write_a_formula(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rilo_node.core.smallcell import inside_area, lines, protect, protect_for
+from rilo_node.core.smallcell import answer_for, inside_area, lines, protect, protect_for
 
 SECTIONS = ("DRUGS", "REVENUE", "SECURITY", "AML_CTF")
 MONTHS = ("2026-01", "2026-02", "2026-03", "2026-04")
@@ -81,3 +81,15 @@ def test_inside_the_area_is_the_node_its_rilo_and_fellow_members():
     groups = [(("DRUGS",), 40, 50), (("REVENUE",), 2, 2)]
     assert protect_for(groups, k=5, me="de", asker="fr", directory=DIRECTORY) == groups
     assert protect_for(groups, k=5, me="de", asker="kr", directory=DIRECTORY) == []
+
+
+@given(tables(), st.integers(2, 10))
+def test_the_groups_named_as_small_are_exactly_the_hidden_ones_under_k(groups, k):
+    shown, small = answer_for(groups, k=k, me="de", asker="kr", directory=DIRECTORY)
+    hidden = protect(groups, k).hidden
+    cases = {key: c for key, c, _ in groups}
+    assert shown == protect(groups, k).shown
+    assert set(small) == {key for key in hidden if cases[key] < k}
+    assert not set(small) & {key for key, _, _ in shown}
+    # inside the area nothing is hidden, so nothing is named
+    assert answer_for(groups, k=k, me="de", asker="fr", directory=DIRECTORY) == (list(groups), [])

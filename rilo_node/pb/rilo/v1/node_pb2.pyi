@@ -289,14 +289,16 @@ class GroupValue(_message.Message):
     def __init__(self, field: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
 
 class StatsGroup(_message.Message):
-    __slots__ = ("key", "cases", "items")
+    __slots__ = ("key", "cases", "items", "below")
     KEY_FIELD_NUMBER: _ClassVar[int]
     CASES_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
+    BELOW_FIELD_NUMBER: _ClassVar[int]
     key: _containers.RepeatedCompositeFieldContainer[GroupValue]
     cases: int
     items: int
-    def __init__(self, key: _Optional[_Iterable[_Union[GroupValue, _Mapping]]] = ..., cases: _Optional[int] = ..., items: _Optional[int] = ...) -> None: ...
+    below: int
+    def __init__(self, key: _Optional[_Iterable[_Union[GroupValue, _Mapping]]] = ..., cases: _Optional[int] = ..., items: _Optional[int] = ..., below: _Optional[int] = ...) -> None: ...
 
 class StatsResponse(_message.Message):
     __slots__ = ("query_id", "complete", "groups", "nodes")
