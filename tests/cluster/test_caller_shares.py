@@ -37,11 +37,15 @@ def test_a_client_holding_all_its_streams_open_is_refused_more_and_others_are_se
         try:
             for _ in range(CALLS_PER_CLIENT):
                 assert opened.acquire(timeout=60)
-            # Every stream is open at the node (each took its share) once a probe call is refused.
+            # Wait until every stream holds its place at the node: a stream is started here before its
+            # handler runs there, and a call sent meanwhile could take a place first (the stream would
+            # then be the one refused). The idle-stream watch counts handlers that hold their place.
+            deadline = time.monotonic() + 60
+            while node.node.callers.idle.watching() < CALLS_PER_CLIENT and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert node.node.callers.idle.watching() == CALLS_PER_CLIENT
             with pytest.raises(grpc.RpcError) as err:
-                for _ in range(600):  # the streams reach the node's handlers a moment after they open here
-                    greedy.admin.GetStatus(node_pb2.GetStatusRequest(), timeout=10)
-                    threading.Event().wait(0.05)
+                greedy.admin.GetStatus(node_pb2.GetStatusRequest(), timeout=10)
             assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
             assert int(dict(err.value.trailing_metadata())["grpc-retry-pushback-ms"]) > 0
             # Health checks are never counted, and another client has its own share.
