@@ -60,7 +60,9 @@ def check_group_origin(policy: Policy, origin: str, ops: Mapping[str, operation_
         op = ops.get(group)
         if op is None:
             raise PolicyError("policy.share.group", f"{origin} is not a member of an operation {group!r}")
-        allowed = set(membership(op)) if op.status != CLOSED else {op.owner}
+        if op.status == CLOSED and not received:
+            raise PolicyError("policy.share.group", f"operation {group!r} is closed: nothing more is shared to it")
+        allowed = set(membership(op))
         if received:
             allowed |= set(op.members) | set(op.removed) | {op.owner}
         if origin not in allowed:

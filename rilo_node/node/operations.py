@@ -178,7 +178,20 @@ class Operations:
     def stored_txn(self, conn, h: record_pb2.RecordHeader, rec: record_pb2.SignedRecord) -> None:
         """After the replicator stored a record: a newer operation record, or the withdrawal of one
         (a member removed), may end this node's part in the group."""
-        if h.kind == OPERATION and not h.retracted:
+        if h.kind == OPERATION and h.retracted:
+            # Owners close operations rather than retract them (RecordBook.retract refuses); one retracted
+            # all the same ends the group here as a close would, for every member but the owner.
+            with self._lock:
+                held = self.ops.get(h.record_id)
+                gone = held is not None and held[1].owner == h.origin and held[0] < h.version
+                if gone:
+                    self.ops.pop(h.record_id)
+                    self._publish()
+            if gone and h.origin != self.me:
+                self._leave_txn(conn, h.record_id)
+            with self._cond:
+                self._cond.notify_all()
+        elif h.kind == OPERATION:
             op = operation_pb2.Operation.FromString(rec.body)
             with self._lock:
                 held = self.ops.get(op.operation_id)
@@ -187,6 +200,8 @@ class Operations:
                     self._publish()
             if ops_rule.lost_by(self.me, op):
                 self._leave_txn(conn, op.operation_id)
+            elif ops_rule.is_member(op, self.me) and op.status != ops_rule.CLOSED:
+                self._rejoin_txn(conn, op.operation_id)
             with self._cond:
                 self._cond.notify_all()
         elif h.kind == WITHDRAWAL:
@@ -209,9 +224,28 @@ class Operations:
         done = 0
         for origin, record_id, version in ops_rule.to_withdraw(self.me, rows):
             done += st.apply_withdrawal_txn(conn, origin, record_id, version)
+            conn.execute("INSERT OR REPLACE INTO group_leaves (operation_id, origin, record_id, version) "
+                         "VALUES (?, ?, ?, ?)", (operation_id, origin, record_id, version))
         if done:
             logger.info("[node=%s] left operation %s: %d group records withdrawn", self.me, operation_id, done)
         return done
+
+    def _rejoin_txn(self, conn, operation_id: str) -> int:
+        """This node is a member again of a group it left: take back the withdrawals its leaving made
+        (not one that came from a record's origin since), and drop their tombstones, so that the group's
+        records, which the owner delivers again to an added member, are stored anew."""
+        back = 0
+        for origin, record_id, version in conn.execute(
+                "SELECT origin, record_id, version FROM group_leaves WHERE operation_id = ?", (operation_id,)).fetchall():
+            if conn.execute("DELETE FROM withdrawals WHERE origin = ? AND record_id = ? AND version = ?",
+                            (origin, record_id, version)).rowcount:
+                back += conn.execute("DELETE FROM records WHERE origin = ? AND record_id = ? AND withdrawn = 1 "
+                                     "AND version < ?", (origin, record_id, version)).rowcount
+        conn.execute("DELETE FROM group_leaves WHERE operation_id = ?", (operation_id,))
+        if back:
+            logger.info("[node=%s] rejoined operation %s: %d group records to be fetched again", self.me,
+                        operation_id, back)
+        return back
 
     # -- the owner -------------------------------------------------------------------------------
 

@@ -736,7 +736,8 @@ class PeerNetwork:
     # -- direct delivery ---------------------------------------------------------------
 
     def deliver_due(self) -> int:
-        """Send owed direct deliveries (outbox), one Deliver call per target; returns records delivered."""
+        """Send owed direct deliveries (outbox), one Deliver call per target, to every target at once; the
+        outcome of all of them is written in one transaction. Returns records delivered."""
         if self._closed or not self.r.store.outbox_pending or not self._deliver_lock.acquire(blocking=False):
             return 0
         try:
@@ -747,7 +748,7 @@ class PeerNetwork:
             by_target: dict[str, list[tuple]] = {}
             for row in rows:
                 by_target.setdefault(row[1], []).append(row)
-            delivered = 0
+            sends = []  # (target, entries, outbox ids, records, the call in flight or None)
             for target, entries in by_target.items():
                 records, done_ids = [], []
                 for oid, _t, origin, record_id, _v, _a in entries:
@@ -756,26 +757,38 @@ class PeerNetwork:
                     if out is not None:
                         records.append(out)
                     done_ids.append(oid)
+                call: object = None
+                if records:
+                    try:
+                        call = self.stub(target).Deliver.future(peer_pb2.DeliverRequest(records=records), timeout=10)
+                    except ConnectionError as exc:
+                        call = exc
+                sends.append((target, entries, done_ids, records, call))
+            done, failed, delivered = [], [], 0
+            for target, entries, done_ids, records, call in sends:
                 try:
-                    if records:
-                        self.stub(target).Deliver(peer_pb2.DeliverRequest(records=records), timeout=10)
+                    if isinstance(call, ConnectionError):
+                        raise call
+                    if call is not None:
+                        call.result()
                 except (grpc.RpcError, ConnectionError) as exc:
                     err = exc.code().name if isinstance(exc, grpc.RpcError) else str(exc)
                     attempts = max(a for *_, a in entries) + 1
-
-                    def fail(conn, ids=done_ids, attempts=attempts, err=err):
-                        conn.executemany(
-                            "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
-                            [(attempts, now + backoff(attempts), err, i) for i in ids])
-
-                    self.r.store.write(fail)
+                    failed += [(attempts, now + backoff(attempts), err, i) for i in done_ids]
                     continue
-                self.r.store.write(lambda conn, ids=done_ids: conn.executemany(
-                    "DELETE FROM outbox WHERE id = ?", [(i,) for i in ids]))
+                done += [(i,) for i in done_ids]
                 delivered += len(records)
                 if records:
                     self.r.metrics.sent(target, "deliver", len(records))
                     self._heard_from(target)
+
+            def outcome(conn):
+                conn.executemany("DELETE FROM outbox WHERE id = ?", done)
+                conn.executemany("UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                                 failed)
+
+            if done or failed:
+                self.r.store.write(outcome)
             return delivered
         finally:
             self._deliver_lock.release()

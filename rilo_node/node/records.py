@@ -422,6 +422,9 @@ class RecordBook:
                 raise NotFoundError(f"no own record {record_id!r}")
             if held.retracted:
                 return Outcome(self.node_id, record_id, held.version, created=False)
+            if held.kind == record_pb2.RECORD_KIND_OPERATION:
+                raise ValidationError("record_id", f"{record_id} is an operation: end it with `rilo-node op close "
+                                      f"{record_id}`, which withdraws its records from every member")
             old = record_pb2.RecordHeader()
             old.ParseFromString(held.header)
             created_at = rfc3339(self.clock.now())

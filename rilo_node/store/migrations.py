@@ -369,6 +369,15 @@ def m0007_operations(db: "sqlite_utils.Database") -> None:
     db.execute("CREATE INDEX policy_groups_by_operation ON policy_groups (operation_id)")
 
 
+@migration
+def m0011_group_leaves(db: "sqlite_utils.Database") -> None:
+    # The group records a member withdrew here when it left an operation (node/operations.py _leave_txn),
+    # with the version it refuses from: taken back, and the records fetched again, if it rejoins.
+    db.execute("CREATE TABLE group_leaves (operation_id TEXT NOT NULL, origin TEXT NOT NULL, "
+               "record_id TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (operation_id, origin, record_id)) "
+               "WITHOUT ROWID")
+
+
 def applied(conn: sqlite3.Connection) -> list[str]:
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_migrations'").fetchone():
         return []

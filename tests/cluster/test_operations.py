@@ -148,11 +148,33 @@ def test_an_operation_over_its_life(net):
         fr.operations.GetOperation(operation_pb2.GetOperationRequest(operation_id="op-tide"))
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
 
+    # Added again, it gets back what it withdrew when it left, and what was shared meanwhile.
+    with c.client(OWNER) as owner:
+        owner.operations.ChangeOperation(operation_pb2.ChangeOperationRequest(operation_id="op-tide", add=["fr"]))
+    c.wait_for(lambda: mismatches(c, "op-tide", IDS, 5), timeout=90, what="fr, added again, holds the group's records")
+    fr_holds = c.holdings("fr")
+    assert all(fr_holds[k]["body"] and not fr_holds[k]["withdrawn"] for k in group_keys(c, "op-tide"))
+    with c.client("fr") as fr:
+        msgs = fr.operations.ListMessages(operation_pb2.ListMessagesRequest(operation_id="op-tide")).messages
+    assert [m.text for m in msgs] == ["container MSCU1234565 on its way to Rotterdam"]
+
     # The close: every member withdraws every group record but its own; the owner keeps the archive.
     c.stop("pl")  # offline during the close
     with c.client(OWNER) as owner:
         closed = owner.operations.CloseOperation(operation_pb2.CloseOperationRequest(operation_id="op-tide")).operation
     assert closed.operation.status == operation_pb2.OPERATION_STATUS_CLOSED
+    # Nothing more is shared to a closed operation, by its owner neither; and an operation is closed, not
+    # retracted. Both refusals store nothing.
+    before = len(c.holdings(OWNER))
+    with c.client(OWNER) as owner:
+        with pytest.raises(grpc.RpcError) as err:
+            owner.records.SubmitSeizure(node_pb2.SubmitSeizureRequest(
+                submission=parse_submission(group_seizure("de", c.directory, "op-tide", country="BE"))))
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "closed" in err.value.details()
+        with pytest.raises(grpc.RpcError) as err:
+            owner.records.RetractRecord(node_pb2.RetractRecordRequest(record_id="op-tide"))
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "op close" in err.value.details()
+    assert len(c.holdings(OWNER)) == before and op_version(c, OWNER, "op-tide") == 5
     c.restart("pl")
     c.wait_for(lambda: mismatches(c, "op-tide", IDS, 5), timeout=90, what="the close applied everywhere")
     owner_live = [k for k, v in c.holdings(OWNER).items() if v["kind"] in GROUP_KINDS and not v["withdrawn"]]

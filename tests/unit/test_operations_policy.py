@@ -130,9 +130,11 @@ def test_the_receiver_refuses_a_non_member_origin_and_an_unknown_operation():
     with pytest.raises(PolicyError):
         check_group_origin(policy, "fr", {"op-tide": REMOVED})
     check_group_origin(policy, "fr", {"op-tide": REMOVED}, received=True)
-    # Closed: no member shares any more.
-    with pytest.raises(PolicyError):
-        check_group_origin(policy, "de", {"op-tide": CLOSED})
+    # Closed: no member shares any more, the owner neither; what was shared before still arrives.
+    for origin in ("de", "rilo-we"):
+        with pytest.raises(PolicyError, match="closed"):
+            check_group_origin(policy, origin, {"op-tide": CLOSED})
+    check_group_origin(policy, "de", {"op-tide": CLOSED}, received=True)
 
 
 def test_membership_over_time():
