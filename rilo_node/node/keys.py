@@ -48,7 +48,10 @@ logger = logging.getLogger(__name__)
 # A rotated key still signs what is dated up to this long after its successor's valid_from: a record being
 # signed on another thread while the key is swapped is not refused (docs/protocol.md#signing-keys-over-time).
 ROTATION_OVERLAP = datetime.timedelta(seconds=60)
-SYNC_EVERY = 5.0  # the keys-sync job: compare with every peer
+# The keys-sync job: compare with every peer. What changes is pushed at once (push), a link that comes up
+# compares at once (PeerNetwork.on_link_up: a healed partition), and a record signed by an unknown key
+# asks its sender (learn_keys): the job is the slow net under them, not the way news travels.
+SYNC_EVERY = 60.0
 CALL_TIMEOUT = 5.0
 UNKNOWN_KEY_RETRY = 2.0  # at most one on-demand sync per peer this often, for records with an unknown key
 

@@ -96,7 +96,8 @@ class NodeCore:
         if self.replicate:
             self.jobs.every(1.0, self.network.supervise, "reconnect")
             self.jobs.every(60.0, self.network.anti_entropy_all, "anti-entropy", jitter=15.0)
-            self.jobs.every(SYNC_EVERY, self.keys.sync_all, "keys-sync")
+            self.jobs.every(SYNC_EVERY, self.keys.sync_all, "keys-sync", jitter=15.0)
+            self.network.on_link_up = self.keys.sync_with
         self.jobs.every(config.deadline_check_every, self.run_deadlines, "request-deadlines")
         self.jobs.every(1.0, self.run_validation, "validation")
         if config.retention_days:

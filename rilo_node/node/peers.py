@@ -582,6 +582,7 @@ class PeerNetwork:
         self._deliver_lock = threading.Lock()
         self._deliver_wake = threading.Event()
         self._deliverer: threading.Thread | None = None
+        self.on_link_up: Callable[[str], object] | None = None  # node.py: the keys compared with the peer
 
     def start_delivery(self, every: float = 0.5) -> None:
         """Deliver owed records as soon as a commit may have owed some (and every `every` s for retries),
@@ -652,7 +653,9 @@ class PeerNetwork:
             return
         now = self.clock.monotonic()
         for peer in self.peers():
-            link = self._links.setdefault(peer, PeerLink(peer, checkpoint=st.checkpoint_of(self.r.store, peer)))
+            link = self._links.get(peer)
+            if link is None:  # (not setdefault: the checkpoint is read once, not every second for every peer)
+                link = self._links[peer] = PeerLink(peer, checkpoint=st.checkpoint_of(self.r.store, peer))
             running = link.thread is not None and link.thread.is_alive()
             if self.links.is_cut(self.me, peer):
                 if running:
@@ -674,6 +677,13 @@ class PeerNetwork:
 
     def _pull(self, link: PeerLink) -> None:
         peer = link.peer
+        if self.on_link_up is not None:
+            # A link (re)starting, at start-up or after a partition healed: compare keys with the peer now
+            # (node/keys.py SYNC_EVERY), before the records signed by them come.
+            try:
+                self.on_link_up(peer)
+            except (grpc.RpcError, ConnectionError) as exc:
+                logger.debug("[peer=%s] keys not compared as the link came up: %s", peer, exc)
         try:
             link.checkpoint = st.checkpoint_of(self.r.store, peer)
             call = self.stub(peer).Pull(peer_pb2.PullRequest(after_seq=link.checkpoint, live=True))
