@@ -235,6 +235,9 @@ def test_past_its_end_the_owners_node_closes_the_operation(make_cluster):
     with c.client(OWNER) as owner:
         owner.operations.CreateOperation(operation_pb2.CreateOperationRequest(
             name="Short", members=["de", "interpol"], operation_id="op-short", ends="2099-01-01"))
+    # de may share to the group once it holds the operation record (before, it is refused: not a member).
+    c.wait_for(lambda: [n for n in ("de", "interpol") if op_version(c, n, "op-short") != 1],
+               what="the members hold the operation")
     key = c.submit("de", group_seizure("de", c.directory, "op-short"))
     c.wait_for(lambda: None if (key.origin, key.record_id) in c.holdings("interpol") else "not yet",
                what="interpol holds de's group seizure")
