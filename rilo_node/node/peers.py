@@ -677,12 +677,13 @@ class PeerNetwork:
 
     def _pull(self, link: PeerLink) -> None:
         peer = link.peer
-        if self.on_link_up is not None:
+        if self.on_link_up is not None and not self._closed and not link.stop.is_set():
             # A link (re)starting, at start-up or after a partition healed: compare keys with the peer now
-            # (node/keys.py SYNC_EVERY), before the records signed by them come.
+            # (node/keys.py SYNC_EVERY), before the records signed by them come. A node that stops meanwhile
+            # has closed the key book's channels (ValueError from grpc): nothing to compare then.
             try:
                 self.on_link_up(peer)
-            except (grpc.RpcError, ConnectionError) as exc:
+            except (grpc.RpcError, ConnectionError, ValueError) as exc:
                 logger.debug("[peer=%s] keys not compared as the link came up: %s", peer, exc)
         try:
             link.checkpoint = st.checkpoint_of(self.r.store, peer)
