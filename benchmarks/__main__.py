@@ -32,6 +32,9 @@ BENCHMARKS: dict[str, dict] = {
     "abuse": {"records": 300, "searches_per_phase": 10, "window": 3.0},
     "wan": {"records": 5, "queries_n": 5, "requests": 2, "catch_up_n": 500, "seed_records": 300},
     "scale": {"sizes": (1,), "records": 3, "queries": 2},
+    "hitcheck": {"per_node": 200, "big": 20_000, "checks": 20, "false_values": 2_000, "members_per_area": 1,
+                 "all_nodes": False, "evaluations": 2_000},
+    "web": {"messages": 20, "members_per_area": 1, "streams": 200, "logins": 50, "searches": 20},
 }
 
 

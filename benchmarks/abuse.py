@@ -335,7 +335,7 @@ def run(records: int = 2_200, searches_per_phase: int = 100, window: float = 10.
         stopped_pid = None
         clients: list = []
         try:
-            data = cluster.up(members_per_area=MEMBERS_PER_AREA)
+            data = cluster.up(members_per_area=MEMBERS_PER_AREA, web="none")
             directory = cluster.directory()
             pids = {e["id"]: e["pid"] for e in data["nodes"]}
             nodes = len(pids)

@@ -24,7 +24,7 @@ def measure(members_per_area: int | None, idle_s: float = 10.0) -> dict:
         cluster = Cluster(Path(tmp) / "net")
         try:
             t0 = time.monotonic()
-            data = cluster.up(members_per_area=members_per_area)
+            data = cluster.up(members_per_area=members_per_area, web="none")
             healthy = time.monotonic() - t0
             print(f"network[{label}]: {len(data['nodes'])} nodes healthy after {healthy:.1f} s; idling {idle_s:.0f} s",
                   flush=True)

@@ -61,7 +61,7 @@ def run(messages: int = 100, records: int = 10_000) -> dict:
     with tempfile.TemporaryDirectory(prefix="rilo-bench-ops-") as tmp:
         cluster = Cluster(Path(tmp) / "net")
         try:
-            data = cluster.up(members_per_area=2)
+            data = cluster.up(members_per_area=2, web="none")
             directory = cluster.directory()
             partners = sorted(n.id for n in directory if n.role == "partner")
             members = sorted(n.id for n in directory if n.role == "member" and n.id != "de")[:11 - len(partners) - 1]

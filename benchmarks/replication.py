@@ -97,7 +97,7 @@ def _controller_op(cmd: dict) -> dict:
     cluster = Cluster(cmd["workdir"])
     if cmd["op"] == "up":
         data = cluster.up(topology=Path(cmd["topology"]) if cmd.get("topology") else None,
-                          members_per_area=cmd.get("members_per_area"))
+                          members_per_area=cmd.get("members_per_area"), web="none")
         return {"nodes": len(data["nodes"]), "healthy_after_s": data.get("healthy_after_s")}
     if cmd["op"] == "start":
         cluster.start(cmd["node"])

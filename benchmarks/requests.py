@@ -40,7 +40,7 @@ def run(requests: int = 50) -> dict:
     with tempfile.TemporaryDirectory(prefix="rilo-bench-req-") as tmp:
         cluster = Cluster(Path(tmp) / "net")
         try:
-            data = cluster.up(members_per_area=2)
+            data = cluster.up(members_per_area=2, web="none")
             directory = cluster.directory()
             me = directory.get("de")
             targets = [n.id for n in directory if n.role == "member" and n.region != me.region]

@@ -69,7 +69,8 @@ def measure(members_per_area: int | None, records: int, queries: int) -> dict:
         cl = Path(tmp) / "net"
         clients: dict = {}
         try:
-            cli("cluster", "up", "--workdir", str(cl), "--members-per-area", label, "--detach", timeout=900)
+            cli("cluster", "up", "--workdir", str(cl), "--members-per-area", label, "--web", "none", "--detach",
+                timeout=900)
             data = json.loads((cl / "cluster.json").read_text())
             directory = Cluster(cl).directory()
             ids = list(directory.ids())

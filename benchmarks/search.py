@@ -263,7 +263,7 @@ def network_phase(n: int, queries: int, idle_seconds: float) -> dict:
         cluster = Cluster(Path(tmp) / "net")
         try:
             print(f"search: {n:,} records: starting the default network", flush=True)
-            cluster.up(members_per_area=2)
+            cluster.up(members_per_area=2, web="none")
             cluster.down()
             t0 = time.monotonic()
             copies = bulk_load(cluster, n)
@@ -328,7 +328,7 @@ def single_node_phase(n: int, queries: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="rilo-bench-search1-") as tmp:
         cluster = Cluster(Path(tmp) / "net")
         try:
-            cluster.up(members_per_area=2)
+            cluster.up(members_per_area=2, web="none")
             cluster.down()
             directory = cluster.directory()
             entry = cluster.node(cluster.load(), ASKER)

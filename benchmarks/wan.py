@@ -300,7 +300,7 @@ def run(records: int = PROPAGATION_RECORDS, queries_n: int = QUERIES, requests: 
         try:
             say("wan: default network, every link delayed as config/latency.toml says")
             t = time.monotonic()
-            cli("cluster", "up", "--workdir", str(cl), "--latency", "wan", "--seed-records", str(seed_records),
+            cli("cluster", "up", "--workdir", str(cl), "--web", "none", "--latency", "wan", "--seed-records", str(seed_records),
                 "--detach")
             data = json.loads((cl / "cluster.json").read_text())
             say(f"  {len(data['nodes'])} nodes up and {seed_records:,} records seeded in {time.monotonic() - t:.0f} s")

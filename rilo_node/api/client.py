@@ -11,7 +11,7 @@ import grpc
 from rilo_node.core.errors import ConfigError
 from rilo_node.core.identity import node_dns
 from rilo_node.node.config import load_config
-from rilo_node.pb.rilo.v1 import node_pb2_grpc, operation_pb2_grpc, request_pb2_grpc
+from rilo_node.pb.rilo.v1 import hit_pb2_grpc, node_pb2_grpc, operation_pb2_grpc, request_pb2_grpc
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
@@ -90,6 +90,7 @@ class NodeClient:
         self.requests = request_pb2_grpc.RequestServiceStub(self.channel)
         self.validation = request_pb2_grpc.ValidationServiceStub(self.channel)
         self.operations = operation_pb2_grpc.OperationServiceStub(self.channel)
+        self.hits = hit_pb2_grpc.HitServiceStub(self.channel)
 
     def close(self) -> None:
         self.channel.close()

@@ -25,6 +25,7 @@ STATUS: list[tuple[type[BaseException], grpc.StatusCode]] = [
     (errors.NotEntitledError, grpc.StatusCode.PERMISSION_DENIED),
     (errors.SignatureError, grpc.StatusCode.INVALID_ARGUMENT),
     (errors.BusyError, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (errors.QuotaExceededError, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (errors.UnavailableError, grpc.StatusCode.UNAVAILABLE),
 ]
 # How long a caller told RESOURCE_EXHAUSTED should wait: the trailer grpc's own retry policy honours.

@@ -89,7 +89,7 @@ class KeyAdminService(keys_pb2_grpc.KeyAdminServiceServicer):
     @grpc_errors
     def RotateKey(self, request, context):
         self._client(context)
-        return self.keys.rotate()
+        return self.keys.rotate_hitcheck() if request.hitcheck_only else self.keys.rotate()
 
     @grpc_errors
     def RevokeKey(self, request, context):

@@ -15,12 +15,14 @@ import rilo_node
 from rilo_node.api.access import AccessLog
 from rilo_node.api.callers import CALLS_AT_ONCE, CallerShares, CallPools
 from rilo_node.api.errors import MalformedRequests
+from rilo_node.api.hit_service import HitEvaluationService, HitService
 from rilo_node.api.key_service import KeyAdminService, KeyService
 from rilo_node.api.operation_service import OperationService
 from rilo_node.api.peer_service import PeerService
 from rilo_node.api.reflection import enable_server_reflection
 from rilo_node.api.request_service import RequestService, ValidationService
 from rilo_node.api.services import NodeAdminService, RecordService, SearchService
+from rilo_node.api.user_service import UserService
 from rilo_node.core.errors import ConfigError
 from rilo_node.node.config import NodeConfig
 from rilo_node.node.logs import enable_access_log, use_json_logs
@@ -28,6 +30,8 @@ from rilo_node.node.pki import key_matches_certificate
 from rilo_node.node.node import NodeCore
 from rilo_node.node.operations import Operations
 from rilo_node.pb.rilo.v1 import (
+    hit_pb2,
+    hit_pb2_grpc,
     keys_pb2,
     keys_pb2_grpc,
     node_pb2,
@@ -37,6 +41,8 @@ from rilo_node.pb.rilo.v1 import (
     peer_pb2_grpc,
     request_pb2,
     request_pb2_grpc,
+    user_pb2,
+    user_pb2_grpc,
 )
 
 logger = logging.getLogger(__name__)
@@ -47,7 +53,9 @@ SERVICE_NAMES = tuple(
 ) + tuple(request_pb2.DESCRIPTOR.services_by_name[name].full_name
           for name in ("RequestService", "ValidationService")) + ("rilo.v1.PeerService",) + tuple(
     keys_pb2.DESCRIPTOR.services_by_name[name].full_name for name in ("KeyService", "KeyAdminService")) + (
-    operation_pb2.DESCRIPTOR.services_by_name["OperationService"].full_name,)
+    operation_pb2.DESCRIPTOR.services_by_name["OperationService"].full_name,
+    user_pb2.DESCRIPTOR.services_by_name["UserService"].full_name) + tuple(
+    hit_pb2.DESCRIPTOR.services_by_name[name].full_name for name in ("HitService", "HitEvaluationService"))
 
 # Keepalive, enforced: the node pings a caller with calls open every 30 s and drops the connection when
 # no answer comes within 10 s (a vanished client no longer holds its streams' workers); a client that
@@ -160,6 +168,12 @@ class Node(NodeCore):
                             insecure=insecure), server)
         operation_pb2_grpc.add_OperationServiceServicer_to_server(
             OperationService(self.book, self.operations, insecure=insecure), server)
+        user_pb2_grpc.add_UserServiceServicer_to_server(
+            UserService(self.store, self.clock, node_id=self.config.node_id, admin_totp=self.config.web_admin_totp,
+                        insecure=insecure), server)
+        hit_pb2_grpc.add_HitServiceServicer_to_server(HitService(self.book, self.hitcheck, insecure=insecure), server)
+        hit_pb2_grpc.add_HitEvaluationServiceServicer_to_server(HitEvaluationService(self.hitcheck, insecure=insecure),
+                                                                server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         # grpc.reflection.v1 and v1alpha, each listing the six rilo.v1 services, health and both reflections.
         enable_server_reflection(SERVICE_NAMES + (health.SERVICE_NAME,), server)
@@ -239,10 +253,12 @@ def serving_pid(config: NodeConfig) -> int | None:
     return None if state in ("Z", "X") else pid
 
 
-def serve(config: NodeConfig, *, log_format: str = "text") -> int:
+def serve(config: NodeConfig, *, log_format: str = "text", web=None) -> int:
     """Run a node until SIGTERM or SIGINT; `serve.json` beside the config says where it listens (and where
     its metrics are). `log_format` "json" makes every log line a JSON object; either way the access log
-    (one line per RPC, logger rilo_node.access) is on."""
+    (one line per RPC, logger rilo_node.access) is on. `web(node)`, given where `[web] listen` is set,
+    starts the web interface (rilo_node.web.server.start_web, imported by the caller only then) and
+    returns what stops it."""
     import json
     import os
     import signal
@@ -258,8 +274,10 @@ def serve(config: NodeConfig, *, log_format: str = "text") -> int:
     created = [path for path in (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"), db, config.data_dir)
                if not path.exists()]
     node = Node(config)
+    site = None
     try:
         node.start()
+        site = web(node) if web is not None else None
     except BaseException:
         try:
             node.stop(grace=0)  # closes the store: SQLite removes the -wal and -shm of its last connection
@@ -272,7 +290,7 @@ def serve(config: NodeConfig, *, log_format: str = "text") -> int:
                         path.unlink(missing_ok=True)
         raise
     runtime = {"node": config.node_id, "address": node.address, "pid": os.getpid(), "insecure": config.insecure,
-               "metrics": node.metrics.address}
+               "metrics": node.metrics.address, "web": site.url if site else None}
     tmp = config.runtime_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(runtime) + "\n")
     tmp.replace(config.runtime_path)
@@ -288,7 +306,11 @@ def serve(config: NodeConfig, *, log_format: str = "text") -> int:
     import faulthandler
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)
+    if site:
+        print(f"web interface on {site.url}", flush=True)
     stop.wait()
+    if site:
+        site.stop()
     node.stop(grace=5)
     try:
         config.runtime_path.unlink()

@@ -55,6 +55,21 @@ def add_net_args(p) -> None:
                    help="with --latency wan: each link's cap in Mbit/s, each direction")
 
 
+def print_web_hint(data: dict) -> None:
+    """Where one node's web interface is, and how to sign in (on standard error, as the progress is)."""
+    entry = next((n for n in data["nodes"] if n.get("web") and n["role"] == "rilo"),
+                 next((n for n in data["nodes"] if n.get("web")), None))
+    if entry is None:
+        return
+    files = entry["web_users"]
+    totp = str(Path(files["admin"]).with_name("admin.totp"))
+    print(f"web interface of {entry['id']}: {entry['web']}/  (every node's is in cluster.json, \"web\")\n"
+          f"  sign in as analyst with the password in {files['analyst']}; viewer and admin likewise, the admin "
+          f"with a TOTP code from the secret in {totp}\n"
+          f"  the browser must trust the network CA: {entry['ca']} (docs/operator-guide.md#the-web-interface)",
+          file=sys.stderr)
+
+
 def cmd_cluster_up(args) -> int:
     from rilo_node.sim.cluster import Cluster
     from rilo_node.sim.seeding import seed_records
@@ -63,9 +78,11 @@ def cmd_cluster_up(args) -> int:
     cluster = Cluster(args.workdir)
     progress = terminal_progress()
     data = cluster.up(topology=Path(args.topology) if args.topology else None,
-                      members_per_area=_members_per_area(args.members_per_area), progress=progress, net=net)
+                      members_per_area=_members_per_area(args.members_per_area), progress=progress, net=net,
+                      hitcheck_quota=args.hitcheck_quota, web=args.web)
     print(f"{len(data['nodes'])} nodes healthy after {data['healthy_after_s']} s; cluster.json in {cluster.workdir}",
           file=sys.stderr)
+    print_web_hint(data)
     if args.seed_records:
         seed_records(cluster, args.seed_records, seed=args.seed, progress=progress)
     if args.detach:
@@ -163,6 +180,10 @@ def add_parsers(sub) -> None:
                    help="spread N synthetic seizures over the members")
     p.add_argument("--seed", type=bounded_int(0, MAX_SEED), default=1, help="random seed for --seed-records")
     p.add_argument("--detach", action="store_true", help="return once every node is healthy")
+    p.add_argument("--hitcheck-quota", type=bounded_int(0, 10_000_000), default=None, metavar="N",
+                   help="hitcheck.quota_per_day of every node: blind evaluations per asking node per UTC day")
+    p.add_argument("--web", default="all", metavar="all|none|ID,…",
+                   help="the nodes that serve the web interface, with users viewer, analyst and admin (default all)")
     add_net_args(p)
     p.set_defaults(func=cmd_cluster_up)
 

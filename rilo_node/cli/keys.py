@@ -49,11 +49,15 @@ def cmd_keys_list(args) -> int:
 
 def cmd_keys_rotate(args) -> int:
     with client_of(args) as c:
-        resp = call(_stub(c).RotateKey, keys_pb2.RotateKeyRequest(), args)
+        resp = call(_stub(c).RotateKey, keys_pb2.RotateKeyRequest(hitcheck_only=args.hitcheck_only), args)
     data = {"key_id": resp.key_id, "public_key": resp.public_key, "valid_from": resp.valid_from,
-            "previous_key_id": resp.previous_key_id, "previous_not_after": resp.previous_not_after}
+            "previous_key_id": resp.previous_key_id, "previous_not_after": resp.previous_not_after,
+            "hitcheck_epoch": resp.hitcheck_epoch}
     if args.json:
         print_json(data)
+    elif args.hitcheck_only:
+        print(f"hit-check key rotated: epoch {resp.hitcheck_epoch}; the filter is rebuilt under it "
+              f"(the signing key {resp.key_id} is unchanged)")
     else:
         print(f"signing key rotated: {resp.key_id} signs from {resp.valid_from}")
         print(f"  public key: {resp.public_key}")
@@ -227,6 +231,8 @@ def add_parsers(sub) -> None:
     add_connection_args(p)
     p.set_defaults(func=cmd_keys_list)
     p = keys.add_parser("rotate", help="a new signing key from now; the old one still verifies what it signed")
+    p.add_argument("--hitcheck-only", action="store_true",
+                   help="rotate only the hit-check key (hit/no-hit); the filter is rebuilt under the new key")
     p.add_argument("--json", action="store_true")
     add_connection_args(p)
     p.set_defaults(func=cmd_keys_rotate)

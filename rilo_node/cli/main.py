@@ -14,7 +14,7 @@ import sys
 import argcomplete
 
 from rilo_node import __version__
-from rilo_node.cli import admin, backup, cluster, keys, node, op, records, report, requests, search, top
+from rilo_node.cli import admin, backup, cluster, hitcheck, keys, node, op, records, report, requests, search, top, user
 from rilo_node.cli.output import (
     EXIT_BAD_INPUT,
     EXIT_FAIL,
@@ -42,11 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     requests.add_parsers(sub)  # request create, list, show, respond, close
     records.add_parsers(sub)  # records export, get, retract
     search.add_parsers(sub)  # search, stats
+    hitcheck.add_parsers(sub)  # hitcheck
     op.add_parsers(sub)  # op create|list|show|add|remove|extend|close|post|messages|report
     report.add_parsers(sub)  # report
     admin.add_parsers(sub)  # status, audit, security-events
     keys.add_parsers(sub)  # keys list|rotate|revoke, directory show|publish, cert request|install, ca sign
     top.add_parsers(sub)  # top
+    user.add_parsers(sub)  # user add|list|grant|disable|passwd (the web interface's users)
     backup.add_parsers(sub)  # backup, restore
     cluster.add_parsers(sub)  # cluster ..., demo
     return parser

@@ -32,8 +32,14 @@ def cmd_init(args) -> int:
     if bool(args.ca_cert) != bool(args.ca_key):
         raise CliError("--ca-cert and --ca-key go together", EXIT_BAD_INPUT)
     ca = CertificateAuthority.load(Path(args.ca_cert), Path(args.ca_key)) if args.ca_cert else None
+    if args.web and args.insecure:
+        raise CliError("--web needs TLS: it is not served by an --insecure node", EXIT_BAD_INPUT)
     folder = init_node_dir(node_dir, args.id, topo_path, listen=args.listen, ca=ca, insecure=args.insecure,
                            client_name=args.client_name, new_signing_key=args.new_signing_key)
+    if args.web:
+        from rilo_node.node.config import update_config
+
+        update_config(folder.config, {"web": {"listen": args.web, "admin_totp": True}})
     signing = folder.signing_key
     info = {"node": args.id, "dir": str(node_dir), "config": str(folder.config),
             "signing_key_id": signing.key_id, "signing_public_key": signing.public_b64}
@@ -60,7 +66,16 @@ def cmd_serve(args) -> int:
             which = "--insecure" if args.insecure else "node.insecure"
             raise CliError(f"{which} serves plaintext and so binds 127.0.0.1 only", EXIT_BAD_INPUT)
         config = dataclasses.replace(config, insecure=True)
-    return serve(config, log_format=args.log_format)
+    return serve(config, log_format=args.log_format, web=web_starter(config))
+
+
+def web_starter(config):
+    """What starts the web interface where `[web] listen` is set: imported only then."""
+    if not config.web_listen or config.insecure:
+        return None
+    from rilo_node.web.server import start_web
+
+    return start_web
 
 
 def cmd_reindex(args) -> int:
@@ -113,6 +128,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--ca-key", help="the network CA key, with --ca-cert")
     p.add_argument("--client-name", default="national-system", help="name in the client certificate")
     p.add_argument("--insecure", action="store_true", help="configure plaintext on 127.0.0.1 (development only)")
+    p.add_argument("--web", type=listen_arg, metavar="ADDR",
+                   help="serve the web interface on host:port, HTTPS with the node's certificate ([web] listen)")
     p.add_argument("--force", action="store_true",
                    help="replace an existing node's certificates and config (the signing key is kept)")
     p.add_argument("--new-signing-key", action="store_true",

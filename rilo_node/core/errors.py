@@ -52,6 +52,10 @@ class UnavailableError(RiloError):
     """Not now: a link is cut, or the node is catching up after a restore; the caller may try again."""
 
 
+class QuotaExceededError(RiloError):
+    """A caller's allowance for a period is spent (a hit-check quota per UTC day): trying again soon will not help."""
+
+
 class BusyError(RiloError):
     """Too many calls at once from one caller: it may try again after `retry_after_ms`."""
 

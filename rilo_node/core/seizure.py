@@ -14,7 +14,7 @@ from typing import Any
 
 from google.protobuf.descriptor import EnumDescriptor
 
-from rilo_node.core import vocab
+from rilo_node.core import identifiers, vocab
 from rilo_node.core.convert import enum_prefix, pb_to_dict
 from rilo_node.core.errors import ValidationError
 from rilo_node.core.policy import policy_message
@@ -52,7 +52,8 @@ ITEM_FIELDS: tuple[str, ...] = (
     "value_usd",
 )
 EVALUATION_FIELDS: tuple[str, ...] = ("source", "information")
-ANNEX_FIELDS: tuple[str, ...] = ("offenders", "notes")
+ANNEX_FIELDS: tuple[str, ...] = ("offenders", "notes", "identifiers")
+IDENTIFIER_FIELDS: tuple[str, ...] = ("type", "value")
 OFFENDER_FIELDS: tuple[str, ...] = ("nationality", "gender", "birth_year", "role")
 
 MAX_CASE_REF = 100
@@ -88,6 +89,7 @@ _UNIT = seizure_pb2.Unit.DESCRIPTOR
 _SOURCE = seizure_pb2.SourceReliability.DESCRIPTOR
 _INFORMATION = seizure_pb2.InformationAccuracy.DESCRIPTOR
 _GENDER = seizure_pb2.Gender.DESCRIPTOR
+_IDENTIFIER_TYPE = seizure_pb2.IdentifierType.DESCRIPTOR
 _CASE_ENUMS: dict[str, tuple[EnumDescriptor, str]] = {
     "location_type": (seizure_pb2.LocationType.DESCRIPTOR, "a location type"),
     "direction": (seizure_pb2.Direction.DESCRIPTOR, "a direction"),
@@ -98,7 +100,7 @@ _CASE_ENUMS: dict[str, tuple[EnumDescriptor, str]] = {
 # JSON enum names (without the buf prefix) by enum, in schema order, and back.
 _ENUM_NAMES: dict[str, dict[str, int]] = {
     e.full_name: {v.name[len(enum_prefix(e)):]: v.number for v in e.values if v.number}
-    for e in (_SECTION, _CATEGORY, _UNIT, _SOURCE, _INFORMATION, _GENDER, *(d for d, _ in _CASE_ENUMS.values()))
+    for e in (_SECTION, _CATEGORY, _UNIT, _SOURCE, _INFORMATION, _GENDER, _IDENTIFIER_TYPE, *(d for d, _ in _CASE_ENUMS.values()))
 }
 _NUMBER_NAMES: dict[str, dict[int, str]] = {k: {n: s for s, n in v.items()} for k, v in _ENUM_NAMES.items()}
 
@@ -376,6 +378,22 @@ def _parse_annex(value: Any, out: seizure_pb2.SeizureAnnex) -> None:
             _parse_offender(offender, f"annex.offenders[{i}]", out.offenders.add())
     if not _absent(annex.get("notes")):
         out.notes = _lines(_str(annex["notes"], "annex.notes"))
+    if not _absent(annex.get("identifiers")):
+        given = _list(annex["identifiers"], "annex.identifiers", '[{"type": "CONTAINER", "value": "CSQU3054383"}]')
+        if len(given) > identifiers.MAX_IDENTIFIERS:
+            raise ValidationError("annex.identifiers", f"lists {len(given)} identifiers; at most "
+                                                       f"{identifiers.MAX_IDENTIFIERS} are allowed")
+        for i, ident in enumerate(given):
+            _parse_identifier(ident, f"annex.identifiers[{i}]", out.identifiers.add())
+
+
+def _parse_identifier(value: Any, prefix: str, out: seizure_pb2.Identifier) -> None:
+    ident = _object(value, prefix, '{"type": "CONTAINER", "value": "CSQU 305438-3"}')
+    _no_unknown_keys(ident, IDENTIFIER_FIELDS, f"{prefix}.")
+    if _absent(ident.get("type")):
+        raise ValidationError(f"{prefix}.type", f"is required (one of {', '.join(identifiers.TYPES)})")
+    out.type = _enum_number(ident["type"], f"{prefix}.type", _IDENTIFIER_TYPE, "an identifier type")
+    out.value = _str(ident.get("value", ""), f"{prefix}.value")
 
 
 def _parse_offender(value: Any, prefix: str, out: seizure_pb2.Offender) -> None:
@@ -525,6 +543,17 @@ def check_annex(annex: seizure_pb2.SeizureAnnex, *, today: datetime.date) -> Non
             )
         check_text(offender.role, f"{prefix}.role", MAX_ROLE)
     check_text(annex.notes, "annex.notes", MAX_NOTES, multiline=True)
+    check_identifiers(annex.identifiers, "annex.identifiers")
+
+
+def check_identifiers(idents, prefix: str) -> None:
+    """Each identifier normalised in place (docs/protocol.md#annex-identifiers); a bad one is refused naming it."""
+    if len(idents) > identifiers.MAX_IDENTIFIERS:
+        raise ValidationError(prefix, f"lists {len(idents)} identifiers; at most {identifiers.MAX_IDENTIFIERS} "
+                                      "are allowed")
+    for i, ident in enumerate(idents):
+        type_name = _known(ident.type, f"{prefix}[{i}].type", _IDENTIFIER_TYPE, "an identifier type")
+        ident.value = identifiers.normalise(type_name, ident.value, f"{prefix}[{i}].value")
 
 
 def _seizure_date(value: str, today: datetime.date) -> None:

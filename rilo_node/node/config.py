@@ -58,7 +58,16 @@ KEYS: dict[str, dict[str, str]] = {
     "metrics": {
         "listen": 'host:port of the Prometheus endpoint, plain HTTP (default 127.0.0.1:0, a free port); "off" or '
                   '"" serves none',
-    },    "limits": {
+    },    "web": {
+        "listen": 'host:port of the web interface, HTTPS with the node\'s certificate (docs/web.md); absent, "off" '
+                  'or "" serves none (default)',
+        "admin_totp": "admins must sign in with a TOTP code as well as their password (default true)",
+    },
+    "hitcheck": {
+        "quota_per_day": "blind evaluations (hit/no-hit, one per identifier) answered to each asking node per UTC "
+                         "day; the next is refused RESOURCE_EXHAUSTED (default 200)",
+    },
+    "limits": {
         "idle_stream_seconds": "cancel a stream that made no progress for this many seconds: a client that sends "
                                "nothing, a reader that reads nothing (default 120, at least 20)",
     },
@@ -91,6 +100,9 @@ class NodeConfig:
     metrics_listen: str | None = METRICS_LISTEN  # None: no metrics endpoint
     idle_stream_seconds: float = 120.0
     stats_min_cell: int = 0
+    hitcheck_quota_per_day: int = 200
+    web_listen: str | None = None  # None: no web interface
+    web_admin_totp: bool = True
 
     @property
     def db_path(self) -> Path:
@@ -187,6 +199,18 @@ def parse_config(data: dict, path: Path) -> NodeConfig:
         fail(f'metrics.listen {metrics!r} is not host:port, "off" or ""')
     elif metrics == listen and not metrics.endswith(":0"):
         fail(f"metrics.listen {metrics!r} is node.listen too: give the metrics endpoint a port of its own")
+    web = data.get("web", {}).get("listen", "")
+    if web in ("", "off"):
+        web = None
+    elif not isinstance(web, str) or not _LISTEN.fullmatch(web) or int(web.rsplit(":", 1)[1]) > 65535:
+        fail(f'web.listen {web!r} is not host:port, "off" or ""')
+    elif web == listen and not web.endswith(":0"):
+        fail(f"web.listen {web!r} is node.listen too: give the web interface a port of its own")
+    elif insecure and web is not None:
+        fail("web.listen needs TLS: the web interface is not served by an insecure node")
+    admin_totp = data.get("web", {}).get("admin_totp", True)
+    if not isinstance(admin_totp, bool):
+        fail("web.admin_totp must be true or false")
     return NodeConfig(
         path=path,
         node_id=node_id,
@@ -211,6 +235,9 @@ def parse_config(data: dict, path: Path) -> NodeConfig:
         idle_stream_seconds=float(number("limits", "idle_stream_seconds", 120, minimum=20, maximum=86_400,
                                          integer=False)),
         stats_min_cell=number("stats", "min_cell", 0, minimum=0, maximum=1000),
+        hitcheck_quota_per_day=number("hitcheck", "quota_per_day", 200, minimum=0, maximum=10_000_000),
+        web_listen=web,
+        web_admin_totp=admin_totp,
     )
 
 

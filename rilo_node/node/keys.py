@@ -19,6 +19,7 @@ from rilo_node.core.errors import (
     PermissionDeniedError,
     SignatureError,
     TopologyError,
+    UnavailableError,
     ValidationError,
 )
 from rilo_node.core.events import parse_rfc3339, utc_text
@@ -77,6 +78,7 @@ class KeyBook:
         self.links = links
         self.metrics = metrics or NodeMetrics()
         self.directory_version = 0
+        self.hitcheck = None  # node/hitcheck.py's HitCheck, set by NodeCore: its key rotates with the signing key
         self.directory_issued_at = ""
         self._lock = threading.RLock()  # one change of the keyring or the directory at a time
         self._channels: dict[str, tuple[str, grpc.Channel]] = {}
@@ -346,7 +348,17 @@ class KeyBook:
                        new.key_id, valid_from, old.key_id, not_after)
         self.push(keys_pb2.KeyBundle(statements=[signed]))
         return keys_pb2.RotateKeyResponse(key_id=new.key_id, public_key=new.public_b64, valid_from=valid_from,
-                                          previous_key_id=old.key_id, previous_not_after=not_after)
+                                          previous_key_id=old.key_id, previous_not_after=not_after,
+                                          hitcheck_epoch=self.hitcheck.key.epoch if self.hitcheck else "")
+
+    def rotate_hitcheck(self) -> keys_pb2.RotateKeyResponse:
+        """A new hit-check key alone (`keys rotate --hitcheck-only`): the filter is rebuilt under it."""
+        if self.hitcheck is None:
+            raise UnavailableError("this node has no hit-check key")
+        self.hitcheck.rotate_key()
+        key = self.current_key()
+        return keys_pb2.RotateKeyResponse(key_id=key.key_id, public_key=key.public_b64,
+                                          hitcheck_epoch=self.hitcheck.key.epoch)
 
     def revoke(self, key_id: str, since: str) -> keys_pb2.RevokeKeyResponse:
         """Revoke a key of this node (wco: of any node) from `since`."""

@@ -12,6 +12,7 @@ from rilo_node.node.clock import Clock, SystemClock, rfc3339
 from rilo_node.node.config import NodeConfig
 from rilo_node.node.directory import load_topology
 from rilo_node.node.endorsements import Validations
+from rilo_node.node.hitcheck import HitCheck
 from rilo_node.node.jobs import Jobs
 from rilo_node.node.keys import SYNC_EVERY, KeyBook
 from rilo_node.node.metrics import NodeMetrics
@@ -77,6 +78,11 @@ class NodeCore:
                             adopt_directory=self.adopt_directory, directory=lambda: self.directory, tls=tls,
                             links=self.links, metrics=self.metrics)
         self.replicator.learn_keys = self.keys.learn_keys
+        # Hit/no-hit (node/hitcheck.py): the hit-check key beside the signing key, the filter, the quota.
+        self.hitcheck = HitCheck(book=self.book, clock=self.clock, key_path=config.signing_key,
+                                 directory=lambda: self.directory, tls=tls, links=self.links,
+                                 quota_per_day=config.hitcheck_quota_per_day)
+        self.keys.hitcheck = self.hitcheck
         directory = self.keys.load() or directory
         self.info = info = directory.get(config.node_id) or info
         own = self.keyring.entry(self.key.key_id)  # known from the store only if this node rotated to it
@@ -100,6 +106,7 @@ class NodeCore:
             self.network.on_link_up = self.keys.sync_with
         self.jobs.every(config.deadline_check_every, self.run_deadlines, "request-deadlines")
         self.jobs.every(1.0, self.run_validation, "validation")
+        self.jobs.every(1.0, self.hitcheck.refresh, "hitcheck-filter")
         if config.retention_days:
             self.jobs.every(config.retention_check_every, self.run_retention, "retention")
         self._validation_sweep_at = 0.0
@@ -185,6 +192,7 @@ class NodeCore:
         self.key = key
         self.book.key = key
         self.queries.key = key
+        self.hitcheck.rotate_key()  # a rotation of the signing key rotates the hit-check key too
 
     def adopt_directory(self, directory: Directory) -> None:
         """A newer signed directory, at run time: addresses, keys and entitlements follow it; links to nodes it
@@ -210,6 +218,7 @@ class NodeCore:
     def stop_background(self) -> None:
         self.jobs.stop()
         self.keys.close()
+        self.hitcheck.close()
         self.network.close()
 
     def start_metrics(self) -> str | None:

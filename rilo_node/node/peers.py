@@ -14,6 +14,7 @@ from pathlib import Path
 
 import grpc
 
+from rilo_node.core import hitfilter
 from rilo_node.core.errors import PolicyError, SignatureError
 from rilo_node.core.identity import node_dns
 from rilo_node.core.replication import (
@@ -46,7 +47,9 @@ logger = logging.getLogger(__name__)
 
 SEIZURE = record_pb2.RECORD_KIND_SEIZURE
 WITHDRAWAL = record_pb2.RECORD_KIND_WITHDRAWAL
+HIT_FILTER = record_pb2.RECORD_KIND_HIT_FILTER
 FEED_BATCH = 500
+FEED_BATCH_BYTES = 4 * 1024 * 1024  # a feed message ends once its records pass this many bytes
 HEARTBEAT_SECONDS = 15.0
 COALESCE_SECONDS = 0.005
 CHECKPOINT_EVERY = 2.0
@@ -185,6 +188,9 @@ class Replicator:
                                                  "it may not validate its seizures")
                 elif group_body is not None:
                     item.body = group_body  # an operation or a message
+                elif h.kind == HIT_FILTER:
+                    if not h.retracted:
+                        hitfilter.parse_chunk(h.record_id, rec.body)  # a hit-check filter chunk (node/hitcheck.py)
                 elif h.kind not in (SEIZURE, WITHDRAWAL):
                     raise SignatureError(f"unknown record kind {h.kind}")
             except SignatureError as exc:
@@ -420,12 +426,16 @@ class Replicator:
         while active() and not self._closing:
             items: list[peer_pb2.FeedItem] = []
             scanned = pos
+            size = 0
             for rec in self.store.iter_records(after_seq=pos, batch=max_batch):
                 scanned = rec.seq
                 out = self.offered(rec, peer, relay=True)
                 if out is not None:
                     items.append(peer_pb2.FeedItem(record=out, seq=rec.seq))
-                    if len(items) >= max_batch:
+                    size += out.ByteSize()
+                    # Big records (hit-check filter chunks, up to tens of KiB each) end a message early:
+                    # it stays far below the 16 MiB a node sends at most.
+                    if len(items) >= max_batch or size >= FEED_BATCH_BYTES:
                         break
             if scanned > pos or items:
                 pos = scanned
@@ -538,6 +548,7 @@ class Replicator:
 
     def fetch_response(self, peer: str, keys) -> peer_pb2.FetchResponse:
         resp = peer_pb2.FetchResponse()
+        size = 0
         for key in keys[:5000]:
             rec = self.store.get_record(key.origin, key.record_id)
             if rec is None:
@@ -545,6 +556,9 @@ class Replicator:
             out = self.offered(rec, peer)
             if out is not None:
                 resp.records.append(out)
+                size += out.ByteSize()
+                if size >= 2 * FEED_BATCH_BYTES:
+                    break  # the rest at the next pass: the answer stays far below 16 MiB
         self.metrics.sent(peer, "anti-entropy", len(resp.records))
         return resp
 

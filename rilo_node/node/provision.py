@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rilo_node.core.signing import SigningKey
 from rilo_node.node.config import render_config
+from rilo_node.node.hitcheck import KEY_FILE, HitKey
 from rilo_node.node.pki import CertificateAuthority, write_pem
 
 
@@ -61,6 +62,7 @@ def init_node_dir(node_dir: Path, node_id: str, topology: Path, *, listen: str =
     signing = signing_key or SigningKey.generate(node_id)
     write_pem(key_file, signing.to_pem(), private=True)
     (node_dir / "keys" / "signing.pub").write_text(signing.public_b64 + "\n")
+    HitKey(node_dir / "keys" / KEY_FILE)  # the hit-check key (0600): kept if there, else made
     if Path(topology).resolve() != (node_dir / "topology.toml").resolve():
         shutil.copyfile(topology, node_dir / "topology.toml")
     (node_dir / "data").mkdir(mode=0o700, exist_ok=True)

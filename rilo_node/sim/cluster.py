@@ -132,7 +132,8 @@ class Cluster:
     # -- up ----------------------------------------------------------------------------
 
     def up(self, *, topology: Path | None = None, members_per_area: int | None = 2, progress: Progress = Progress(),
-           synchronous: str = "FULL", net: NetOptions = NetOptions()) -> dict:
+           synchronous: str = "FULL", net: NetOptions = NetOptions(), hitcheck_quota: int | None = None,
+           web: str = "all") -> dict:
         """Start the network; `net` puts each node on a host of its own (a network namespace) and/or
         delays every link as the WAN would (rilo_node.sim.simnet)."""
         from rilo_node.node.pki import CertificateAuthority, write_pem
@@ -162,18 +163,22 @@ class Cluster:
         place = simnet.Placement(self.workdir, ids, net)
         place.create_namespaces()
         try:
-            return self._up(directory, place, ca, topology, synchronous, progress)
+            return self._up(directory, place, ca, topology, synchronous, progress, hitcheck_quota=hitcheck_quota,
+                            web=web)
         except BaseException:
             if not self.exists():  # cluster.json names the namespaces and relay for `cluster down`; else undo here
                 simnet.teardown({"network": {**place.describe(), "relay_pid": place.relay_pid}})
             raise
 
     def _up(self, directory: Directory, place: simnet.Placement, ca, topology: Path | None, synchronous: str,
-            progress: Progress) -> dict:
+            progress: Progress, *, hitcheck_quota: int | None = None, web: str = "all") -> dict:
         from rilo_node.node.pki import write_pem
         from rilo_node.node.provision import init_node_dir
+        from rilo_node.sim import webusers
 
         ids = place.ids
+        web_ids = webusers.web_nodes(web, ids)  # the web interface on these nodes, HTTPS on a free port each
+        web_urls = {i: f"{place.host_ip(i) or '127.0.0.1'}:{port}" for i, port in zip(web_ids, free_ports(len(web_ids)))}
         progress.start("credentials", len(ids))
         folders, metrics = {}, place.metrics
         for node_id in ids:
@@ -186,12 +191,17 @@ class Cluster:
             settings: dict[str, dict] = {"metrics": {"listen": metrics[node_id]}}
             if synchronous != "FULL":
                 settings["store"] = {"synchronous": synchronous}
+            if hitcheck_quota is not None:
+                settings["hitcheck"] = {"quota_per_day": hitcheck_quota}
+            if node_id in web_urls:
+                settings["web"] = {"listen": web_urls[node_id]}
             update_config(folder.config, settings)
             folders[node_id] = folder
             directory = directory.with_node_fields(node_id, address=place.listen[node_id],
                                                    signing_key=folder.signing_key.public_b64)
             progress.advance(1)
         progress.done()
+        web_users = webusers.provision(self.workdir, {i: folders[i].config for i in web_ids}) if web_ids else {}
         (self.workdir / "topology.toml").write_text(dump_topology(directory))
         links = place.relay_links(directory)
         ports: dict[str, int] = {}
@@ -215,6 +225,7 @@ class Cluster:
                     "metrics": metrics[n.id], "data_dir": str(folders[n.id].path), "pid": None, "state": "starting",
                     "ca": str(folders[n.id].ca), "client_cert": str(folders[n.id].client_cert),
                     "client_key": str(folders[n.id].client_key),
+                    **({"web": f"https://{web_urls[n.id]}", "web_users": web_users} if n.id in web_urls else {}),
                 }
                 for n in directory
             ],
@@ -427,6 +438,11 @@ def launch(folder: Path, namespace: str | None = None) -> int:
                                     start_new_session=True, env=env)
             return proc.pid
         import rilo_node.api.server  # noqa: F401 - imported once here, shared by every forked node
+        from rilo_node.node.config import load_config as _load
+
+        if _load(config_path).web_listen:  # so is the web stack, where the node serves the web
+            import rilo_node.web.app  # noqa: F401
+            import rilo_node.web.server  # noqa: F401
 
         pid = os.fork()
         if pid:
@@ -445,7 +461,11 @@ def launch(folder: Path, namespace: str | None = None) -> int:
             from rilo_node.api.server import serve
             from rilo_node.node.config import load_config
 
-            code = serve(load_config(config_path))
+            config = load_config(config_path)
+            web = None
+            if config.web_listen:  # the web stack is imported by the nodes that serve it only
+                from rilo_node.web.server import start_web as web
+            code = serve(config, web=web)
         except BaseException as exc:  # noqa: BLE001 - a child never returns into the parent's code
             try:
                 import traceback

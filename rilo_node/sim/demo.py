@@ -150,9 +150,20 @@ def run_cluster_demo(records: int = 2000, seed: int = 1, workdir: str | None = N
     took = time.monotonic() - started
     if ok:
         console.print(f"[green]demo finished in {took:.0f} s[/]")
+        where_to_look(console)
         return 0
     console.print(f"[red]demo FAILED after {took:.0f} s[/]")
     return 1
+
+
+def where_to_look(console) -> None:
+    """The demo's last lines: where to look next, in a browser above all (docs/web.md)."""
+    console.rule("[bold]where to look")
+    console.print("- in a browser: [bold]rilo-node cluster up --seed-records 2000 --detach[/] starts the network "
+                  "again and prints one node's web interface (https://127.0.0.1:PORT) and how to sign in; every "
+                  "node's is under \"web\" in .rilo-cluster/cluster.json; the pages: docs/web.md")
+    console.print("- the report above, in your browser or spreadsheet; the analysts' commands: docs/analyst-guide.md")
+    console.print("- running a node: docs/operator-guide.md; the API: docs/api.md")
 
 
 def write_report(console, cluster, asker: str = "rilo-we") -> bool:

@@ -270,12 +270,12 @@ class Store:
 
     def audit_entries(self, after_id: int = 0, limit: int = 100) -> list[dict]:
         rows = self.reader.execute(
-            "SELECT id, at, actor, action, query_id, detail, keys FROM audit WHERE id > ? ORDER BY id LIMIT ?",
+            'SELECT id, at, actor, action, query_id, detail, keys, "user" FROM audit WHERE id > ? ORDER BY id LIMIT ?',
             (after_id, limit),
         ).fetchall()
         return [
             {"id": r[0], "at": r[1], "actor": r[2], "action": r[3], "query_id": r[4] or "",
-             "detail": json.loads(r[5] or "{}"), "keys": json.loads(r[6] or "[]")}
+             "detail": json.loads(r[5] or "{}"), "keys": json.loads(r[6] or "[]"), "user": r[7] or ""}
             for r in rows
         ]
 
@@ -464,11 +464,25 @@ def add_submission_txn(conn: sqlite3.Connection, record_id: str, version: int, s
     )
 
 
+class AuditActor(str):
+    """An actor that is a person signed in to the web interface: the actor string, with the user's name
+    beside it (audit_txn writes it to the `user` column). Passed through the node's services unchanged."""
+
+    user: str = ""
+
+    def __new__(cls, actor: str, user: str = ""):
+        obj = super().__new__(cls, actor)
+        obj.user = user
+        return obj
+
+
 def audit_txn(conn: sqlite3.Connection, *, at: str, actor: str, action: str, query_id: str = "",
-              detail: dict | None = None, keys: list | None = None) -> None:
+              detail: dict | None = None, keys: list | None = None, user: str = "") -> None:
+    user = user or getattr(actor, "user", "")
     conn.execute(
-        "INSERT INTO audit (at, actor, action, query_id, detail, keys) VALUES (?, ?, ?, ?, ?, ?)",
-        (at, actor, action, query_id, json.dumps(detail or {}, sort_keys=True), json.dumps(keys or [])),
+        'INSERT INTO audit (at, actor, action, query_id, detail, keys, "user") VALUES (?, ?, ?, ?, ?, ?, ?)',
+        (at, str(actor), action, query_id, json.dumps(detail or {}, sort_keys=True), json.dumps(keys or []),
+         user or None),
     )
 
 

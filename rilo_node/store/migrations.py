@@ -370,6 +370,32 @@ def m0007_operations(db: "sqlite_utils.Database") -> None:
 
 
 @migration
+def m0009_hitcheck(db: "sqlite_utils.Database") -> None:
+    # Hit/no-hit (docs/design.md#hitno-hit-on-identifiers): the blind evaluations this node answered to
+    # each asking node per UTC day, against hitcheck.quota_per_day. Nothing of what was asked is kept.
+    db.execute("CREATE TABLE hitcheck_quota (asker TEXT NOT NULL, day TEXT NOT NULL, used INTEGER NOT NULL, "
+               "PRIMARY KEY (asker, day)) WITHOUT ROWID")
+
+
+@migration
+def m0010_web(db: "sqlite_utils.Database") -> None:
+    # The web interface (docs/web.md): its users (Argon2id hashes, role, TOTP secret, failed logins and
+    # the lock they lead to), their operation grants, and server-side sessions (the sha256 of the
+    # session id, never the id); the audit names the web user where a person did it.
+    db.execute("CREATE TABLE web_users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL, "
+               "totp_secret TEXT NOT NULL DEFAULT '', totp_last_step INTEGER NOT NULL DEFAULT 0, "
+               "all_operations INTEGER NOT NULL DEFAULT 0, disabled INTEGER NOT NULL DEFAULT 0, "
+               "failed INTEGER NOT NULL DEFAULT 0, last_failed_at REAL NOT NULL DEFAULT 0, "
+               "locked_until REAL NOT NULL DEFAULT 0, created_at TEXT NOT NULL)")
+    db.execute("CREATE TABLE web_grants (name TEXT NOT NULL, operation_id TEXT NOT NULL, "
+               "PRIMARY KEY (name, operation_id)) WITHOUT ROWID")
+    db.execute("CREATE TABLE web_sessions (id_hash BLOB PRIMARY KEY, name TEXT NOT NULL, csrf TEXT NOT NULL, "
+               "created REAL NOT NULL, seen REAL NOT NULL)")
+    db.execute("CREATE INDEX web_sessions_by_name ON web_sessions (name)")
+    db.execute('ALTER TABLE audit ADD COLUMN "user" TEXT')
+
+
+@migration
 def m0011_group_leaves(db: "sqlite_utils.Database") -> None:
     # The group records a member withdrew here when it left an operation (node/operations.py _leave_txn),
     # with the version it refuses from: taken back, and the records fetched again, if it rejoins.

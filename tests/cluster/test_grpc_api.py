@@ -162,7 +162,7 @@ def test_a_certificate_from_another_ca_cannot_connect(start_node, tmp_path, topo
 # Every service a node serves (docs/api.md#health-checking-and-reflection lists the same).
 SERVED = {"rilo.v1.RecordService", "rilo.v1.SearchService", "rilo.v1.NodeAdminService", "rilo.v1.RequestService",
           "rilo.v1.ValidationService", "rilo.v1.PeerService", "rilo.v1.KeyService", "rilo.v1.KeyAdminService",
-          "rilo.v1.OperationService",
+          "rilo.v1.OperationService", "rilo.v1.UserService", "rilo.v1.HitService", "rilo.v1.HitEvaluationService",
           "grpc.health.v1.Health",
           "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"}
 

@@ -116,6 +116,10 @@ def required_args(parser: argparse.ArgumentParser, inputs, skip: str = "") -> li
     return positionals + flags
 
 
+# Flags that go in pairs, none of them required alone (hitcheck: --type and --value, or --file).
+PAIRED_ARGS = {("hitcheck",): ["--type", "IMO", "--value", "9074729"]}
+
+
 def tried_values(action: argparse.Action) -> list[int | float]:
     values = [-1, 0, 10**12]
     if isinstance(action.type, Bounded):
@@ -138,7 +142,7 @@ def test_every_numeric_flag_refuses_what_is_out_of_range_with_exit_2_and_never_a
     parser = LEAVES[path]
     flag = action.option_strings[0]
     client = "--target" in parser._option_string_actions
-    base = [*path, *required_args(parser, inputs, skip=action.dest)]
+    base = [*path, *required_args(parser, inputs, skip=action.dest), *PAIRED_ARGS.get(tuple(path), [])]
     if client:
         base += ["--target", dead_address, "--insecure", "--timeout", "5"]
     for value in tried_values(action):

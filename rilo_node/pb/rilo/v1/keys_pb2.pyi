@@ -151,22 +151,26 @@ class ListKeysResponse(_message.Message):
     def __init__(self, keys: _Optional[_Iterable[_Union[KeyInfo, _Mapping]]] = ..., signing_key_id: _Optional[str] = ..., certificate_not_after: _Optional[str] = ..., directory_version: _Optional[int] = ..., quarantined: _Optional[int] = ...) -> None: ...
 
 class RotateKeyRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("hitcheck_only",)
+    HITCHECK_ONLY_FIELD_NUMBER: _ClassVar[int]
+    hitcheck_only: bool
+    def __init__(self, hitcheck_only: _Optional[bool] = ...) -> None: ...
 
 class RotateKeyResponse(_message.Message):
-    __slots__ = ("key_id", "public_key", "valid_from", "previous_key_id", "previous_not_after")
+    __slots__ = ("key_id", "public_key", "valid_from", "previous_key_id", "previous_not_after", "hitcheck_epoch")
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
     VALID_FROM_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_KEY_ID_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_NOT_AFTER_FIELD_NUMBER: _ClassVar[int]
+    HITCHECK_EPOCH_FIELD_NUMBER: _ClassVar[int]
     key_id: str
     public_key: str
     valid_from: str
     previous_key_id: str
     previous_not_after: str
-    def __init__(self, key_id: _Optional[str] = ..., public_key: _Optional[str] = ..., valid_from: _Optional[str] = ..., previous_key_id: _Optional[str] = ..., previous_not_after: _Optional[str] = ...) -> None: ...
+    hitcheck_epoch: str
+    def __init__(self, key_id: _Optional[str] = ..., public_key: _Optional[str] = ..., valid_from: _Optional[str] = ..., previous_key_id: _Optional[str] = ..., previous_not_after: _Optional[str] = ..., hitcheck_epoch: _Optional[str] = ...) -> None: ...
 
 class RevokeKeyRequest(_message.Message):
     __slots__ = ("key_id", "since")

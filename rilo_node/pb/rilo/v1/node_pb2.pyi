@@ -365,7 +365,7 @@ class ListAuditRequest(_message.Message):
     def __init__(self, limit: _Optional[int] = ..., after_id: _Optional[int] = ...) -> None: ...
 
 class AuditEntry(_message.Message):
-    __slots__ = ("id", "at", "actor", "action", "query_id", "keys", "detail", "forms")
+    __slots__ = ("id", "at", "actor", "action", "query_id", "keys", "detail", "forms", "user")
     ID_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
@@ -374,6 +374,7 @@ class AuditEntry(_message.Message):
     KEYS_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
     FORMS_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
     id: int
     at: str
     actor: str
@@ -382,7 +383,8 @@ class AuditEntry(_message.Message):
     keys: _containers.RepeatedCompositeFieldContainer[_record_pb2.RecordKey]
     detail: str
     forms: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, id: _Optional[int] = ..., at: _Optional[str] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., query_id: _Optional[str] = ..., keys: _Optional[_Iterable[_Union[_record_pb2.RecordKey, _Mapping]]] = ..., detail: _Optional[str] = ..., forms: _Optional[_Iterable[str]] = ...) -> None: ...
+    user: str
+    def __init__(self, id: _Optional[int] = ..., at: _Optional[str] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., query_id: _Optional[str] = ..., keys: _Optional[_Iterable[_Union[_record_pb2.RecordKey, _Mapping]]] = ..., detail: _Optional[str] = ..., forms: _Optional[_Iterable[str]] = ..., user: _Optional[str] = ...) -> None: ...
 
 class ListAuditResponse(_message.Message):
     __slots__ = ("entries",)

@@ -19,6 +19,7 @@ class RecordKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RECORD_KIND_ENDORSEMENT: _ClassVar[RecordKind]
     RECORD_KIND_OPERATION: _ClassVar[RecordKind]
     RECORD_KIND_MESSAGE: _ClassVar[RecordKind]
+    RECORD_KIND_HIT_FILTER: _ClassVar[RecordKind]
 RECORD_KIND_UNSPECIFIED: RecordKind
 RECORD_KIND_SEIZURE: RecordKind
 RECORD_KIND_WITHDRAWAL: RecordKind
@@ -29,6 +30,7 @@ RECORD_KIND_NOTICE: RecordKind
 RECORD_KIND_ENDORSEMENT: RecordKind
 RECORD_KIND_OPERATION: RecordKind
 RECORD_KIND_MESSAGE: RecordKind
+RECORD_KIND_HIT_FILTER: RecordKind
 
 class RecordHeader(_message.Message):
     __slots__ = ("origin", "record_id", "version", "kind", "created_at", "policy", "key_id", "body_sha256", "annex_sha256", "retracted")

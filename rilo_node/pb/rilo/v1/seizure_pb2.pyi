@@ -141,6 +141,17 @@ class Gender(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     GENDER_F: _ClassVar[Gender]
     GENDER_X: _ClassVar[Gender]
     GENDER_U: _ClassVar[Gender]
+
+class IdentifierType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    IDENTIFIER_TYPE_UNSPECIFIED: _ClassVar[IdentifierType]
+    IDENTIFIER_TYPE_CONTAINER: _ClassVar[IdentifierType]
+    IDENTIFIER_TYPE_IMO: _ClassVar[IdentifierType]
+    IDENTIFIER_TYPE_PHONE: _ClassVar[IdentifierType]
+    IDENTIFIER_TYPE_PASSPORT: _ClassVar[IdentifierType]
+    IDENTIFIER_TYPE_ID_CARD: _ClassVar[IdentifierType]
+    IDENTIFIER_TYPE_PLATE: _ClassVar[IdentifierType]
+    IDENTIFIER_TYPE_COMPANY: _ClassVar[IdentifierType]
 SECTION_UNSPECIFIED: Section
 SECTION_AML_CTF: Section
 SECTION_DRUGS: Section
@@ -243,6 +254,14 @@ GENDER_M: Gender
 GENDER_F: Gender
 GENDER_X: Gender
 GENDER_U: Gender
+IDENTIFIER_TYPE_UNSPECIFIED: IdentifierType
+IDENTIFIER_TYPE_CONTAINER: IdentifierType
+IDENTIFIER_TYPE_IMO: IdentifierType
+IDENTIFIER_TYPE_PHONE: IdentifierType
+IDENTIFIER_TYPE_PASSPORT: IdentifierType
+IDENTIFIER_TYPE_ID_CARD: IdentifierType
+IDENTIFIER_TYPE_PLATE: IdentifierType
+IDENTIFIER_TYPE_COMPANY: IdentifierType
 
 class SeizureItem(_message.Message):
     __slots__ = ("section", "category", "commodity", "hs_code", "quantity", "unit", "currency", "value_usd")
@@ -320,10 +339,20 @@ class Offender(_message.Message):
     role: str
     def __init__(self, nationality: _Optional[str] = ..., gender: _Optional[_Union[Gender, str]] = ..., birth_year: _Optional[int] = ..., role: _Optional[str] = ...) -> None: ...
 
+class Identifier(_message.Message):
+    __slots__ = ("type", "value")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    type: IdentifierType
+    value: str
+    def __init__(self, type: _Optional[_Union[IdentifierType, str]] = ..., value: _Optional[str] = ...) -> None: ...
+
 class SeizureAnnex(_message.Message):
-    __slots__ = ("offenders", "notes")
+    __slots__ = ("offenders", "notes", "identifiers")
     OFFENDERS_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIERS_FIELD_NUMBER: _ClassVar[int]
     offenders: _containers.RepeatedCompositeFieldContainer[Offender]
     notes: str
-    def __init__(self, offenders: _Optional[_Iterable[_Union[Offender, _Mapping]]] = ..., notes: _Optional[str] = ...) -> None: ...
+    identifiers: _containers.RepeatedCompositeFieldContainer[Identifier]
+    def __init__(self, offenders: _Optional[_Iterable[_Union[Offender, _Mapping]]] = ..., notes: _Optional[str] = ..., identifiers: _Optional[_Iterable[_Union[Identifier, _Mapping]]] = ...) -> None: ...

@@ -1,0 +1,248 @@
+"""Hit/no-hit on identifiers (docs/design.md#hitno-hit-on-identifiers), with its baselines in the same run.
+
+- one check across the network, p50 / p99: `HitService.Check` of one identifier at one node, which asks
+  every node directly and at once; on the default network, then (full run) on all 193 nodes, each
+  node holding `per_node` identifiers (annexes of seizures shared ORIGIN, 100 identifiers each).
+  Baseline: a raw gRPC round trip (health Check over mutual TLS) to every node at once, from one
+  process, until the last answers;
+- evaluations per second at one node, one core: RFC 9497 BlindEvaluate (element checked, then one
+  scalar multiplication) in one thread, and through the Evaluate RPC of a running node in batches
+  of 1,000. Baseline: libsodium's ristretto255 scalar multiplications per second, same thread;
+- filter build for `big` identifiers: the node's own path (oprf.evaluate of each identifier, the
+  chunks of core/hitfilter.py), its time and the bytes of the chunk records it publishes;
+- false hits: `false_values` random valid identifiers that nobody holds, looked up in that filter
+  (and every check of the network run is of a value nobody holds: any hit is a false one).
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import grpc
+import rbcl
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from benchmarks.common import percentile, save
+from rilo_node.api.client import NodeClient, target_from_cluster
+from rilo_node.core import hitfilter, identifiers, oprf
+from rilo_node.core.identity import node_dns
+from rilo_node.core.seizure import parse_submission
+from rilo_node.pb.rilo.v1 import hit_pb2, hit_pb2_grpc, node_pb2, seizure_pb2
+from rilo_node.sim.cluster import Cluster
+
+ASKER = "de"
+CONTAINER = seizure_pb2.IDENTIFIER_TYPE_CONTAINER
+_ALPHABET = "0123456789A BCDEFGHIJK LMNOPQRSTU VWXYZ"
+
+
+def random_container(rng: random.Random) -> str:
+    """A valid ISO 6346 container number (check digit computed as the standard says)."""
+    body = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(3)) + "U" + f"{rng.randrange(10**6):06d}"
+    check = sum(_ALPHABET.index(c) * 2 ** i for i, c in enumerate(body)) % 11 % 10
+    return body + str(check)
+
+
+def run(per_node: int = 10_000, big: int = 1_000_000, checks: int = 200, false_values: int = 100_000,
+        members_per_area: int = 2, all_nodes: bool = True, evaluations: int = 20_000, networks: bool = True) -> dict:
+    figures: list[dict] = []
+    out: dict = {}
+    rng = random.Random(21)
+
+    # -- one core: evaluations vs scalar multiplications --------------------------------------------
+    point = oprf.hash_to_group(b"bench")
+    key = oprf.generate_key()
+    t0 = time.perf_counter()
+    for _ in range(evaluations):
+        rbcl.crypto_scalarmult_ristretto255(key, point)
+    mults = evaluations / (time.perf_counter() - t0)
+    blinded = [oprf.blind(identifiers.oprf_input("CONTAINER", random_container(rng))).element for _ in range(1000)]
+    t0 = time.perf_counter()
+    for i in range(evaluations):
+        oprf.blind_evaluate(key, blinded[i % len(blinded)])
+    evals = evaluations / (time.perf_counter() - t0)
+    print(f"hitcheck: one core: {evals:,.0f} BlindEvaluate/s; {mults:,.0f} scalar multiplications/s "
+          f"({evals / mults:.2f}×)", flush=True)
+    figures.append({"what": "evaluations per second, one core (BlindEvaluate: element checked, key × element)",
+                    "value": round(evals), "unit": "/s", "goal": "≥ 0.8 × (floor 0.5 ×)",
+                    "baseline": {"what": "ristretto255 scalar multiplications per second, same thread",
+                                 "value": round(mults), "unit": "/s"}})
+
+    # -- the filter of `big` identifiers: build time and bytes, and false hits ------------------------
+    values = {random_container(rng) for _ in range(big)}
+    t0 = time.perf_counter()
+    entries = [hitfilter.entry_of(oprf.evaluate(key, identifiers.oprf_input("CONTAINER", v))) for v in values]
+    bits = hitfilter.bits_for(len(entries))
+    chunks = hitfilter.chunks(entries, bits)
+    records = [hit_pb2.HitFilterChunk(key_epoch="0123456789abcdef", bits=bits, index=i,
+                                      entry_bytes=hitfilter.ENTRY_BYTES, entries=c).SerializeToString()
+               for i, c in chunks.items()]
+    build_s = time.perf_counter() - t0
+    size = sum(len(r) for r in records)
+    print(f"hitcheck: filter of {len(values):,} identifiers built in {build_s:.1f} s: {size / 1e6:.2f} MB in "
+          f"{len(records)} chunks (largest {max(len(r) for r in records) / 1024:.0f} KiB)", flush=True)
+    figures.append({"what": f"filter build for {len(values):,} identifiers (one core)", "value": round(build_s, 1),
+                    "unit": "s", "goal": "≤ 3 min (floor ≤ 10 min)"})
+    figures.append({"what": f"filter size for {len(values):,} identifiers ({len(records)} chunk records)",
+                    "value": round(size / 1e6, 2), "unit": "MB", "goal": "≤ 4 MB (floor ≤ 8 MB)"})
+    false_hits = 0
+    tried = 0
+    while tried < false_values:
+        v = random_container(rng)
+        if v in values:
+            continue
+        tried += 1
+        e = hitfilter.entry_of(oprf.evaluate(key, identifiers.oprf_input("CONTAINER", v)))
+        false_hits += hitfilter.contains(chunks[hitfilter.index_of(e, bits)], e)
+    print(f"hitcheck: {false_hits} false hits among {false_values:,} random values", flush=True)
+    figures.append({"what": f"false hits over {false_values:,} random values nobody holds, against the "
+                            f"{len(values):,}-identifier filter", "value": false_hits, "unit": "", "goal": "0"})
+    del values, entries, chunks, records
+
+    # -- the network ------------------------------------------------------------------------------------
+    sizes = [("default network", members_per_area)] + ([("all 193 members", None)] if all_nodes else [])
+    sizes = sizes if networks else []  # networks=False: the one-core figures alone
+    for label, mpa in sizes:
+        net = _network(label, mpa, per_node, checks, rng)
+        figures += net["figures"]
+        out[label] = net
+    notes = (f"Each node holds {per_node:,} identifiers (annexes of seizures shared ORIGIN, 100 identifiers "
+             f"each); every check asks one CONTAINER nobody holds, from `{ASKER}`, quota raised for the run. The "
+             "filter build is the node's own code path (oprf.evaluate, hitfilter.chunks) in one thread, measured "
+             "outside a node; its size counts the serialized chunk records.")
+    save("hitcheck", "scripts/bench hitcheck", figures, notes=notes)
+    return out
+
+
+def _network(label: str, members_per_area, per_node: int, checks: int, rng: random.Random) -> dict:
+    with tempfile.TemporaryDirectory(prefix="rilo-bench-hit-") as tmp:
+        cluster = Cluster(Path(tmp) / "net")
+        try:
+            data = cluster.up(members_per_area=members_per_area, hitcheck_quota=10_000_000, web="none")
+            ids = [n["id"] for n in data["nodes"]]
+            print(f"hitcheck: {label}: {len(ids)} nodes up; seeding {per_node:,} identifiers at each", flush=True)
+            clients = {n: NodeClient(target_from_cluster(cluster.workdir, n)) for n in ids}
+            try:
+                directory = cluster.directory()
+                t0 = time.monotonic()
+                with ThreadPoolExecutor(max_workers=4) as pool:
+                    list(pool.map(lambda n: _seed(clients[n], n, directory, per_node, random.Random(n)), ids))
+                _wait_filters(cluster, ids)
+                print(f"hitcheck: {label}: seeded, filters everywhere after {time.monotonic() - t0:.0f} s", flush=True)
+                return _measure(cluster, clients, ids, label, checks, rng)
+            finally:
+                for c in clients.values():
+                    c.close()
+        finally:
+            if cluster.exists():
+                cluster.down()
+
+
+def _seed(client: NodeClient, node: str, directory, n: int, rng: random.Random) -> None:
+    info = directory.get(node)
+    country = info.country if info.role == "member" and info.country else "BE"
+    for start in range(0, n, 100):
+        idents = [{"type": "CONTAINER", "value": random_container(rng)} for _ in range(min(100, n - start))]
+        sub = parse_submission({"seizure_date": "2026-03-14", "country": country,
+                                "items": [{"section": "DRUGS", "category": "COCAINE"}],
+                                "policy": {"share": {"scope": "ORIGIN"}, "discover": {"scope": "ORIGIN"}},
+                                "annex": {"identifiers": idents}})
+        client.records.SubmitSeizure(node_pb2.SubmitSeizureRequest(submission=sub), timeout=60)
+
+
+def _filters(db: Path) -> dict:
+    import sqlite3
+
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        return {(o, r): v for o, r, v in conn.execute("SELECT origin, record_id, version FROM records WHERE kind = 10")}
+    finally:
+        conn.close()
+
+
+def _wait_filters(cluster: Cluster, ids: list[str], timeout: float = 900) -> None:
+    """Until the asker holds the newest version of every chunk of every node's filter."""
+    deadline = time.monotonic() + timeout
+    while True:
+        dbs = {n: cluster.workdir / "nodes" / n / "data" / "node.db" for n in ids}
+        own = {}
+        for n in ids:
+            own.update({k: v for k, v in _filters(dbs[n]).items() if k[0] == n})
+        held = _filters(dbs[ASKER])
+        if {o for o, _r in own} == set(ids) and all(held.get(k) == v for k, v in own.items()):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError("the filters did not reach the asker")
+        time.sleep(0.5)
+
+
+def _measure(cluster: Cluster, clients, ids: list[str], label: str, checks: int, rng: random.Random) -> dict:
+    folder = cluster.workdir / "nodes" / ASKER / "tls"
+    ca, cert, key = ((folder / f).read_bytes() for f in ("ca.pem", "client.pem", "client.key"))
+    creds = grpc.ssl_channel_credentials(root_certificates=ca, private_key=key, certificate_chain=cert)
+    addresses = {n["id"]: n["address"] for n in cluster.load()["nodes"]}
+    channels = {n: grpc.secure_channel(addresses[n], creds, options=[("grpc.ssl_target_name_override", node_dns(n))])
+                for n in ids}
+    stubs = {n: health_pb2_grpc.HealthStub(ch) for n, ch in channels.items()}
+    pool = ThreadPoolExecutor(max_workers=64)
+    try:
+        def all_at_once() -> float:
+            t0 = time.monotonic()
+            futures = [pool.submit(s.Check, health_pb2.HealthCheckRequest(), timeout=10) for s in stubs.values()]
+            for f in futures:
+                f.result()
+            return (time.monotonic() - t0) * 1000
+
+        for _ in range(5):
+            all_at_once()  # connections up
+        raw = [all_at_once() for _ in range(checks)]
+        hits_client = clients[ASKER].hits
+        latencies, false_hits, incomplete = [], 0, 0
+        for _ in range(checks):
+            req = hit_pb2.CheckRequest(identifiers=[seizure_pb2.Identifier(type=CONTAINER,
+                                                                          value=random_container(rng))],
+                                       case_ref="BENCH-1", deadline_ms=10_000)
+            t0 = time.monotonic()
+            r = hits_client.Check(req, timeout=30).results[0]
+            latencies.append((time.monotonic() - t0) * 1000)
+            false_hits += len(r.hits)
+            incomplete += not r.complete
+        # One node's Evaluate RPC, batches of 1,000, from another node's certificate.
+        target = next(n for n in ids if n != ASKER)
+        ncert, nkey = ((folder / f).read_bytes() for f in ("node.pem", "node.key"))
+        ncreds = grpc.ssl_channel_credentials(root_certificates=ca, private_key=nkey, certificate_chain=ncert)
+        with grpc.secure_channel(addresses[target], ncreds,
+                                 options=[("grpc.ssl_target_name_override", node_dns(target))]) as ch:
+            stub = hit_pb2_grpc.HitEvaluationServiceStub(ch)
+            batch = [oprf.blind(str(i).encode()).element for i in range(1000)]
+            req = hit_pb2.EvaluateRequest(blinded_elements=batch, case_ref="BENCH-1", types=[CONTAINER] * 1000)
+            stub.Evaluate(req, timeout=60)
+            t0 = time.monotonic()
+            for _ in range(5):
+                stub.Evaluate(req, timeout=60)
+            rpc_rate = 5000 / (time.monotonic() - t0)
+    finally:
+        pool.shutdown()
+        for ch in channels.values():
+            ch.close()
+    p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+    r50, r99 = percentile(raw, 50), percentile(raw, 99)
+    print(f"hitcheck: {label} ({len(ids)} nodes): one check p50 {p50:.0f} ms, p99 {p99:.0f} ms; raw round trip to "
+          f"every node p50 {r50:.0f} ms, p99 {r99:.0f} ms; {false_hits} false hits, {incomplete} incomplete in "
+          f"{checks}; Evaluate RPC at {target}: {rpc_rate:,.0f} evaluations/s", flush=True)
+    return {"p50": p50, "p99": p99, "raw_p50": r50, "raw_p99": r99, "false_hits": false_hits, "figures": [
+        {"what": f"one check across the network ({label}, {len(ids)} nodes), p50 of {checks}",
+         "value": round(p50), "unit": "ms", "goal": "≤ 150 ms (floor ≤ 300 ms on 193 nodes)",
+         "baseline": {"what": "a raw gRPC round trip (health Check) to every node at once, p50", "value": round(r50),
+                      "unit": "ms"}},
+        {"what": f"one check across the network ({label}), p99", "value": round(p99), "unit": "ms",
+         "goal": "≤ 500 ms (floor ≤ 1,000 ms on 193 nodes)",
+         "baseline": {"what": "raw round trip to every node at once, p99", "value": round(r99), "unit": "ms"}},
+        {"what": f"false hits in those {checks} checks (values nobody holds); incomplete checks: {incomplete}",
+         "value": false_hits, "unit": "", "goal": "0"},
+        {"what": f"evaluations per second through one node's Evaluate RPC ({label}), batches of 1,000",
+         "value": round(rpc_rate), "unit": "/s"},
+    ]}

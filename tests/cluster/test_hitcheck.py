@@ -1,0 +1,271 @@
+"""Hit/no-hit over real nodes (gRPC, mutual TLS, SQLite files): a value seeded at one node is found from another,
+and only there; the other nodes keep nothing of what was asked; the quota; filters follow retractions and key
+rotations. docs/design.md#hitno-hit-on-identifiers."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+import grpc
+import pytest
+
+from rilo_node.core import hitfilter, identifiers, oprf
+from rilo_node.core.seizure import parse_submission
+from rilo_node.node.hitcheck import FILTER_PREFIX, HIT_FILTER
+from rilo_node.pb.rilo.v1 import hit_pb2, hit_pb2_grpc, keys_pb2, keys_pb2_grpc, node_pb2, seizure_pb2
+from tests.cluster.harness import member_seizure
+
+IDS = ["rilo-we", "de", "nl"]
+CONTAINER = seizure_pb2.IDENTIFIER_TYPE_CONTAINER
+PHONE = seizure_pb2.IDENTIFIER_TYPE_PHONE
+SEEDED = "CSQU 305438-3"  # normalised CSQU3054383
+UNKNOWN = "MSCU 100007-0"  # normalised MSCU1000070: nobody holds it
+
+
+def filters_reached(c, origin):
+    """Every node holds the newest version of each chunk of `origin`'s filter."""
+    own = {k: v["version"] for k, v in c.holdings(origin).items()
+           if k[0] == origin and v["kind"] == HIT_FILTER}
+    if not own:
+        return f"{origin} has published no filter"
+    for node in c.ids:
+        held = {k: v["version"] for k, v in c.holdings(node).items() if k[0] == origin and v["kind"] == HIT_FILTER}
+        if held != own:
+            return f"{node} holds {held} of {origin}'s filter {own}"
+    return ""
+
+
+def seed(c, node, *idents):
+    key = c.submit(node, {**member_seizure(node, c.directory),
+                          "annex": {"identifiers": [{"type": t, "value": v} for t, v in idents]}})
+    c.nodes[node].hitcheck.refresh()
+    c.wait_for(lambda: filters_reached(c, node), what=f"{node}'s filter everywhere")
+    return key
+
+
+def check(c, node, *idents, case_ref="DE-2026-0042"):
+    with c.client(node) as cl:
+        return cl.hits.Check(hit_pb2.CheckRequest(
+            identifiers=[seizure_pb2.Identifier(type=t, value=v) for t, v in idents], case_ref=case_ref,
+            deadline_ms=5000)).results
+
+
+@pytest.fixture
+def net(make_cluster):
+    return make_cluster(IDS)
+
+
+def test_a_node_without_identifiers_publishes_no_filter(net):
+    c = net
+    for node in IDS:
+        assert c.nodes[node].hitcheck.refresh() == 0
+        assert not [k for k, v in c.holdings(node).items() if v["kind"] == HIT_FILTER]
+
+
+def test_a_value_seeded_at_one_node_is_found_from_another_and_only_there(net):
+    c = net
+    seed(c, "de", ("CONTAINER", SEEDED), ("PHONE", "+49 30 123456"))
+    [r] = check(c, "nl", (CONTAINER, "csqu.305438.3"))  # written otherwise: still a hit
+    assert r.value == "CSQU3054383"
+    assert list(r.hits) == ["de"]
+    assert r.complete
+    assert sorted(a.node for a in r.nodes) == sorted(IDS)
+    assert all(a.status == node_pb2.NODE_ANSWER_STATUS_OK for a in r.nodes)
+    [none] = check(c, "nl", (CONTAINER, UNKNOWN))
+    assert list(none.hits) == [] and none.complete
+    # The holder itself is among the hits when it asks; two identifiers in one check, in order.
+    own, phone = check(c, "de", (CONTAINER, SEEDED), (PHONE, "+49 (30) 123-456"))
+    assert list(own.hits) == ["de"] and list(phone.hits) == ["de"] and phone.value == "+4930123456"
+
+
+def test_a_bad_check_digit_is_refused_naming_the_identifier_and_nothing_is_asked(net):
+    c = net
+    before = {n: c.nodes[n].store.audit_entries(limit=10_000) for n in IDS}
+    with pytest.raises(grpc.RpcError) as err:
+        check(c, "nl", (CONTAINER, "CSQU 305438-4"))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "identifiers[0].value" in err.value.details() and "CSQU 305438-4" in err.value.details()
+    with pytest.raises(grpc.RpcError) as err:
+        check(c, "nl", (CONTAINER, SEEDED), case_ref="")
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "case_ref" in err.value.details()
+    assert {n: c.nodes[n].store.audit_entries(limit=10_000) for n in IDS} == before
+
+
+def test_no_other_node_keeps_the_value_its_hash_or_its_oprf_output(net, caplog):
+    c = net
+    caplog.set_level(logging.DEBUG)
+    seed(c, "de", ("CONTAINER", SEEDED))
+    asked = [("CONTAINER", SEEDED), ("CONTAINER", UNKNOWN), ("PASSPORT", "NLD:XN0123456")]
+    for t, v in asked:
+        check(c, "nl", (seizure_pb2.IdentifierType.Value(f"IDENTIFIER_TYPE_{t}"), v))
+    for node in ("rilo-we", "de"):
+        c.nodes[node].store.write(lambda conn: None)  # whatever is pending is in the files now
+        files = sorted(p for p in Path(c.nodes[node].config.data_dir).rglob("*") if p.is_file())
+        assert any(p.name.endswith("-wal") for p in files) or files
+        blobs = [p.read_bytes() for p in files] + [caplog.text.encode()]
+        key = c.nodes[node].hitcheck.key.key
+        for t, v in asked:
+            if node == "de" and v == SEEDED:
+                continue  # de holds this one in its own annex
+            norm = identifiers.normalise(t, v)
+            x = identifiers.oprf_input(t, norm)
+            out = oprf.evaluate(key, x)
+            needles = {v.encode(), norm.encode(), norm.lower().encode(), x, hashlib.sha256(norm.encode()).digest(),
+                       hashlib.sha256(norm.encode()).hexdigest().encode(), hashlib.sha256(x).digest(),
+                       hashlib.sha256(x).hexdigest().encode(), out, out.hex().encode(), hitfilter.entry_of(out),
+                       hitfilter.entry_of(out).hex().encode()}
+            for blob in blobs:
+                for needle in needles:
+                    assert needle not in blob, f"{node} keeps {needle!r} of {t} {v}"
+
+
+def test_the_evaluating_nodes_audit_the_asker_case_and_type_and_the_asker_audits_the_value(net):
+    c = net
+    seed(c, "de", ("CONTAINER", SEEDED))
+    check(c, "nl", (CONTAINER, SEEDED), (CONTAINER, UNKNOWN), (PHONE, "+49 30 123456"), case_ref="NL-77")
+    for node in ("de", "rilo-we"):
+        lines = [a for a in c.nodes[node].store.audit_entries(limit=10_000) if a["action"] == "hitcheck_answer"]
+        assert sorted((a["actor"], a["detail"]["case_ref"], a["detail"]["type"], a["detail"]["count"])
+                      for a in lines) == [("nl", "NL-77", "CONTAINER", 2), ("nl", "NL-77", "PHONE", 1)]
+        assert all(set(a["detail"]) == {"case_ref", "type", "count"} for a in lines)
+    mine = [a["detail"] for a in c.nodes["nl"].store.audit_entries(limit=10_000) if a["action"] == "hitcheck"]
+    assert mine == [{"case_ref": "NL-77", "type": "CONTAINER", "value": "CSQU3054383", "hits": ["de"]},
+                    {"case_ref": "NL-77", "type": "CONTAINER", "value": "MSCU1000070", "hits": []},
+                    {"case_ref": "NL-77", "type": "PHONE", "value": "+4930123456", "hits": []}]
+
+
+def test_the_blinded_elements_sent_for_one_value_all_differ(net):
+    c = net
+    seen: dict[str, list[bytes]] = {"de": [], "rilo-we": []}
+    for node in seen:
+        hc = c.nodes[node].hitcheck
+        real = hc.evaluate
+
+        def recording(asker, elements, case_ref, types, real=real, node=node):
+            seen[node].extend(elements)  # what arrived over the wire; the real evaluation answers
+            return real(asker, elements, case_ref, types)
+
+        hc.evaluate = recording
+    for _ in range(5):
+        check(c, "nl", (CONTAINER, SEEDED))
+    sent = seen["de"] + seen["rilo-we"]
+    assert len(sent) == 10 and len(set(sent)) == 10
+
+
+def test_a_retracted_records_identifiers_leave_its_filter(net):
+    c = net
+    key = seed(c, "de", ("CONTAINER", SEEDED))
+    assert list(check(c, "nl", (CONTAINER, SEEDED))[0].hits) == ["de"]
+    with c.client("de") as cl:
+        cl.records.RetractRecord(node_pb2.RetractRecordRequest(record_id=key.record_id))
+    assert c.nodes["de"].hitcheck.refresh() == 1  # one chunk changed: the delta
+    c.wait_for(lambda: filters_reached(c, "de"), what="de's new filter everywhere")
+    assert list(check(c, "nl", (CONTAINER, SEEDED))[0].hits) == []
+
+
+def test_a_rotation_of_the_signing_key_rebuilds_the_filter_under_a_new_hit_check_key(net):
+    c = net
+    seed(c, "de", ("CONTAINER", SEEDED))
+    before = c.nodes["de"].hitcheck.key.epoch
+    c.nodes["de"].keys.rotate()
+    assert c.nodes["de"].hitcheck.key.epoch != before
+    mode = (Path(c.nodes["de"].config.signing_key).with_name("hitcheck.key").stat().st_mode & 0o777)
+    assert mode == 0o600
+    c.wait_for(lambda: filters_reached(c, "de"), what="de's rebuilt filter everywhere")
+    chunk = hit_pb2.HitFilterChunk.FromString(c.nodes["nl"].store.get_record("de", f"{FILTER_PREFIX}0").body)
+    assert chunk.key_epoch == c.nodes["de"].hitcheck.key.epoch
+    assert list(check(c, "nl", (CONTAINER, SEEDED))[0].hits) == ["de"]
+
+
+def test_the_evaluation_past_the_quota_is_refused_by_every_node(make_cluster):
+    quota = 3
+    c = make_cluster(IDS, settings={n: {"hitcheck": {"quota_per_day": quota}} for n in IDS})
+    for _ in range(quota):
+        [r] = check(c, "nl", (CONTAINER, UNKNOWN))
+        assert r.complete
+    with pytest.raises(grpc.RpcError) as err:
+        check(c, "nl", (CONTAINER, UNKNOWN))
+    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "quota" in err.value.details()
+    # Each evaluating node refused it (its own evaluation is not counted: nl still finds its own).
+    for node in ("de", "rilo-we"):
+        used = c.nodes[node].store.reader.execute(
+            "SELECT used FROM hitcheck_quota WHERE asker = 'nl'").fetchone()[0]
+        assert used == quota
+    # another asker has a quota of its own
+    [r] = check(c, "de", (CONTAINER, UNKNOWN))
+    assert r.complete
+
+
+def test_an_explicit_rotation_of_the_hit_check_key_alone_rebuilds_the_filter(net):
+    c = net
+    seed(c, "de", ("CONTAINER", SEEDED))
+    signing, epoch = c.nodes["de"].key.key_id, c.nodes["de"].hitcheck.key.epoch
+    with c.client("de") as cl:
+        resp = keys_pb2_grpc.KeyAdminServiceStub(cl.channel).RotateKey(keys_pb2.RotateKeyRequest(hitcheck_only=True))
+    assert resp.hitcheck_epoch == c.nodes["de"].hitcheck.key.epoch != epoch
+    assert resp.key_id == signing == c.nodes["de"].key.key_id
+    c.wait_for(lambda: filters_reached(c, "de"), what="de's rebuilt filter everywhere")
+    assert list(check(c, "nl", (CONTAINER, SEEDED))[0].hits) == ["de"]
+
+
+def test_a_node_that_does_not_answer_makes_the_check_incomplete_and_the_others_still_count(net):
+    c = net
+    seed(c, "de", ("CONTAINER", SEEDED))
+    c.stop("rilo-we")
+    [r] = check(c, "nl", (CONTAINER, SEEDED))
+    statuses = {a.node: a.status for a in r.nodes}
+    assert statuses["rilo-we"] in (node_pb2.NODE_ANSWER_STATUS_UNREACHABLE, node_pb2.NODE_ANSWER_STATUS_TIMEOUT)
+    assert statuses["de"] == statuses["nl"] == node_pb2.NODE_ANSWER_STATUS_OK
+    assert not r.complete and list(r.hits) == ["de"]
+    c.cut("nl", "de")
+    [r] = check(c, "nl", (CONTAINER, SEEDED))
+    assert {a.node: a.status for a in r.nodes}["de"] == node_pb2.NODE_ANSWER_STATUS_UNREACHABLE
+    assert list(r.hits) == [] and not r.complete
+
+
+def test_a_correction_that_drops_an_identifier_and_an_expired_record_take_theirs_out(net):
+    c = net
+    key = seed(c, "de", ("CONTAINER", SEEDED), ("PHONE", "+49 30 123456"))
+    corrected = {**member_seizure("de", c.directory), "annex": {"identifiers": [{"type": "PHONE",
+                                                                                "value": "+49 30 123456"}]}}
+    with c.client("de") as cl:
+        cl.records.UpdateSeizure(node_pb2.UpdateSeizureRequest(record_id=key.record_id,
+                                                               submission=parse_submission(corrected)))
+    assert c.nodes["de"].hitcheck.refresh() == 1
+    c.wait_for(lambda: filters_reached(c, "de"), what="de's corrected filter everywhere")
+    container, phone = check(c, "nl", (CONTAINER, SEEDED), (PHONE, "+4930123456"))
+    assert list(container.hits) == [] and list(phone.hits) == ["de"]
+    # Retention retracts what is older than its days (the seizure is dated 2026-03-14): its identifiers leave.
+    assert c.nodes["de"].book.retain(30) == 1
+    assert c.nodes["de"].hitcheck.refresh() == 1
+    c.wait_for(lambda: filters_reached(c, "de"), what="de's emptied filter everywhere")
+    [phone] = check(c, "nl", (PHONE, "+4930123456"))
+    assert list(phone.hits) == []
+
+
+def test_evaluate_takes_only_another_nodes_certificate_and_refuses_a_bad_element_counting_nothing(net):
+    c = net
+    f = c.folders["nl"]
+    ca = (f.path / "tls" / "ca.pem").read_bytes()
+    request = hit_pb2.EvaluateRequest(blinded_elements=[b"\xff" * 32], case_ref="NL-1", types=[CONTAINER])
+
+    def evaluate(cert: str, key: str, req):
+        creds = grpc.ssl_channel_credentials(root_certificates=ca, private_key=(f.path / "tls" / key).read_bytes(),
+                                             certificate_chain=(f.path / "tls" / cert).read_bytes())
+        with grpc.secure_channel(f"127.0.0.1:{c.ports['de']}", creds,
+                                 options=[("grpc.ssl_target_name_override", "de.node.rilo")]) as ch:
+            return hit_pb2_grpc.HitEvaluationServiceStub(ch).Evaluate(req, timeout=10)
+
+    with pytest.raises(grpc.RpcError) as err:
+        evaluate("client.pem", "client.key", request)
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.RpcError) as err:
+        evaluate("node.pem", "node.key", request)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "blinded_elements[0]" in err.value.details()
+    assert c.nodes["de"].store.reader.execute("SELECT COUNT(*) FROM hitcheck_quota").fetchone()[0] == 0
+    good = hit_pb2.EvaluateRequest(blinded_elements=[oprf.blind(b"x").element], case_ref="NL-1", types=[CONTAINER])
+    assert len(evaluate("node.pem", "node.key", good).evaluated_elements) == 1
+    assert c.nodes["de"].store.reader.execute("SELECT asker, used FROM hitcheck_quota").fetchall() == [("nl", 1)]
