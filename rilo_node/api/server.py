@@ -116,7 +116,7 @@ class Node(NodeCore):
         super().__init__(config, **kwargs)
         # Operations (closed user groups): the membership the policy rule reads, and the owner's close job.
         self.operations = Operations(self.book, self.replicator, self.clock)
-        self.jobs.every(2.0, self.operations.close_due, "operations-close")
+        self.jobs.tick(self.operations.close_due, "operations-close")
         self.health = health.HealthServicer()
         self.server: grpc.Server | None = None
         self.port: int | None = None

@@ -23,7 +23,6 @@ from rilo_node.core.errors import (
     ValidationError,
 )
 from rilo_node.core.events import parse_rfc3339, utc_text
-from rilo_node.core.identity import node_dns
 from rilo_node.core.signing import (
     SECRETARIAT,
     Keyring,
@@ -38,6 +37,7 @@ from rilo_node.core.signing import (
     verify_revocation,
 )
 from rilo_node.core.topology import Directory, parse_topology
+from rilo_node.node.channels import Channels
 from rilo_node.node.clock import Clock, rfc3339
 from rilo_node.node.metrics import NodeMetrics
 from rilo_node.node.pki import write_pem
@@ -64,7 +64,8 @@ class KeyBook:
     def __init__(self, *, store: st.Store, keyring: Keyring, clock: Clock, me: str, key_path: Path,
                  current_key: Callable[[], SigningKey], use_key: Callable[[SigningKey], None],
                  adopt_directory: Callable[[Directory], None], directory: Callable[[], Directory],
-                 tls: tuple[bytes, bytes, bytes] | None, links, metrics: NodeMetrics | None = None):
+                 tls: tuple[bytes, bytes, bytes] | None, links, metrics: NodeMetrics | None = None,
+                 channels: Channels | None = None):
         self.store = store
         self.keyring = keyring
         self.clock = clock
@@ -81,8 +82,9 @@ class KeyBook:
         self.hitcheck = None  # node/hitcheck.py's HitCheck, set by NodeCore: its key rotates with the signing key
         self.directory_issued_at = ""
         self._lock = threading.RLock()  # one change of the keyring or the directory at a time
-        self._channels: dict[str, tuple[str, grpc.Channel]] = {}
-        self._channel_lock = threading.Lock()
+        # The node's one channel to each other node (node/channels.py), or channels of its own.
+        self._own_channels = channels is None
+        self.channels = channels or Channels(me, tls=tls, links=links, address=self._address)
         self._last_on_demand: dict[str, float] = {}
         self._pusher = ThreadPoolExecutor(max_workers=4, thread_name_prefix=f"keys-push:{me}")
         self._closed = False
@@ -409,33 +411,16 @@ class KeyBook:
 
     # -- peers -------------------------------------------------------------------------------
 
+    def _address(self, node: str) -> str | None:
+        info = self.directory().get(node)
+        return info.address if info else None
+
     def _peers(self) -> list[str]:
         directory = self.directory()
         return list(directory.peers(self.me)) if self.me in directory else []
 
     def _stub(self, peer: str) -> keys_pb2_grpc.KeyServiceStub:
-        if self.links is not None and self.links.is_cut(self.me, peer):
-            raise ConnectionError(f"link {self.me}–{peer} is cut")
-        info = self.directory().get(peer)
-        address = info.address if info else None
-        if not address:
-            raise ConnectionError(f"no address for {peer} in the directory")
-        with self._channel_lock:
-            cached = self._channels.get(peer)
-            if cached and cached[0] == address:
-                return keys_pb2_grpc.KeyServiceStub(cached[1])
-            if cached:
-                cached[1].close()
-            options = [("grpc.ssl_target_name_override", node_dns(peer)),
-                       ("grpc.initial_reconnect_backoff_ms", 100), ("grpc.max_reconnect_backoff_ms", 2_000)]
-            if self.tls:
-                ca, cert, key = self.tls
-                creds = grpc.ssl_channel_credentials(root_certificates=ca, private_key=key, certificate_chain=cert)
-                channel = grpc.secure_channel(address, creds, options=options)
-            else:
-                channel = grpc.insecure_channel(address, options=options)
-            self._channels[peer] = (address, channel)
-            return keys_pb2_grpc.KeyServiceStub(channel)
+        return keys_pb2_grpc.KeyServiceStub(self.channels.get(peer))
 
     def sync_with(self, peer: str) -> int:
         """Ask `peer` for what it holds and this node lacks; returns how many items were new."""
@@ -500,10 +485,8 @@ class KeyBook:
     def close(self) -> None:
         self._closed = True
         self._pusher.shutdown(wait=True, cancel_futures=True)
-        with self._channel_lock:
-            for _, channel in self._channels.values():
-                channel.close()
-            self._channels.clear()
+        if self._own_channels:
+            self.channels.close()
 
     # -- listing -------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import rilo_node
 from rilo_node.core.errors import ConfigError
 from rilo_node.core.signing import Keyring, SigningKey
 from rilo_node.core.topology import Directory
+from rilo_node.node.channels import Channels
 from rilo_node.node.clock import Clock, SystemClock, rfc3339
 from rilo_node.node.config import NodeConfig
 from rilo_node.node.directory import load_topology
@@ -68,7 +69,10 @@ class NodeCore:
         self.links = links or Links(config.links or config.base_dir / "links.json")
         tls = None if config.insecure else (config.tls_ca.read_bytes(), config.tls_cert.read_bytes(),
                                              config.tls_key.read_bytes())
-        self.network = PeerNetwork(self.replicator, tls=tls, links=self.links, clock=self.clock)
+        # One channel to each other node, shared by replication, the key book and the hit check.
+        self.channels = Channels(config.node_id, tls=tls, links=self.links, address=self._address_of)
+        self.network = PeerNetwork(self.replicator, tls=tls, links=self.links, clock=self.clock,
+                                   channels=self.channels)
         self.queries = QueryEngine(self.store, self.key, self.keyring, self.clock, self.network, self.replicator,
                                    metrics=self.metrics)
         self.queries.min_cell = config.stats_min_cell  # docs/protocol.md#small-cell-protection
@@ -76,7 +80,7 @@ class NodeCore:
         self.keys = KeyBook(store=self.store, keyring=self.keyring, clock=self.clock, me=config.node_id,
                             key_path=config.signing_key, current_key=lambda: self.key, use_key=self.use_key,
                             adopt_directory=self.adopt_directory, directory=lambda: self.directory, tls=tls,
-                            links=self.links, metrics=self.metrics)
+                            links=self.links, metrics=self.metrics, channels=self.channels)
         self.replicator.learn_keys = self.keys.learn_keys
         # Hit/no-hit (node/hitcheck.py): the hit-check key beside the signing key, the filter, the quota.
         self.hitcheck = HitCheck(book=self.book, clock=self.clock, key_path=config.signing_key,
@@ -98,14 +102,14 @@ class NodeCore:
         self.set_directory(directory)
         self.started_at = rfc3339(self.clock.now())
         self._max_workers = max_workers or (16 + 2 * len(directory.peers(config.node_id)))
-        self.jobs = Jobs()
+        self.jobs = Jobs(config.node_id)
         if self.replicate:
-            self.jobs.every(1.0, self.network.supervise, "reconnect")
+            self.jobs.tick(self.network.supervise, "reconnect")
             self.jobs.every(60.0, self.network.anti_entropy_all, "anti-entropy", jitter=15.0)
             self.jobs.every(SYNC_EVERY, self.keys.sync_all, "keys-sync", jitter=15.0)
             self.network.on_link_up = self.keys.sync_with
         self.jobs.every(config.deadline_check_every, self.run_deadlines, "request-deadlines")
-        self.jobs.every(1.0, self.run_validation, "validation")
+        self.jobs.tick(self.run_validation, "validation")
         self.jobs.every(1.0, self.hitcheck.refresh, "hitcheck-filter")
         if config.retention_days:
             self.jobs.every(config.retention_check_every, self.run_retention, "retention")
@@ -177,6 +181,10 @@ class NodeCore:
             logger.warning("[node=%s] caught up with every peer after the restore of %s", self.config.node_id, stamp)
         return fetched
 
+    def _address_of(self, node: str) -> str | None:
+        info = self.directory.get(node)
+        return info.address if info else None
+
     def set_directory(self, directory: Directory) -> None:
         """Adopt a (new) directory: addresses, signing keys, entitlements."""
         self.directory = directory
@@ -220,6 +228,7 @@ class NodeCore:
         self.keys.close()
         self.hitcheck.close()
         self.network.close()
+        self.channels.close()
 
     def start_metrics(self) -> str | None:
         """Serve the Prometheus metrics on `metrics.listen` (unless it is off); returns the address bound."""

@@ -3,6 +3,9 @@ and repair gaps by anti-entropy. Decisions come from the pure module `replicatio
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextlib
 import json
 import logging
 import sqlite3
@@ -16,7 +19,6 @@ import grpc
 
 from rilo_node.core import hitfilter
 from rilo_node.core.errors import PolicyError, SignatureError
-from rilo_node.core.identity import node_dns
 from rilo_node.core.replication import (
     BUCKETS,
     Entitlements,
@@ -29,6 +31,7 @@ from rilo_node.core.replication import (
 )
 from rilo_node.core.signing import Keyring, VerifiedRecord, strip_annex, verify_record
 from rilo_node.core.topology import Directory
+from rilo_node.node.channels import Channels, open_channel
 from rilo_node.node.clock import Clock, rfc3339
 from rilo_node.node.endorsements import may_endorse
 from rilo_node.node.metrics import NodeMetrics
@@ -54,6 +57,10 @@ HEARTBEAT_SECONDS = 15.0
 COALESCE_SECONDS = 0.005
 CHECKPOINT_EVERY = 2.0
 BACKOFF_FIRST, BACKOFF_MAX = 0.2, 30.0
+# Threads that verify and store what the pulls receive (each pull hands one message at a time to them);
+# the store has one writer, so more would only wait for it.
+RECEIVERS = 2
+IDLE_DELIVERY_CHECK = 30.0  # seconds: the outbox is looked at this often when nothing is owed
 
 
 def backoff(failures: int) -> float:
@@ -574,29 +581,44 @@ class PeerLink:
     last_error: str = ""
     checkpoint_saved: float = 0.0
     last_contact: float | None = None  # clock.monotonic() when the peer last answered (metrics)
-    thread: threading.Thread | None = None
-    call: object | None = None
+    task: concurrent.futures.Future | None = None  # the pull running on the network's event loop
+    call: object | None = None  # its grpc.aio call (touched on the loop only)
     stop: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
 
 
 class PeerNetwork:
-    """This node's side of its peer links: pull threads, direct deliveries, anti-entropy passes."""
+    """This node's side of its peer links: pulls, direct deliveries, anti-entropy passes.
+
+    The pulls are coroutines on one event loop of the node (grpc.aio), one long call to each peer: an idle
+    network of many peers costs no thread per peer, and no thread waking to poll (a blocking grpc iterator
+    wakes every 0.1 s). What a pull receives is verified and stored on RECEIVERS threads, one message of a
+    pull at a time, in order."""
 
     def __init__(self, replicator: Replicator, *, tls: tuple[bytes, bytes, bytes] | None, links: Links | None = None,
-                 clock: Clock | None = None):
+                 clock: Clock | None = None, channels: Channels | None = None):
         self.r = replicator
         self.me = replicator.me
         self.tls = tls  # (ca, node cert, node key) PEM bytes; None for plaintext (development)
         self.links = links or Links()
         self.clock = clock or replicator.clock
+        # The node's one channel to each other node (node/channels.py); the pulls have their own, on their loop.
+        self._own_channels = channels is None
+        self.channels = channels or Channels(self.me, tls=tls, links=self.links, address=self._address)
         self._links: dict[str, PeerLink] = {}
-        self._channels: dict[str, tuple[str, grpc.Channel]] = {}
         self._lock = threading.Lock()
         self._closed = False
         self._deliver_lock = threading.Lock()
         self._deliver_wake = threading.Event()
         self._deliverer: threading.Thread | None = None
         self.on_link_up: Callable[[str], object] | None = None  # node.py: the keys compared with the peer
+        self._loop: asyncio.AbstractEventLoop | None = None  # the pulls' loop, on a thread of its own
+        self._loop_thread: threading.Thread | None = None
+        self._receivers: concurrent.futures.ThreadPoolExecutor | None = None
+        self._aio_channels: dict[str, tuple[str, grpc.aio.Channel]] = {}  # touched on the loop only
 
     def start_delivery(self, every: float = 0.5) -> None:
         """Deliver owed records as soon as a commit may have owed some (and every `every` s for retries),
@@ -607,7 +629,8 @@ class PeerNetwork:
 
         def loop() -> None:
             while not self._closed:
-                self._deliver_wake.wait(every)
+                # Nothing owed: sleep until a commit wakes it (an idle node does not poll its outbox).
+                self._deliver_wake.wait(every if self.r.store.outbox_pending else IDLE_DELIVERY_CHECK)
                 self._deliver_wake.clear()
                 if self._closed:
                     return
@@ -626,35 +649,48 @@ class PeerNetwork:
         return info.address if info else None
 
     def stub(self, peer: str) -> peer_pb2_grpc.PeerServiceStub:
+        return peer_pb2_grpc.PeerServiceStub(self.channels.get(peer))
+
+    def _aio_stub(self, peer: str) -> peer_pb2_grpc.PeerServiceStub:
+        """A stub on the pulls' loop (called there only)."""
         if self.links.is_cut(self.me, peer):
             raise ConnectionError(f"link {self.me}–{peer} is cut")
         address = self._address(peer)
         if not address:
             raise ConnectionError(f"no address for {peer} in the directory")
-        with self._lock:
-            cached = self._channels.get(peer)
-            if cached and cached[0] == address:
-                return peer_pb2_grpc.PeerServiceStub(cached[1])
+        cached = self._aio_channels.get(peer)
+        if not cached or cached[0] != address:
             if cached:
-                cached[1].close()
-            options = [("grpc.ssl_target_name_override", node_dns(peer)),
-                       ("grpc.keepalive_time_ms", 30_000), ("grpc.keepalive_timeout_ms", 10_000),
-                       ("grpc.max_receive_message_length", 64 * 1024 * 1024),
-                       ("grpc.initial_reconnect_backoff_ms", 100), ("grpc.max_reconnect_backoff_ms", 2_000)]
-            if self.tls:
-                ca, cert, key = self.tls
-                creds = grpc.ssl_channel_credentials(root_certificates=ca, private_key=key, certificate_chain=cert)
-                channel = grpc.secure_channel(address, creds, options=options)
-            else:
-                channel = grpc.insecure_channel(address, options=options)
-            self._channels[peer] = (address, channel)
-            return peer_pb2_grpc.PeerServiceStub(channel)
+                asyncio.get_running_loop().create_task(cached[1].close())
+            cached = self._aio_channels[peer] = (address, open_channel(grpc.aio, peer, address, self.tls))
+        return peer_pb2_grpc.PeerServiceStub(cached[1])
 
     def forget_channel(self, peer: str) -> None:
+        """Close the pulls' channel to `peer` (its link was cut or dropped): its calls end with it."""
         with self._lock:
-            cached = self._channels.pop(peer, None)
+            loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop stopped meanwhile
+                loop.call_soon_threadsafe(self._forget_aio_channel, peer)
+
+    def _forget_aio_channel(self, peer: str) -> None:
+        cached = self._aio_channels.pop(peer, None)
         if cached:
-            cached[1].close()
+            asyncio.get_running_loop().create_task(cached[1].close())
+
+    def _pull_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop the pulls run on (started at the first pull); None once the network is closed."""
+        with self._lock:
+            if self._closed:
+                return None
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                self._receivers = concurrent.futures.ThreadPoolExecutor(max_workers=RECEIVERS,
+                                                                        thread_name_prefix=f"receive:{self.me}")
+                self._loop_thread = threading.Thread(target=loop.run_forever, name=f"pulls:{self.me}", daemon=True)
+                self._loop_thread.start()
+                self._loop = loop
+            return self._loop
 
     # -- pull links --------------------------------------------------------------------
 
@@ -670,41 +706,54 @@ class PeerNetwork:
             link = self._links.get(peer)
             if link is None:  # (not setdefault: the checkpoint is read once, not every second for every peer)
                 link = self._links[peer] = PeerLink(peer, checkpoint=st.checkpoint_of(self.r.store, peer))
-            running = link.thread is not None and link.thread.is_alive()
             if self.links.is_cut(self.me, peer):
-                if running:
+                if link.running:
                     self._cancel(link)
                 link.state = "cut"
                 continue
-            if not running and now >= link.next_attempt:
+            if not link.running and now >= link.next_attempt:
+                loop = self._pull_loop()
+                if loop is None:
+                    return
                 link.stop.clear()
-                link.thread = threading.Thread(target=self._pull, args=(link,), daemon=True,
-                                               name=f"pull:{self.me}<-{peer}")
-                link.thread.start()
+                link.task = asyncio.run_coroutine_threadsafe(self._pull(link), loop)
 
     def _cancel(self, link: PeerLink) -> None:
         link.stop.set()
-        call = link.call
-        if call is not None:
-            call.cancel()
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop stopped meanwhile
+                loop.call_soon_threadsafe(self._cancel_call, link)
         self.forget_channel(link.peer)
 
-    def _pull(self, link: PeerLink) -> None:
-        peer = link.peer
-        if self.on_link_up is not None and not self._closed and not link.stop.is_set():
-            # A link (re)starting, at start-up or after a partition healed: compare keys with the peer now
-            # (node/keys.py SYNC_EVERY), before the records signed by them come. A node that stops meanwhile
-            # has closed the key book's channels (ValueError from grpc): nothing to compare then.
-            try:
-                self.on_link_up(peer)
-            except (grpc.RpcError, ConnectionError, ValueError) as exc:
-                logger.debug("[peer=%s] keys not compared as the link came up: %s", peer, exc)
+    @staticmethod
+    def _cancel_call(link: PeerLink) -> None:
+        if link.call is not None:
+            link.call.cancel()
+
+    def _link_up(self, peer: str) -> None:
+        # A link (re)starting, at start-up or after a partition healed: compare keys with the peer now
+        # (node/keys.py SYNC_EVERY), before the records signed by them come. A node that stops meanwhile
+        # has closed the key book's channels (ValueError from grpc): nothing to compare then.
         try:
-            link.checkpoint = st.checkpoint_of(self.r.store, peer)
-            call = self.stub(peer).Pull(peer_pb2.PullRequest(after_seq=link.checkpoint, live=True))
+            self.on_link_up(peer)
+        except (grpc.RpcError, ConnectionError, ValueError) as exc:
+            logger.debug("[peer=%s] keys not compared as the link came up: %s", peer, exc)
+
+    async def _pull(self, link: PeerLink) -> None:
+        peer = link.peer
+        loop = asyncio.get_running_loop()
+        receivers = self._receivers
+        try:
+            if self.on_link_up is not None and not self._closed and not link.stop.is_set():
+                await loop.run_in_executor(receivers, self._link_up, peer)
+            link.checkpoint = await loop.run_in_executor(receivers, st.checkpoint_of, self.r.store, peer)
+            if link.stop.is_set():
+                return
+            call = self._aio_stub(peer).Pull(peer_pb2.PullRequest(after_seq=link.checkpoint, live=True))
             link.call = call
             link.state = "connecting"
-            for resp in call:
+            async for resp in call:
                 if link.stop.is_set():
                     break
                 link.state = "connected"
@@ -716,11 +765,12 @@ class PeerNetwork:
                     # it in a crash only means scanning again records that are then dropped as duplicates.
                     now = time.monotonic()
                     lazy = now - link.checkpoint_saved < CHECKPOINT_EVERY
-                    outcomes = self.r.receive([i.record for i in resp.items], peer=peer, via="pull",
-                                              checkpoint=resp.scanned_seq, lazy_checkpoint=lazy)
+                    outcomes = await loop.run_in_executor(receivers, self._receive, resp, peer, lazy)
                     if not lazy or any(o != "duplicate" for o in outcomes):
                         link.checkpoint_saved = now
                     link.checkpoint = max(link.checkpoint, resp.scanned_seq)
+        except asyncio.CancelledError:
+            link.last_error = "cancelled"  # the link was cut or the node is stopping
         except grpc.RpcError as exc:
             link.last_error = f"{exc.code().name}: {exc.details()}"
         except Exception as exc:  # noqa: BLE001 - any failure ends this attempt; the supervisor retries
@@ -733,6 +783,10 @@ class PeerNetwork:
                 link.failures += 1
                 link.next_attempt = self.clock.monotonic() + backoff(link.failures)
                 link.state = "cut" if self.links.is_cut(self.me, peer) else "backoff"
+
+    def _receive(self, resp: peer_pb2.PullResponse, peer: str, lazy: bool) -> list[str]:
+        return self.r.receive([i.record for i in resp.items], peer=peer, via="pull", checkpoint=resp.scanned_seq,
+                              lazy_checkpoint=lazy)
 
     def states(self) -> list[node_pb2.PeerState]:
         out = []
@@ -858,16 +912,32 @@ class PeerNetwork:
         return total
 
     def close(self) -> None:
-        self._closed = True
+        with self._lock:
+            self._closed = True
         self._deliver_wake.set()
         if self._deliverer is not None:
             self._deliverer.join(timeout=5)
         for link in self._links.values():
             self._cancel(link)
         for link in self._links.values():
-            if link.thread is not None:
-                link.thread.join(timeout=5)
+            if link.task is not None:
+                with contextlib.suppress(Exception):
+                    link.task.result(timeout=5)
+        if self._own_channels:
+            self.channels.close()
         with self._lock:
-            for _, channel in self._channels.values():
-                channel.close()
-            self._channels.clear()
+            loop, thread, receivers = self._loop, self._loop_thread, self._receivers
+            self._loop = self._loop_thread = self._receivers = None  # closing twice closes once
+        if loop is not None and not loop.is_closed():
+            async def close_channels():
+                await asyncio.gather(*(ch.close() for _a, ch in self._aio_channels.values()), return_exceptions=True)
+                self._aio_channels.clear()
+
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(close_channels(), loop).result(timeout=5)
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=5)
+            if not thread.is_alive():
+                loop.close()
+        if receivers is not None:
+            receivers.shutdown(wait=True)

@@ -134,7 +134,7 @@ def test_a_partition_between_two_rilos_heals_and_converges(make_cluster):
         out = []
         for a, b in (("rilo-we", "rilo-ece"), ("rilo-ece", "rilo-we")):
             link = cluster.nodes[a].network.link(b)
-            if link is None or link.state != "cut" or (link.thread is not None and link.thread.is_alive()):
+            if link is None or link.state != "cut" or link.running:
                 out.append(f"{a} <- {b}: {link.state if link else 'no link'}")
         return out
 
