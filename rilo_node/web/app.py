@@ -25,7 +25,7 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from rilo_node.core import vocab
+from rilo_node.core import identifiers, vocab
 from rilo_node.core.convert import (
     annex_from_bytes,
     kind_name,
@@ -35,6 +35,7 @@ from rilo_node.core.convert import (
 from rilo_node.core.errors import (
     NotFoundError,
     PermissionDeniedError,
+    QuotaExceededError,
     RiloError,
     SignatureError,
     ValidationError,
@@ -42,6 +43,7 @@ from rilo_node.core.errors import (
 from rilo_node.core.federation import GROUP_FIELDS, validate_filter, validate_group_by
 from rilo_node.node.clock import rfc3339
 from rilo_node.node.disclosures import record_disclosures
+from rilo_node.node.requests import check_request
 from rilo_node.node.users import LoginFailed, Users, allowed
 from rilo_node.pb.rilo.v1 import (
     node_pb2,
@@ -49,6 +51,7 @@ from rilo_node.pb.rilo.v1 import (
     peer_pb2,
     record_pb2,
     request_pb2,
+    seizure_pb2,
 )
 from rilo_node.store.db import AuditActor
 from rilo_node.web import words
@@ -145,6 +148,7 @@ class Services:
     peer_states: object  # () -> [PeerState]
     directory: object  # () -> Directory
     disclosures: object = None  # (record_id) -> who holds an own record and who was shown it
+    hitcheck: object = None  # node/hitcheck.py's HitCheck: hit/no-hit on annex identifiers
 
     @classmethod
     def of_node(cls, node) -> Services:
@@ -155,7 +159,8 @@ class Services:
                    clock=node.clock, peer_states=node.network.states, directory=lambda: node.directory,
                    disclosures=lambda record_id: record_disclosures(
                        store=node.store, replicator=node.replicator, network=node.network,
-                       me=node.config.node_id, record_id=record_id))
+                       me=node.config.node_id, record_id=record_id),
+                   hitcheck=node.hitcheck)
 
 
 class HashPool:
@@ -592,30 +597,109 @@ def create_app(svc: Services, *, secure_cookies: bool = True) -> Starlette:
         return {k: str(q.get(k, "")) for k in ("origin", "record_id", "subject", "facts", "due_date", "legal_basis",
                                                 "contact", "addressee")}
 
+    def addressees_of(text: str) -> list[str]:
+        """The Addressee field: one node id, or several separated by commas (the nodes a hit check found)."""
+        return list(dict.fromkeys(a.strip() for a in text.split(",") if a.strip()))
+
     @page("request")
     async def request_new(request: Request):
         values = new_request_values(request.query_params)
         values["addressee"] = values["addressee"] or values["origin"]
-        return render(request, "request_new.html", values=values)
+        return render(request, "request_new.html", values=values, several=len(addressees_of(values["addressee"])) > 1)
 
     @page("request")
     async def request_create(request: Request):
         values = new_request_values(request.state.form)
+        to = addressees_of(values["addressee"])
+        who = actor(request)
+
+        def file_all() -> list:
+            """One request to each addressee, every one checked first: all are filed, or none."""
+            msgs = []
+            for node in to:
+                msg = request_pb2.AssistanceRequest(
+                    addressee=node, subject=values["subject"], facts=values["facts"],
+                    due_date=values["due_date"].strip(), legal_basis=values["legal_basis"], contact=values["contact"],
+                    assistance=request_pb2.ASSISTANCE_TYPE_INFORMATION, urgency=request_pb2.URGENCY_ROUTINE)
+                if values["origin"] and values["record_id"]:
+                    msg.records.add(origin=values["origin"], record_id=values["record_id"])
+                check_request(msg, svc.node_id, svc.directory(), svc.clock.now().date())
+                msgs.append(msg)
+            return [svc.requests.create(msg, actor=who)[0] for msg in msgs]
+
         try:
-            for name in ("addressee", "subject", "due_date"):
+            if not to:
+                raise ValidationError("addressee", "is required")
+            for name in ("subject", "due_date"):
                 if not values[name].strip():
                     raise ValidationError(name, "is required")
-            msg = request_pb2.AssistanceRequest(
-                addressee=values["addressee"].strip(), subject=values["subject"], facts=values["facts"],
-                due_date=values["due_date"].strip(), legal_basis=values["legal_basis"], contact=values["contact"],
-                assistance=request_pb2.ASSISTANCE_TYPE_INFORMATION, urgency=request_pb2.URGENCY_ROUTINE)
-            if values["origin"] and values["record_id"]:
-                msg.records.add(origin=values["origin"], record_id=values["record_id"])
-            key, _created = await run_in_threadpool(lambda: svc.requests.create(msg, actor=actor(request)))
+            keys = await run_in_threadpool(file_all)
         except ValidationError as exc:
-            return render(request, "request_new.html", 400, values=values, error=str(exc), field=exc.field)
-        return RedirectResponse(f"/requests/{quote(key.origin, safe='')}/{quote(key.record_id, safe='')}",
+            return render(request, "request_new.html", 400, values=values, error=str(exc),
+                          field=exc.field.removeprefix("request."), several=len(to) > 1)
+        if len(keys) > 1:
+            return RedirectResponse("/requests", status_code=303)
+        return RedirectResponse(f"/requests/{quote(keys[0].origin, safe='')}/{quote(keys[0].record_id, safe='')}",
                                 status_code=303)
+
+    # -- hit/no-hit ---------------------------------------------------------------------------------
+
+    hit_labels = {"type": "Type", "value": "Value", "case_ref": "Case reference"}
+
+    def hit_field(field: str) -> str:
+        """The form field a ValidationError of the node names (`identifiers[0].value` is the Value)."""
+        return field.rsplit(".", 1)[-1] if field.startswith("identifiers[") else field
+
+    def hit_result(r) -> dict:
+        """One IdentifierCheck as the page shows it; `others`: the nodes that hit but this one (a request's
+        addressees)."""
+        type_name = words.enum_name(seizure_pb2.IdentifierType.DESCRIPTOR, r.type)
+        nodes = [{"node": a.node, "status": words.enum_name(node_pb2.NodeAnswerStatus.DESCRIPTOR, a.status),
+                  "quota": "quota" in a.error} for a in r.nodes]
+        others = [n for n in r.hits if n != svc.node_id]
+        return {"type": type_name, "value": r.value, "hits": list(r.hits), "complete": r.complete, "nodes": nodes,
+                "answered": sum(1 for n in nodes if n["status"] == "OK"),
+                "silent": [n for n in nodes if n["status"] != "OK"],
+                "quota": [n["node"] for n in nodes if n["quota"]], "query_id": r.query_id, "others": others}
+
+    def request_url(type_name: str, case_ref: str, nodes: list[str]) -> str:
+        """The request form for the nodes that hit, as `hitcheck` prints `request create` for each: the
+        subject names the type and the case, never the value (which stays out of the URL too)."""
+        return "/requests/new?" + urlencode({"addressee": ",".join(nodes),
+                                             "subject": f"hit/no-hit: {type_name} (case {case_ref})"})
+
+    # Analysts and admins, as for filing a request: a check spends this node's daily allowance at every node
+    # and leads to a request. A viewer has no link to it and gets 403.
+    @page("request")
+    async def hitcheck_form(request: Request):
+        return render(request, "hitcheck.html", values={"type": identifiers.TYPES[0], "value": "", "case_ref": ""},
+                      types=identifiers.TYPES, result=None)
+
+    @page("request")
+    async def hitcheck_post(request: Request):
+        form = request.state.form
+        values = {k: str(form.get(k, "")) for k in ("type", "value", "case_ref")}
+        ctx = {"values": values, "types": identifiers.TYPES}
+        type_name, case_ref = values["type"].strip().upper(), values["case_ref"].strip()
+        try:
+            if type_name not in identifiers.TYPES:
+                raise ValidationError("type", f"choose one of {', '.join(identifiers.TYPES)}")
+            value = identifiers.normalise(type_name, values["value"], "value")  # bad input is never sent
+            if not case_ref:
+                raise ValidationError("case_ref", "is required: the case this check is for")
+            number = seizure_pb2.IdentifierType.Value(f"IDENTIFIER_TYPE_{type_name}")
+            who = actor(request)
+            [r] = await run_in_threadpool(lambda: svc.hitcheck.check([(number, value)], case_ref, actor=who,
+                                                                     user=who.user))
+        except ValidationError as exc:
+            field = hit_field(exc.field)
+            return render(request, "hitcheck.html", 400, **ctx, result=None, field=field,
+                          error=f"{hit_labels.get(field, field)}: {exc.message}")
+        except QuotaExceededError as exc:
+            return render(request, "hitcheck.html", 429, **ctx, result=None, error=str(exc), field="")
+        result = hit_result(r)
+        return render(request, "hitcheck.html", **ctx, result=result, case_ref=case_ref,
+                      request_url=request_url(result["type"], case_ref, result["others"]) if result["others"] else "")
 
     # -- operations ---------------------------------------------------------------------------------
 
@@ -804,6 +888,8 @@ def create_app(svc: Services, *, secure_cookies: bool = True) -> Starlette:
         Route("/requests/new", request_create, methods=["POST"]),
         Route("/requests/{origin}/{record_id}", request_show, methods=["GET"]),
         Route("/requests/{origin}/{record_id}", request_respond, methods=["POST"]),
+        Route("/hitcheck", hitcheck_form, methods=["GET"]),
+        Route("/hitcheck", hitcheck_post, methods=["POST"]),
         Route("/operations", operations),
         Route("/operations/{op_id}", operation, methods=["GET"]),
         Route("/operations/{op_id}", operation_post, methods=["POST"]),

@@ -2,7 +2,8 @@
 with the system driver; nothing is downloaded at run time), against a simulated network started by
 `rilo-node cluster up` (each node its own process, web on every node). Sign in; search and compare the
 rows with `search --json`; open a record; a message posted at another node appears live; a message sent
-from the room reaches the owner; a seizure holding HTML and script shows as text and runs nothing.
+from the room reaches the owner; a seizure holding HTML and script shows as text and runs nothing; a hit
+check names the node that holds an identifier and leads to the request form for it.
 axe-core (npm, installed into .tools/ by scripts/test) checks every page: no serious or critical
 violations. The screenshots of docs/web.md are taken here."""
 
@@ -267,7 +268,8 @@ def test_every_other_page_passes_axe(net, driver):
     web = net["nodes"]["de"]["web"]
     sign_in(driver, net, "de", "admin")
     for name, path in [("stats", "/stats?group_by=section&scope=global"), ("requests", "/requests"),
-                       ("request-new", "/requests/new?origin=fr&record_id=x"), ("operations", "/operations"),
+                       ("request-new", "/requests/new?origin=fr&record_id=x"), ("hitcheck", "/hitcheck"),
+                       ("operations", "/operations"),
                        ("admin", "/admin"), ("account", "/account"), ("not-found", "/records/xx/nothing")]:
         driver.get(web + path)
         axe_check(driver, name)
@@ -281,6 +283,51 @@ def test_every_other_page_passes_axe(net, driver):
     assert expected["complete"] and expected["groups"]
     assert rows == [(g["key"]["section"], str(g["cases"]), str(g["items"])) for g in expected["groups"]]
     assert len(driver.find_elements(By.CSS_SELECTOR, "figure.chart svg rect")) == len(expected["groups"])
+
+
+def filter_versions(net, node: str, origin: str) -> dict:
+    """The chunks of `origin`'s hit-check filter that `node` holds, and their versions."""
+    import sqlite3
+
+    from rilo_node.node.hitcheck import HIT_FILTER
+
+    db = Path(net["nodes"][node]["data_dir"]) / "data" / "node.db"
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        return dict(conn.execute("SELECT record_id, version FROM records WHERE origin = ? AND kind = ?",
+                                 (origin, HIT_FILTER)))
+    finally:
+        conn.close()
+
+
+def test_a_hit_check_names_the_holder_and_leads_to_the_request_form(net, driver, tmp_path):
+    """After the page list above: its screenshot, of a check with a hit, is the one docs/web.md shows."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    before = filter_versions(net, "fr", "fr")
+    seizure = tmp_path / "seizure.json"
+    seizure.write_text(json.dumps({
+        "seizure_date": "2026-03-14", "country": "FR",
+        "items": [{"section": "DRUGS", "category": "COCAINE", "quantity": 40, "unit": "KG"}],
+        "annex": {"identifiers": [{"type": "CONTAINER", "value": "CSQU 305438-3"}]}}))
+    run_cli("seizure", "add", "--file", seizure, "--cluster", net["workdir"], "--node", "fr", check=True)
+    wait_until(lambda: (own := filter_versions(net, "fr", "fr")) != before and filter_versions(net, "de", "fr") == own,
+               "fr's new filter has reached de")
+    sign_in(driver, net, "de")
+    driver.get(net["nodes"]["de"]["web"] + "/hitcheck")
+    Select(by_label(driver, "Type")).select_by_value("CONTAINER")
+    by_label(driver, "Value").send_keys("csqu 305438-3")
+    by_label(driver, "Case reference").send_keys("DE-2026-0042")
+    button(driver, "Check").click()
+    wait_until(lambda: "nodes answered" in driver.page_source, "the check answered", driver=driver)
+    assert [li.text for li in driver.find_elements(By.CSS_SELECTOR, "ul.hit-nodes li")] == ["fr"]
+    assert f"{len(NODES)} of {len(NODES)} nodes answered" in driver.page_source
+    axe_check(driver, "hitcheck")
+    driver.find_element(By.LINK_TEXT, "Request details").click()
+    wait_until(lambda: "/requests/new" in driver.current_url, "the request form", driver=driver)
+    assert by_label(driver, "Addressee").get_attribute("value") == "fr"
+    assert by_label(driver, "Subject").get_attribute("value") == "hit/no-hit: CONTAINER (case DE-2026-0042)"
 
 
 def test_cluster_up_writes_the_web_users_and_user_commands_manage_them(net, tmp_path):

@@ -174,3 +174,67 @@ def test_an_own_record_page_names_who_holds_it_and_who_was_shown_it(net, example
     assert "May hold it under its policy: " in table and "rilo-we" in table
     assert re.search(r"<td>fr</td><td>client:fr:[^<]*</td><td>search</td>", table), table
     assert "no answer from" not in table
+
+
+def seed_identifier(c, node: str, type_name: str, value: str) -> None:
+    """A seizure at `node` whose annex holds the identifier, and `node`'s filter published and held everywhere."""
+    from rilo_node.node.hitcheck import HIT_FILTER
+    from tests.cluster.harness import member_seizure
+
+    def chunks(at: str) -> dict:
+        return {k: v["version"] for k, v in c.holdings(at).items() if k[0] == node and v["kind"] == HIT_FILTER}
+
+    c.submit(node, {**member_seizure(node, c.directory),
+                    "annex": {"identifiers": [{"type": type_name, "value": value}]}})
+    c.nodes[node].hitcheck.refresh()  # published now, as a check by the node itself would
+    own = chunks(node)
+    assert own, f"{node} published no filter"
+    c.wait_for(lambda: next((f"{at} lacks it" for at in IDS if chunks(at) != own), None),
+               what=f"{node}'s filter everywhere")
+
+
+def test_a_hit_check_names_exactly_the_holder_and_its_button_files_a_request_to_it(net):
+    import datetime as dt
+
+    c = net
+    seed_identifier(c, "de", "CONTAINER", "CSQU 305438-3")
+    with contextlib.closing(browser(c, "fr")) as fr:
+        token = re.search(r'name="csrf" value="([^"]+)"', fr.get("/hitcheck").text).group(1)
+        form = {"csrf": token, "type": "CONTAINER", "value": "csqu.305438.3", "case_ref": "FR-2026-0007"}
+        page = fr.post("/hitcheck", data=form)
+        assert page.status_code == 200, page.text
+        assert '<span class="mono">CSQU3054383</span>' in page.text
+        assert re.findall(r'<li class="mono">([^<\s]+)', page.text) == ["de"]
+        assert f"{len(IDS)} of {len(IDS)} nodes answered. Complete." in page.text
+        href = re.search(r'<a class="button" href="([^"]+)">Request details</a>', page.text).group(1)
+        href = href.replace("&amp;", "&")
+        assert "CSQU" not in href.upper() and "305438" not in href  # the value stays out of the URL
+        new = fr.get(href)
+        assert new.status_code == 200
+        assert 'id="addressee" name="addressee" value="de"' in new.text
+        subject = "hit/no-hit: CONTAINER (case FR-2026-0007)"  # as `rilo-node hitcheck` prints it
+        assert f'id="subject" name="subject" value="{subject}"' in new.text
+        due = (dt.date.today() + dt.timedelta(days=14)).isoformat()
+        sent = fr.post("/requests/new", data={"csrf": token, "addressee": "de", "subject": subject, "due_date": due,
+                                              "facts": "container CSQU3054383", "legal_basis": "Naples II, art. 10"})
+        assert sent.status_code == 303 and sent.headers["location"].startswith("/requests/fr/")
+        nobody = fr.post("/hitcheck", data={**form, "value": "MSCU 100007-0"})
+        assert nobody.status_code == 200 and "No node holds it." in nobody.text
+        assert "Request details" not in nobody.text
+        # Quota spent at one node: named, its answer missing; at every node asked: 429 and the message.
+        c.nodes["rilo-we"].hitcheck.quota_per_day = 0
+        partly = fr.post("/hitcheck", data=form)
+        assert partly.status_code == 200 and "rilo-we (REFUSED)" in partly.text
+        assert "Quota spent at rilo-we" in partly.text and "Not complete" in partly.text
+        c.nodes["de"].hitcheck.quota_per_day = 0
+        spent = fr.post("/hitcheck", data=form)
+        assert spent.status_code == 429 and "quota spent at every node asked" in spent.text
+    c.wait_for(lambda: None if any(s.subject == subject and s.requester == "fr"
+                                   for s in c.nodes["de"].requests.summaries(box="INBOX", limit=100))
+               else "de has not received it", what="de holds fr's request")
+    lines = [a for a in c.nodes["fr"].store.audit_entries(limit=10_000) if a["action"] == "hitcheck"]
+    assert lines[0]["user"] == "analyst" and lines[0]["actor"] == "web:fr"
+    assert lines[0]["detail"] == {"case_ref": "FR-2026-0007", "type": "CONTAINER", "value": "CSQU3054383",
+                                  "hits": ["de"]}
+    answers = [a for a in c.nodes["de"].store.audit_entries(limit=10_000) if a["action"] == "hitcheck_answer"]
+    assert answers and all(not a.get("user") and a["actor"] == "fr" for a in answers)  # the asker's user stays at fr
