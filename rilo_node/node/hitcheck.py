@@ -18,8 +18,8 @@ import grpc
 from rilo_node.core import hitfilter, identifiers, oprf
 from rilo_node.core.convert import enum_to_str
 from rilo_node.core.errors import QuotaExceededError, ValidationError
-from rilo_node.core.identity import node_dns
 from rilo_node.core.seizure import check_identifiers
+from rilo_node.node.channels import Channels
 from rilo_node.node.clock import Clock, new_ulid, rfc3339
 from rilo_node.node.query import (
     DEFAULT_DEADLINE_MS,
@@ -49,6 +49,12 @@ FILTER_PREFIX = hitfilter.FILTER_PREFIX
 KEY_FILE = "hitcheck.key"
 MAX_ELEMENTS = 1000  # blinded elements in one Evaluate call
 MAX_CASE_REF = 100
+# When the filter follows the node's own identifiers (HitCheck.start): published once they have not changed
+# for SETTLE seconds, and at most MAX_DELAY seconds after the first change not yet published.
+SETTLE = 2.0
+MAX_DELAY = 30.0
+# After a commit has been looked at, the next look waits this long: a burst of commits costs one look.
+LOOK_GAP = 0.05
 _TYPE = seizure_pb2.IdentifierType.DESCRIPTOR
 
 
@@ -93,9 +99,20 @@ class HitKey:
 
 
 class HitCheck:
-    """The hit/no-hit part of one node. Thread-safe: the filter is rebuilt under one lock."""
+    """The hit/no-hit part of one node. Thread-safe: the filter is rebuilt under one lock.
 
-    def __init__(self, *, book, clock: Clock, key_path: Path, directory, tls, links, quota_per_day: int):
+    The filter follows the node's own seizures without polling (start(), with the node's jobs): each commit
+    of the store wakes a thread of the hit check, which looks (one indexed read, at most every LOOK_GAP s)
+    whether an own seizure changed. It publishes once the own seizures have not changed for `settle`
+    seconds (default 2), and at most `max_delay` seconds (default 30) after the first change not yet
+    published, so a steady stream of new seizures republishes a chunk at most every `max_delay` s instead
+    of on every change. A new identifier is thus in its node's published filter `settle` s after the last
+    of a burst of changes, `max_delay` s at most (plus the build itself), and found by others once that
+    version has replicated to them. A check by this node refreshes its own filter first, so the asker's own
+    identifiers are always current to itself; a key rotation rebuilds and publishes at once."""
+
+    def __init__(self, *, book, clock: Clock, key_path: Path, directory, tls, links, quota_per_day: int,
+                 settle: float = SETTLE, max_delay: float = MAX_DELAY, channels: Channels | None = None):
         self.book = book
         self.store = book.store
         self.clock = clock
@@ -112,8 +129,22 @@ class HitCheck:
         self._by_record: dict[str, frozenset[bytes]] = {}  # live own record -> its OPRF inputs
         self._counts: dict[bytes, int] = {}  # OPRF input -> live records holding it
         self._entries: dict[bytes, bytes] = {}  # OPRF input -> filter entry, under the current key
-        self._channels: dict[str, tuple[str, grpc.Channel]] = {}
-        self._channel_lock = threading.Lock()
+        self._unpublished = False  # changes taken that no published version holds yet (a build cut short)
+        # The node's one channel to each other node (node/channels.py), or channels of its own.
+        self._own_channels = channels is None
+        self.channels = channels or Channels(self.me, tls=tls, links=links, address=self._address)
+        # Following the own seizures (start()): read by the thread at each wake-up, so tests may set them.
+        self.settle = settle
+        self.max_delay = max_delay
+        self._wake = threading.Event()  # set by each commit of the store (and by close)
+        self._stop = threading.Event()
+        self._listening = False
+        self._follower: threading.Thread | None = None
+        self._looked_seq = 0  # the last own record's local seq the follower looked at
+        self._first_change: float | None = None  # monotonic: the first own change seen not yet published
+        self._last_change: float | None = None
+        self.publications = 0  # refreshes that wrote chunks, from any caller
+        self.followed = threading.Event()  # set once the follower has published what the store held at its start
 
     # -- the filter ------------------------------------------------------------------------------
 
@@ -134,10 +165,13 @@ class HitCheck:
 
     def _take_changes(self) -> bool:
         """Read the own seizures stored since the last look (each version gets a new local seq, a
-        retraction too) and bring the identifiers held per record, and their counts, up to date."""
+        retraction too) and bring the identifiers held per record, and their counts, up to date. Returns
+        whether the set of identifiers changed (a seizure without any, or a value another live record
+        also holds, changes nothing)."""
         rows = self.store.reader.execute(
             "SELECT seq, record_id, withdrawn, retracted, annex FROM records WHERE origin = ? AND kind = ? "
             "AND seq > ? ORDER BY seq", (self.me, SEIZURE, self._seen_seq)).fetchall()
+        changed = False
         for seq, record_id, withdrawn, retracted, annex in rows:
             new = frozenset() if (withdrawn or retracted) else self._inputs_of(annex)
             old = self._by_record.pop(record_id, frozenset())
@@ -147,29 +181,38 @@ class HitCheck:
                 self._counts[x] -= 1
                 if not self._counts[x]:
                     del self._counts[x]
+                    changed = True
             for x in new - old:
-                self._counts[x] = self._counts.get(x, 0) + 1
+                n = self._counts.get(x, 0)
+                self._counts[x] = n + 1
+                changed = changed or not n
             self._seen_seq = seq
-        return bool(rows)
+        return changed
 
     def refresh(self, *, force: bool = False) -> int:
         """Republish the chunks of this node's filter that its own identifiers changed (all of them after a
-        key rotation). Returns the chunks written. The job calls it every second; a check, before it
-        looks. Only what was stored since the last call is read, and only the chunks it touches rebuilt."""
+        key rotation). Returns the chunks written. The follower thread calls it once the own seizures have
+        settled (start()); a check, before it looks; a key rotation, at once. Only what was stored since the
+        last call is read, and only the chunks it touches rebuilt."""
         with self._lock:
             if self._epoch != self.key.epoch:  # a new key: everything again
                 self._epoch, self._seen_seq, force = self.key.epoch, 0, True
                 self._by_record, self._counts, self._entries = {}, {}, {}
-            if not self._take_changes() and not force:
+            if self._take_changes():
+                self._unpublished = True
+            if not self._unpublished and not force:
                 return 0
             key = self.key.key
             for x in set(self._entries) - set(self._counts):
                 del self._entries[x]
-            for x in self._counts:
+            for n, x in enumerate(self._counts):
                 if x not in self._entries:
+                    if not n % 1024 and self._stop.is_set():
+                        return 0  # the node stops: the entries so far stay, the rest at the next refresh
                     self._entries[x] = hitfilter.entry_of(oprf.evaluate(key, x))
             published = self._published()
             if not self._entries and not published:
+                self._unpublished = False
                 return 0  # no identifiers, ever: no filter (an asker finds no hit at a node without one)
             same_epoch = [c for _v, c in published.values() if c.key_epoch == self.key.epoch]
             bits = hitfilter.bits_for(len(self._entries), max((c.bits for c in same_epoch), default=0))
@@ -202,8 +245,10 @@ class HitCheck:
                         self.book._owe_deliveries_txn(conn, rec)
 
                 self.store.write(txn)
+                self.publications += 1
                 logger.info("[node=%s] hit-check filter: %d identifiers, %d of %d chunks republished", self.me,
                             len(self._entries), len(recs), 1 << bits)
+            self._unpublished = False
             return len(recs)
 
     def rotate_key(self) -> int:
@@ -213,6 +258,86 @@ class HitCheck:
             self.key.rotate()
             logger.warning("[node=%s] hit-check key rotated: epoch %s", self.me, self.key.epoch)
             return self.refresh(force=True)
+
+    # -- following the own seizures -----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Follow the own seizures from now on (node.py: when the node's jobs start): a thread that sleeps
+        until a commit of the store, looks whether an own seizure changed, and refreshes the filter once
+        the changes settle (class docstring). The store's writer only sets an event; never more."""
+        if self._follower is not None and self._follower.is_alive():
+            return
+        self._stop.clear()
+        self.followed.clear()
+        if not self._listening:
+            self.store.on_commit(lambda _last_seq: self._wake.set())
+            self._listening = True
+        self._follower = threading.Thread(target=self._follow, name=f"hitcheck:{self.me}", daemon=True)
+        self._follower.start()
+
+    @property
+    def pending_since(self) -> float | None:
+        """time.monotonic() of the first own change the follower saw that is not yet published, or None."""
+        return self._first_change
+
+    def _due(self) -> float | None:
+        """When the changes seen are to be published (time.monotonic()), or None when there are none."""
+        first, last = self._first_change, self._last_change
+        if first is None or last is None:
+            return None
+        return min(last + self.settle, first + self.max_delay)
+
+    def _own_seizures_changed(self) -> bool:
+        """Whether an own seizure was stored (a version, a retraction) since the last look: one read of the
+        (origin, seq) index, over the own records stored since, of whatever kind."""
+        last, seizure = self.store.reader.execute(
+            "SELECT MAX(seq), MAX(kind = ?) FROM records WHERE origin = ? AND seq > ?",
+            (SEIZURE, self.me, self._looked_seq)).fetchone()
+        if last is None:
+            return False
+        self._looked_seq = last
+        return bool(seizure)
+
+    def _publish_now(self) -> None:
+        self._first_change = self._last_change = None
+        try:
+            self.refresh()
+        except Exception:  # logged; the next change (or check) tries again
+            if not self._stop.is_set():
+                logger.exception("[node=%s] hit-check filter refresh failed", self.me)
+
+    def _follow(self) -> None:
+        try:
+            self._looked_seq = self.store.reader.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM records WHERE origin = ?", (self.me,)).fetchone()[0]
+        except Exception:  # the store closed under a node that stopped at once
+            if not self._stop.is_set():
+                logger.exception("[node=%s] hit-check filter: the store could not be read", self.me)
+            return
+        self._publish_now()  # what the store holds and no published filter has (a restart, a restore)
+        self.followed.set()
+        while not self._stop.is_set():
+            due = self._due()
+            woke = self._wake.wait(None if due is None else max(0.0, due - time.monotonic()))
+            if self._stop.is_set():
+                return
+            if woke:
+                self._wake.clear()
+                try:
+                    changed = self._own_seizures_changed()
+                except Exception:  # logged; the next commit looks again
+                    logger.exception("[node=%s] hit-check filter: the store could not be read", self.me)
+                    changed = False
+                if changed:
+                    now = time.monotonic()
+                    if self._first_change is None:
+                        self._first_change = now
+                    self._last_change = now
+            due = self._due()
+            if due is not None and time.monotonic() >= due:
+                self._publish_now()
+            elif woke:
+                self._stop.wait(LOOK_GAP)  # the commits of a burst meanwhile: one look for them all
 
     # -- answering another node --------------------------------------------------------------------
 
@@ -285,29 +410,12 @@ class HitCheck:
 
     # -- asking ------------------------------------------------------------------------------------
 
-    def _stub(self, node: str) -> hit_pb2_grpc.HitEvaluationServiceStub:
-        if self.links is not None and self.links.is_cut(self.me, node):
-            raise ConnectionError(f"link {self.me}–{node} is cut")
+    def _address(self, node: str) -> str | None:
         info = self.directory().get(node)
-        address = info.address if info else None
-        if not address:
-            raise ConnectionError(f"no address for {node} in the directory")
-        with self._channel_lock:
-            cached = self._channels.get(node)
-            if not cached or cached[0] != address:
-                if cached:
-                    cached[1].close()
-                options = [("grpc.ssl_target_name_override", node_dns(node)),
-                           ("grpc.initial_reconnect_backoff_ms", 100), ("grpc.max_reconnect_backoff_ms", 2_000)]
-                if self.tls:
-                    ca, cert, key = self.tls
-                    creds = grpc.ssl_channel_credentials(root_certificates=ca, private_key=key,
-                                                         certificate_chain=cert)
-                    channel = grpc.secure_channel(address, creds, options=options)
-                else:
-                    channel = grpc.insecure_channel(address, options=options)
-                cached = self._channels[node] = (address, channel)
-            return hit_pb2_grpc.HitEvaluationServiceStub(cached[1])
+        return info.address if info else None
+
+    def _stub(self, node: str) -> hit_pb2_grpc.HitEvaluationServiceStub:
+        return hit_pb2_grpc.HitEvaluationServiceStub(self.channels.get(node))
 
     def _send(self, node: str, request: hit_pb2.EvaluateRequest, deadline: float):
         """Start one Evaluate call (grpc's own future: every node's call is out at once, no thread each).
@@ -420,10 +528,17 @@ class HitCheck:
         return results
 
     def close(self) -> None:
-        with self._channel_lock:
-            for _address, channel in self._channels.values():
-                channel.close()
-            self._channels.clear()
+        """Stop following the own seizures (a build under way stops at its next 1,024 entries) and close
+        the channels to other nodes."""
+        self._stop.set()
+        self._wake.set()
+        follower = self._follower
+        if follower is not None and follower is not threading.current_thread():
+            follower.join(timeout=30)
+            if follower.is_alive():
+                logger.warning("[node=%s] the hit-check follower did not stop within 30 s", self.me)
+        if self._own_channels:
+            self.channels.close()
 
 
 def _ms(started: float) -> float:

@@ -85,7 +85,7 @@ class NodeCore:
         # Hit/no-hit (node/hitcheck.py): the hit-check key beside the signing key, the filter, the quota.
         self.hitcheck = HitCheck(book=self.book, clock=self.clock, key_path=config.signing_key,
                                  directory=lambda: self.directory, tls=tls, links=self.links,
-                                 quota_per_day=config.hitcheck_quota_per_day)
+                                 quota_per_day=config.hitcheck_quota_per_day, channels=self.channels)
         self.keys.hitcheck = self.hitcheck
         directory = self.keys.load() or directory
         self.info = info = directory.get(config.node_id) or info
@@ -110,7 +110,10 @@ class NodeCore:
             self.network.on_link_up = self.keys.sync_with
         self.jobs.every(config.deadline_check_every, self.run_deadlines, "request-deadlines")
         self.jobs.tick(self.run_validation, "validation")
-        self.jobs.every(1.0, self.hitcheck.refresh, "hitcheck-filter")
+        # The hit-check filter follows the store's commits on a thread of its own, no polling job
+        # (node/hitcheck.py HitCheck.start): started with the jobs, stopped by hitcheck.close().
+        from apscheduler.events import EVENT_SCHEDULER_STARTED
+        self.jobs.scheduler.add_listener(lambda _event: self.hitcheck.start(), EVENT_SCHEDULER_STARTED)
         if config.retention_days:
             self.jobs.every(config.retention_check_every, self.run_retention, "retention")
         self._validation_sweep_at = 0.0

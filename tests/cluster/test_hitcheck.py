@@ -1,11 +1,14 @@
 """Hit/no-hit over real nodes (gRPC, mutual TLS, SQLite files): a value seeded at one node is found from another,
 and only there; the other nodes keep nothing of what was asked; the quota; filters follow retractions and key
-rotations. docs/design.md#hitno-hit-on-identifiers."""
+rotations, published from the store's commits once the own seizures settle (and at most max_delay after a
+change). docs/design.md#hitno-hit-on-identifiers."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+import time
 from pathlib import Path
 
 import grpc
@@ -14,7 +17,14 @@ import pytest
 from rilo_node.core import hitfilter, identifiers, oprf
 from rilo_node.core.seizure import parse_submission
 from rilo_node.node.hitcheck import FILTER_PREFIX, HIT_FILTER
-from rilo_node.pb.rilo.v1 import hit_pb2, hit_pb2_grpc, keys_pb2, keys_pb2_grpc, node_pb2, seizure_pb2
+from rilo_node.pb.rilo.v1 import (
+    hit_pb2,
+    hit_pb2_grpc,
+    keys_pb2,
+    keys_pb2_grpc,
+    node_pb2,
+    seizure_pb2,
+)
 from tests.cluster.harness import member_seizure
 
 IDS = ["rilo-we", "de", "nl"]
@@ -22,6 +32,30 @@ CONTAINER = seizure_pb2.IDENTIFIER_TYPE_CONTAINER
 PHONE = seizure_pb2.IDENTIFIER_TYPE_PHONE
 SEEDED = "CSQU 305438-3"  # normalised CSQU3054383
 UNKNOWN = "MSCU 100007-0"  # normalised MSCU1000070: nobody holds it
+
+
+SETTLE = 0.05  # the nodes of `net` publish 50 ms after their own seizures last changed
+
+
+def own_filter(c, node) -> dict:
+    """record_id -> version of each chunk of `node`'s own filter, as `node` holds it."""
+    return {k[1]: v["version"] for k, v in c.holdings(node).items() if k[0] == node and v["kind"] == HIT_FILTER}
+
+
+def republished(c, node, before: dict):
+    """For wait_for: `node` has published a filter other than `before`."""
+    return lambda: "" if own_filter(c, node) != before else f"{node} has not republished its filter {before}"
+
+
+def holds_all(c, node, values) -> str:
+    """For wait_for: `node`'s published filter holds every (type, normalised value) of `values`."""
+    hc = c.nodes[node].hitcheck
+    missing = []
+    for t, v in values:
+        entry = hitfilter.entry_of(oprf.evaluate(hc.key.key, identifiers.oprf_input(t, v)))
+        if not hc._filter_holds(node, hc.key.epoch, hc._bits(), entry):
+            missing.append(v)
+    return f"{node}'s filter lacks {len(missing)} of {len(values)}" if missing else ""
 
 
 def filters_reached(c, origin):
@@ -38,9 +72,11 @@ def filters_reached(c, origin):
 
 
 def seed(c, node, *idents):
+    """Submit a seizure with these identifiers; nothing but the node's own follower publishes its filter."""
+    before = own_filter(c, node)
     key = c.submit(node, {**member_seizure(node, c.directory),
                           "annex": {"identifiers": [{"type": t, "value": v} for t, v in idents]}})
-    c.nodes[node].hitcheck.refresh()
+    c.wait_for(republished(c, node, before), what=f"{node}'s filter republished")
     c.wait_for(lambda: filters_reached(c, node), what=f"{node}'s filter everywhere")
     return key
 
@@ -52,9 +88,18 @@ def check(c, node, *idents, case_ref="DE-2026-0042"):
             deadline_ms=5000)).results
 
 
+def times(c, settle: float, max_delay: float) -> None:
+    for node in c.nodes.values():  # read by each follower at its next wake-up
+        node.hitcheck.settle, node.hitcheck.max_delay = settle, max_delay
+
+
 @pytest.fixture
 def net(make_cluster):
-    return make_cluster(IDS)
+    c = make_cluster(IDS)
+    times(c, SETTLE, 30.0)
+    for node in c.nodes.values():  # each follower has looked at its store once: from now on, only commits count
+        assert node.hitcheck.followed.wait(30)
+    return c
 
 
 def test_a_node_without_identifiers_publishes_no_filter(net):
@@ -158,9 +203,12 @@ def test_a_retracted_records_identifiers_leave_its_filter(net):
     c = net
     key = seed(c, "de", ("CONTAINER", SEEDED))
     assert list(check(c, "nl", (CONTAINER, SEEDED))[0].hits) == ["de"]
+    before = own_filter(c, "de")
     with c.client("de") as cl:
         cl.records.RetractRecord(node_pb2.RetractRecordRequest(record_id=key.record_id))
-    assert c.nodes["de"].hitcheck.refresh() == 1  # one chunk changed: the delta
+    c.wait_for(republished(c, "de", before), what="de's filter without the retracted record's identifiers")
+    after = own_filter(c, "de")
+    assert {k: v - before[k] for k, v in after.items() if v != before[k]} == {f"{FILTER_PREFIX}0": 1}  # the delta
     c.wait_for(lambda: filters_reached(c, "de"), what="de's new filter everywhere")
     assert list(check(c, "nl", (CONTAINER, SEEDED))[0].hits) == []
 
@@ -169,8 +217,11 @@ def test_a_rotation_of_the_signing_key_rebuilds_the_filter_under_a_new_hit_check
     c = net
     seed(c, "de", ("CONTAINER", SEEDED))
     before = c.nodes["de"].hitcheck.key.epoch
+    times(c, 3600.0, 3600.0)  # the rotation publishes at once, not when the follower would
     c.nodes["de"].keys.rotate()
     assert c.nodes["de"].hitcheck.key.epoch != before
+    rebuilt = hit_pb2.HitFilterChunk.FromString(c.nodes["de"].store.get_record("de", f"{FILTER_PREFIX}0").body)
+    assert rebuilt.key_epoch == c.nodes["de"].hitcheck.key.epoch
     mode = (Path(c.nodes["de"].config.signing_key).with_name("hitcheck.key").stat().st_mode & 0o777)
     assert mode == 0o600
     c.wait_for(lambda: filters_reached(c, "de"), what="de's rebuilt filter everywhere")
@@ -231,16 +282,18 @@ def test_a_correction_that_drops_an_identifier_and_an_expired_record_take_theirs
     key = seed(c, "de", ("CONTAINER", SEEDED), ("PHONE", "+49 30 123456"))
     corrected = {**member_seizure("de", c.directory), "annex": {"identifiers": [{"type": "PHONE",
                                                                                 "value": "+49 30 123456"}]}}
+    before = own_filter(c, "de")
     with c.client("de") as cl:
         cl.records.UpdateSeizure(node_pb2.UpdateSeizureRequest(record_id=key.record_id,
                                                                submission=parse_submission(corrected)))
-    assert c.nodes["de"].hitcheck.refresh() == 1
+    c.wait_for(republished(c, "de", before), what="de's corrected filter")
     c.wait_for(lambda: filters_reached(c, "de"), what="de's corrected filter everywhere")
     container, phone = check(c, "nl", (CONTAINER, SEEDED), (PHONE, "+4930123456"))
     assert list(container.hits) == [] and list(phone.hits) == ["de"]
     # Retention retracts what is older than its days (the seizure is dated 2026-03-14): its identifiers leave.
+    before = own_filter(c, "de")
     assert c.nodes["de"].book.retain(30) == 1
-    assert c.nodes["de"].hitcheck.refresh() == 1
+    c.wait_for(republished(c, "de", before), what="de's emptied filter")
     c.wait_for(lambda: filters_reached(c, "de"), what="de's emptied filter everywhere")
     [phone] = check(c, "nl", (PHONE, "+4930123456"))
     assert list(phone.hits) == []
@@ -269,3 +322,89 @@ def test_evaluate_takes_only_another_nodes_certificate_and_refuses_a_bad_element
     good = hit_pb2.EvaluateRequest(blinded_elements=[oprf.blind(b"x").element], case_ref="NL-1", types=[CONTAINER])
     assert len(evaluate("node.pem", "node.key", good).evaluated_elements) == 1
     assert c.nodes["de"].store.reader.execute("SELECT asker, used FROM hitcheck_quota").fetchall() == [("nl", 1)]
+
+
+# -- publishing from the store's commits ----------------------------------------------------------------
+
+
+def containers(n: int, start: int = 0) -> list[str]:
+    """n valid ISO 6346 container numbers, normalised."""
+    alphabet = "0123456789A BCDEFGHIJK LMNOPQRSTU VWXYZ"
+    out = []
+    for i in range(start, start + n):
+        body = f"TSTU{i:06d}"
+        out.append(body + str(sum(alphabet.index(ch) * 2 ** k for k, ch in enumerate(body)) % 11 % 10))
+    return out
+
+
+def submit_each(c, node, values: list[str]) -> None:
+    """One SubmitSeizure call (one commit) per value."""
+    with c.client(node) as cl:
+        for v in values:
+            sub = parse_submission({**member_seizure(node, c.directory),
+                                    "annex": {"identifiers": [{"type": "CONTAINER", "value": v}]}})
+            cl.records.SubmitSeizure(node_pb2.SubmitSeizureRequest(submission=sub))
+
+
+def test_the_filter_follows_the_stores_commits_on_a_thread_of_its_own_not_a_polling_job(net):
+    c = net
+    de = c.nodes["de"]
+    assert de.jobs.scheduler.get_job("hitcheck-filter") is None
+    follower = next(t for t in threading.enumerate() if t.name == "hitcheck:de")
+    seed(c, "de", ("CONTAINER", SEEDED))  # published by the follower alone (seed never calls refresh)
+    assert de.hitcheck.publications == 1
+    c.stop("de")
+    assert not follower.is_alive()
+
+
+def test_a_burst_of_seizures_is_published_once_it_settles(net):
+    c = net
+    settle = 1.0
+    times(c, settle, 3600.0)
+    values = containers(20)
+    t0 = time.monotonic()
+    submit_each(c, "de", values)  # 20 commits
+    burst = time.monotonic() - t0
+    c.wait_for(lambda: holds_all(c, "de", [("CONTAINER", v) for v in values]), what="every value in de's filter")
+    # Each publication of the follower comes `settle` after a change it had not published, so a burst
+    # of `burst` seconds is published at most burst / settle + 1 times (once, unless the machine stalls).
+    assert 1 <= own_filter(c, "de")[f"{FILTER_PREFIX}0"] <= burst / settle + 1
+    assert c.nodes["de"].hitcheck.publications == own_filter(c, "de")[f"{FILTER_PREFIX}0"]
+
+
+def test_a_steady_stream_of_seizures_is_published_at_most_every_max_delay(net):
+    c = net
+    max_delay = 0.5
+    times(c, 3600.0, max_delay)  # never settles: only max_delay publishes
+    t0 = time.monotonic()
+    sent: list[str] = []
+    with c.client("de") as cl:
+        while own_filter(c, "de").get(f"{FILTER_PREFIX}0", 0) < 2:
+            assert len(sent) < 5000, "de did not publish while its seizures kept changing"
+            v = containers(1, len(sent))[0]
+            sub = parse_submission({**member_seizure("de", c.directory),
+                                    "annex": {"identifiers": [{"type": "CONTAINER", "value": v}]}})
+            cl.records.SubmitSeizure(node_pb2.SubmitSeizureRequest(submission=sub))
+            sent.append(v)
+    elapsed = time.monotonic() - t0
+    # The first publication comes max_delay after the first change, each next one max_delay after the
+    # first change it had not published.
+    assert own_filter(c, "de")[f"{FILTER_PREFIX}0"] <= elapsed / max_delay + 1
+    # What came after the last publication follows within max_delay of its first change.
+    c.wait_for(lambda: holds_all(c, "de", [("CONTAINER", v) for v in sent]), what="every value in de's filter")
+
+
+def test_an_unpublished_identifier_is_found_by_its_own_node_at_once(net):
+    c = net
+    times(c, 3600.0, 3600.0)  # the follower would wait an hour
+    de = c.nodes["de"].hitcheck
+    c.submit("de", {**member_seizure("de", c.directory),
+                    "annex": {"identifiers": [{"type": "CONTAINER", "value": SEEDED}]}})
+    c.wait_for(lambda: "" if de.pending_since is not None else "de's follower has not seen the change",
+               what="de's follower to see its new seizure")
+    assert own_filter(c, "de") == {}  # nothing published yet
+    [r] = check(c, "de", (CONTAINER, SEEDED))  # a check refreshes the asker's own filter first
+    assert list(r.hits) == ["de"]
+    assert set(own_filter(c, "de")) == {f"{FILTER_PREFIX}0"}
+    c.wait_for(lambda: filters_reached(c, "de"), what="de's filter everywhere")
+    assert list(check(c, "nl", (CONTAINER, SEEDED))[0].hits) == ["de"]
