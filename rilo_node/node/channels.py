@@ -3,8 +3,12 @@
 Replication (deliveries, anti-entropy, relayed queries), the key book (key sync and pushes) and the hit
 check each called a peer over a channel of their own: up to three TLS connections per pair of nodes, each
 with its handshake, keepalive pings and its share of grpc's polling. Here there is one synchronous channel
-per node, made on first use and kept while the node's address stays the same. The pulls are the exception:
-they run on an event loop (grpc.aio, node/peers.py), whose channels cannot be shared with synchronous ones.
+per node, made on first use and kept while the node's address stays the same.
+
+Beside them, one event loop of the node (grpc.aio, thread `grpc-aio:<node>`) and its own channel to each
+node, for the calls that are many or long: the pulls (node/peers.py) and the hit check's fan-out to every
+node (node/hitcheck.py). An aio call needs no thread; a synchronous `.future()` on a channel with no call
+under way starts one (grpc's channel spin thread), which made a check of 195 nodes start 195 threads.
 
 A simulated partition (`Links`) is checked on every use: a cut link raises ConnectionError before any call
 is made, and a call that is already out is not this cache's business (the pulls cancel their own).
@@ -12,6 +16,8 @@ is made, and a call that is already out is not this cache's business (the pulls 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 
@@ -52,15 +58,23 @@ class Channels:
         self._channels: dict[str, tuple[str, grpc.Channel]] = {}
         self._lock = threading.Lock()
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: threading.Thread | None = None
+        self._aio: dict[str, tuple[str, grpc.aio.Channel]] = {}  # touched on the loop only
 
-    def get(self, node: str) -> grpc.Channel:
-        """The channel to `node`; ConnectionError when the link is cut, the node has no address, or this
-        node is stopping."""
+    def _usable(self, node: str) -> str:
+        """The address of `node`, or ConnectionError (a cut link, no address)."""
         if self.links is not None and self.links.is_cut(self.me, node):
             raise ConnectionError(f"link {self.me}–{node} is cut")
         address = self.address(node)
         if not address:
             raise ConnectionError(f"no address for {node} in the directory")
+        return address
+
+    def get(self, node: str) -> grpc.Channel:
+        """The channel to `node`; ConnectionError when the link is cut, the node has no address, or this
+        node is stopping."""
+        address = self._usable(node)
         stale = None
         with self._lock:
             if self._closed:
@@ -83,9 +97,74 @@ class Channels:
         if cached:
             cached[1].close()
 
+    # -- the event loop and its channels ---------------------------------------------------------
+
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The node's event loop (started at first use); None once the channels are closed."""
+        with self._lock:
+            if self._closed:
+                return None
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                self._loop_thread = threading.Thread(target=loop.run_forever, name=f"grpc-aio:{self.me}", daemon=True)
+                self._loop_thread.start()
+                self._loop = loop
+            return self._loop
+
+    def run(self, coro) -> asyncio.Future:
+        """Run a coroutine on the loop: its concurrent.futures.Future. ConnectionError when closed."""
+        loop = self.loop()
+        if loop is None:
+            coro.close()
+            raise ConnectionError(f"{self.me} is stopping")
+        return asyncio.run_coroutine_threadsafe(coro, loop)
+
+    def aio(self, node: str) -> grpc.aio.Channel:
+        """The aio channel to `node` (on the loop only); ConnectionError as get()."""
+        address = self._usable(node)
+        cached = self._aio.get(node)
+        if not cached or cached[0] != address:
+            if cached:
+                asyncio.get_running_loop().create_task(cached[1].close())
+            cached = self._aio[node] = (address, open_channel(grpc.aio, node, address, self.tls))
+        return cached[1]
+
+    def call_soon(self, fn, *args) -> None:
+        """fn(*args) on the loop, from any thread; nothing when the loop is not running."""
+        with self._lock:
+            loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop stopped meanwhile
+                loop.call_soon_threadsafe(fn, *args)
+
+    def forget_aio(self, node: str) -> None:
+        """Close the aio channel to `node` (from any thread): every call on it ends (a cut link)."""
+        self.call_soon(self._forget_aio, node)
+
+    def _forget_aio(self, node: str) -> None:
+        cached = self._aio.pop(node, None)
+        if cached:
+            asyncio.get_running_loop().create_task(cached[1].close())
+
     def close(self) -> None:
+        """Close every channel and stop the loop (after the pulls have ended: node/peers.py close)."""
         with self._lock:
             self._closed = True
             channels, self._channels = list(self._channels.values()), {}
+            loop, thread = self._loop, self._loop_thread
+            self._loop = self._loop_thread = None  # closing twice closes once
         for _address, channel in channels:
             channel.close()
+        if loop is None or loop.is_closed():
+            return
+
+        async def close_aio():
+            await asyncio.gather(*(ch.close() for _a, ch in self._aio.values()), return_exceptions=True)
+            self._aio.clear()
+
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(close_aio(), loop).result(timeout=5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+        if not thread.is_alive():
+            loop.close()

@@ -5,6 +5,8 @@ filter of its own identifiers it publishes as signed records, the blind evaluati
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
 import os
 import secrets
@@ -414,40 +416,28 @@ class HitCheck:
         info = self.directory().get(node)
         return info.address if info else None
 
-    def _stub(self, node: str) -> hit_pb2_grpc.HitEvaluationServiceStub:
-        return hit_pb2_grpc.HitEvaluationServiceStub(self.channels.get(node))
-
-    def _send(self, node: str, request: hit_pb2.EvaluateRequest, deadline: float):
-        """Start one Evaluate call (grpc's own future: every node's call is out at once, no thread each).
-        Returns (node, future or None, started, failure, when it finished)."""
+    async def _evaluate(self, node: str, request: hit_pb2.EvaluateRequest, deadline: float, expected: int):
+        """One node's Evaluate call, on the node's event loop (node/channels.py): (node, status, response,
+        error, ms)."""
         started = time.monotonic()
         timeout = deadline - started
         if timeout <= 0:
-            return node, None, started, (TIMEOUT, "the deadline passed before it was asked"), []
+            return node, TIMEOUT, None, "the deadline passed before it was asked", 0.0
         try:
-            fut = self._stub(node).Evaluate.future(request, timeout=timeout)
+            stub = hit_pb2_grpc.HitEvaluationServiceStub(self.channels.aio(node))
+            resp = await stub.Evaluate(request, timeout=timeout)
         except ConnectionError as exc:
-            return node, None, started, (UNREACHABLE, str(exc)), []
-        done_at: list[float] = []
-        fut.add_done_callback(lambda _f: done_at.append(time.monotonic()))
-        return node, fut, started, None, done_at
-
-    def _settle(self, sent, deadline: float, expected: int):
-        """(node, status, response, error, ms) of one call started by _send."""
-        node, fut, started, failure, done_at = sent
-        if failure is not None:
-            return node, failure[0], None, failure[1], _ms(started)
-        try:
-            resp = fut.result(timeout=max(0.0, deadline - time.monotonic()) + 0.5)
+            return node, UNREACHABLE, None, str(exc), _ms(started)
         except grpc.RpcError as exc:
             return node, status_of_error(exc), None, exc.details() or exc.code().name, _ms(started)
-        except grpc.FutureTimeoutError:
-            fut.cancel()
-            return node, TIMEOUT, None, "no answer before the deadline", _ms(started)
-        ms = ((done_at[0] if done_at else time.monotonic()) - started) * 1000
+        except Exception as exc:  # noqa: BLE001 - a channel closed under the call (the node stops): that node's answer
+            return node, ERROR, None, f"{type(exc).__name__}: {exc}", _ms(started)
         if len(resp.evaluated_elements) != expected:
-            return node, ERROR, None, "answered a different number of elements", ms
-        return node, OK, resp, "", ms
+            return node, ERROR, None, "answered a different number of elements", _ms(started)
+        return node, OK, resp, "", _ms(started)
+
+    async def _evaluate_all(self, requests: dict[str, hit_pb2.EvaluateRequest], deadline: float, expected: int):
+        return await asyncio.gather(*(self._evaluate(n, r, deadline, expected) for n, r in requests.items()))
 
     def _filter_holds(self, node: str, epoch: str, bits: int, entry: bytes) -> bool:
         index = hitfilter.index_of(entry, bits)
@@ -486,14 +476,26 @@ class HitCheck:
         nodes = [n for n in self.directory().ids() if n != self.me]
         blinds: dict[str, list[oprf.Blinded]] = {n: [oprf.blind(x) for x in inputs] for n in nodes}
         types = [m.type for m in msgs]
-        sent = [self._send(n, hit_pb2.EvaluateRequest(blinded_elements=[b.element for b in blinds[n]],
-                                                      case_ref=case_ref, types=types), deadline) for n in nodes]
+        requests = {n: hit_pb2.EvaluateRequest(blinded_elements=[b.element for b in blinds[n]], case_ref=case_ref,
+                                               types=types) for n in nodes}
+        # Every node's call at once, on the node's event loop (no thread per call); None: the node is stopping.
+        try:
+            out = self.channels.run(self._evaluate_all(requests, deadline, len(inputs))) if nodes else None
+        except ConnectionError:
+            out = None
         # This node's own filter, while the calls are out.
         started = time.monotonic()
         own = [self._filter_holds(self.me, self.key.epoch, self._bits(),
                                   hitfilter.entry_of(oprf.evaluate(self.key.key, x))) for x in inputs]
         answers = [(self.me, OK, None, "", _ms(started))]
-        answers += [self._settle(one, deadline, len(inputs)) for one in sent]
+        if out is not None:
+            try:
+                answers += out.result(timeout=max(0.0, deadline - time.monotonic()) + 5.0)
+            except concurrent.futures.TimeoutError:  # the calls carry the deadline; this is a last resort
+                out.cancel()
+                answers += [(n, TIMEOUT, None, "no answer before the deadline", budget * 1000) for n in nodes]
+        else:
+            answers += [(n, UNREACHABLE, None, f"{self.me} is stopping", 0.0) for n in nodes]
         hits: list[list[str]] = [[self.me] if own[k] else [] for k in range(len(inputs))]
         node_answers = []
         for node, status, resp, error, ms in sorted(answers, key=lambda a: a[0]):

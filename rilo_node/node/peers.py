@@ -31,7 +31,7 @@ from rilo_node.core.replication import (
 )
 from rilo_node.core.signing import Keyring, VerifiedRecord, strip_annex, verify_record
 from rilo_node.core.topology import Directory
-from rilo_node.node.channels import Channels, open_channel
+from rilo_node.node.channels import Channels
 from rilo_node.node.clock import Clock, rfc3339
 from rilo_node.node.endorsements import may_endorse
 from rilo_node.node.metrics import NodeMetrics
@@ -615,10 +615,7 @@ class PeerNetwork:
         self._deliver_wake = threading.Event()
         self._deliverer: threading.Thread | None = None
         self.on_link_up: Callable[[str], object] | None = None  # node.py: the keys compared with the peer
-        self._loop: asyncio.AbstractEventLoop | None = None  # the pulls' loop, on a thread of its own
-        self._loop_thread: threading.Thread | None = None
         self._receivers: concurrent.futures.ThreadPoolExecutor | None = None
-        self._aio_channels: dict[str, tuple[str, grpc.aio.Channel]] = {}  # touched on the loop only
 
     def start_delivery(self, every: float = 0.5) -> None:
         """Deliver owed records as soon as a commit may have owed some (and every `every` s for retries),
@@ -652,45 +649,22 @@ class PeerNetwork:
         return peer_pb2_grpc.PeerServiceStub(self.channels.get(peer))
 
     def _aio_stub(self, peer: str) -> peer_pb2_grpc.PeerServiceStub:
-        """A stub on the pulls' loop (called there only)."""
-        if self.links.is_cut(self.me, peer):
-            raise ConnectionError(f"link {self.me}–{peer} is cut")
-        address = self._address(peer)
-        if not address:
-            raise ConnectionError(f"no address for {peer} in the directory")
-        cached = self._aio_channels.get(peer)
-        if not cached or cached[0] != address:
-            if cached:
-                asyncio.get_running_loop().create_task(cached[1].close())
-            cached = self._aio_channels[peer] = (address, open_channel(grpc.aio, peer, address, self.tls))
-        return peer_pb2_grpc.PeerServiceStub(cached[1])
+        """A stub on the node's event loop (called there only)."""
+        return peer_pb2_grpc.PeerServiceStub(self.channels.aio(peer))
 
     def forget_channel(self, peer: str) -> None:
-        """Close the pulls' channel to `peer` (its link was cut or dropped): its calls end with it."""
-        with self._lock:
-            loop = self._loop
-        if loop is not None and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):  # the loop stopped meanwhile
-                loop.call_soon_threadsafe(self._forget_aio_channel, peer)
-
-    def _forget_aio_channel(self, peer: str) -> None:
-        cached = self._aio_channels.pop(peer, None)
-        if cached:
-            asyncio.get_running_loop().create_task(cached[1].close())
+        """Close the event loop's channel to `peer` (its link was cut or dropped): its calls end with it."""
+        self.channels.forget_aio(peer)
 
     def _pull_loop(self) -> asyncio.AbstractEventLoop | None:
-        """The event loop the pulls run on (started at the first pull); None once the network is closed."""
+        """The event loop the pulls run on (node/channels.py); None once the network is closed."""
         with self._lock:
             if self._closed:
                 return None
-            if self._loop is None:
-                loop = asyncio.new_event_loop()
+            if self._receivers is None:
                 self._receivers = concurrent.futures.ThreadPoolExecutor(max_workers=RECEIVERS,
                                                                         thread_name_prefix=f"receive:{self.me}")
-                self._loop_thread = threading.Thread(target=loop.run_forever, name=f"pulls:{self.me}", daemon=True)
-                self._loop_thread.start()
-                self._loop = loop
-            return self._loop
+        return self.channels.loop()
 
     # -- pull links --------------------------------------------------------------------
 
@@ -720,10 +694,7 @@ class PeerNetwork:
 
     def _cancel(self, link: PeerLink) -> None:
         link.stop.set()
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):  # the loop stopped meanwhile
-                loop.call_soon_threadsafe(self._cancel_call, link)
+        self.channels.call_soon(self._cancel_call, link)
         self.forget_channel(link.peer)
 
     @staticmethod
@@ -923,21 +894,9 @@ class PeerNetwork:
             if link.task is not None:
                 with contextlib.suppress(Exception):
                     link.task.result(timeout=5)
+        with self._lock:
+            receivers, self._receivers = self._receivers, None
         if self._own_channels:
             self.channels.close()
-        with self._lock:
-            loop, thread, receivers = self._loop, self._loop_thread, self._receivers
-            self._loop = self._loop_thread = self._receivers = None  # closing twice closes once
-        if loop is not None and not loop.is_closed():
-            async def close_channels():
-                await asyncio.gather(*(ch.close() for _a, ch in self._aio_channels.values()), return_exceptions=True)
-                self._aio_channels.clear()
-
-            with contextlib.suppress(Exception):
-                asyncio.run_coroutine_threadsafe(close_channels(), loop).result(timeout=5)
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=5)
-            if not thread.is_alive():
-                loop.close()
         if receivers is not None:
             receivers.shutdown(wait=True)
