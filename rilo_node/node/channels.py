@@ -62,7 +62,7 @@ class Channels:
         self._loop_thread: threading.Thread | None = None
         self._aio: dict[str, tuple[str, grpc.aio.Channel]] = {}  # touched on the loop only
 
-    def _usable(self, node: str) -> str:
+    def usable(self, node: str) -> str:
         """The address of `node`, or ConnectionError (a cut link, no address)."""
         if self.links is not None and self.links.is_cut(self.me, node):
             raise ConnectionError(f"link {self.me}–{node} is cut")
@@ -74,7 +74,7 @@ class Channels:
     def get(self, node: str) -> grpc.Channel:
         """The channel to `node`; ConnectionError when the link is cut, the node has no address, or this
         node is stopping."""
-        address = self._usable(node)
+        address = self.usable(node)
         stale = None
         with self._lock:
             if self._closed:
@@ -121,7 +121,7 @@ class Channels:
 
     def aio(self, node: str) -> grpc.aio.Channel:
         """The aio channel to `node` (on the loop only); ConnectionError as get()."""
-        address = self._usable(node)
+        address = self.usable(node)
         cached = self._aio.get(node)
         if not cached or cached[0] != address:
             if cached:

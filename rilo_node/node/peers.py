@@ -648,6 +648,18 @@ class PeerNetwork:
     def stub(self, peer: str) -> peer_pb2_grpc.PeerServiceStub:
         return peer_pb2_grpc.PeerServiceStub(self.channels.get(peer))
 
+    def call_async(self, peer: str, method: str, request, *, timeout: float) -> concurrent.futures.Future:
+        """Start one PeerService call on the node's event loop (no thread for it, node/channels.py): a
+        Future of its response or its grpc.RpcError. ConnectionError at once when the link is cut, the peer
+        has no address or this node is stopping."""
+        self.channels.usable(peer)
+
+        async def call():
+            return await getattr(peer_pb2_grpc.PeerServiceStub(self.channels.aio(peer)), method)(request,
+                                                                                                timeout=timeout)
+
+        return self.channels.run(call())
+
     def _aio_stub(self, peer: str) -> peer_pb2_grpc.PeerServiceStub:
         """A stub on the node's event loop (called there only)."""
         return peer_pb2_grpc.PeerServiceStub(self.channels.aio(peer))
@@ -810,7 +822,7 @@ class PeerNetwork:
                 call: object = None
                 if records:
                     try:
-                        call = self.stub(target).Deliver.future(peer_pb2.DeliverRequest(records=records), timeout=10)
+                        call = self.call_async(target, "Deliver", peer_pb2.DeliverRequest(records=records), timeout=10)
                     except ConnectionError as exc:
                         call = exc
                 sends.append((target, entries, done_ids, records, call))

@@ -663,14 +663,14 @@ class _FanOut:
                 for t in subtree:
                     self.fail(t, NOT_ASKED)
                 continue
+            req = peer_pb2.QueryRequest(query=self.signed, hops_left=self.hops_left, reach=subtree)
             try:
-                stub = self.engine.network.stub(hop)
+                # On the node's event loop: no thread per call (node/channels.py).
+                fut = self.engine.network.call_async(hop, "Query", req, timeout=timeout)
             except ConnectionError:
                 self.hop_failed(hop, subtree, UNREACHABLE, rerouted=False)
                 continue
-            req = peer_pb2.QueryRequest(query=self.signed, hops_left=self.hops_left, reach=subtree)
             self.called.add(hop)  # it has the query now: a second request to it would be refused as a repeat
-            fut = stub.Query.future(req, timeout=timeout)
             self._ids += 1
             call = self._ids
             self.pending[call] = (hop, subtree, fut)
