@@ -30,6 +30,7 @@ import rbcl
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from benchmarks.common import percentile, save
+from benchmarks.search import cpu_seconds
 from rilo_node.api.client import NodeClient, target_from_cluster
 from rilo_node.core import hitfilter, identifiers, oprf
 from rilo_node.core.identity import node_dns
@@ -193,17 +194,6 @@ QUIET_CPU = 0.6  # of one core, all the nodes together: about twice what 196 idl
 QUIET_WINDOW = 5.0
 
 
-def _node_cpu(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def _wait_settled(cluster: Cluster, ids: list[str], label: str, timeout: float = 900) -> float:
     """After the asker holds every filter: until every node but the partners holds the newest version of
     every node's filter chunks (the filters are still spreading to the others then), and the nodes' CPU over QUIET_WINDOW s falls
@@ -228,9 +218,9 @@ def _wait_settled(cluster: Cluster, ids: list[str], label: str, timeout: float =
             time.sleep(5)
     pids = [n["pid"] for n in cluster.load()["nodes"] if isinstance(n.get("pid"), int)]
     while pids:
-        before, started = _node_cpu(pids), time.monotonic()
+        before, started = cpu_seconds(pids), time.monotonic()
         time.sleep(QUIET_WINDOW)
-        used = (_node_cpu(pids) - before) / (time.monotonic() - started)
+        used = (cpu_seconds(pids) - before) / (time.monotonic() - started)
         print(f"hitcheck: {label}: the nodes use {used:.0%} of a core (load average "
               f"{os.getloadavg()[0]:.0f})", flush=True)
         if used < QUIET_CPU or time.monotonic() > deadline:
