@@ -79,6 +79,9 @@ def test_an_operation_over_its_life(net):
 
     # Seizure reports shared to the group reach its members alone (pl and interpol by direct delivery).
     keys = [c.submit(n, group_seizure(n, c.directory, "op-tide")) for n in ("de", "pl")]
+    # A member cites only what it holds: the partner posts once de's report has reached it.
+    c.wait_for(lambda: None if (keys[0].origin, keys[0].record_id) in c.holdings("interpol") else "not yet",
+               what="interpol holds de's report")
     with c.client("interpol") as partner:
         posted = partner.operations.PostMessage(operation_pb2.PostMessageRequest(
             operation_id="op-tide", text="container MSCU1234565 on its way to Rotterdam",

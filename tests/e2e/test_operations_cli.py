@@ -45,6 +45,9 @@ def test_an_operation_through_the_cli(net, tmp_path):
                                  "policy": {"share": {"scope": "GROUP", "group": "op-tide"}}}))
     key = js(cli(net, "seizure", "add", "--file", short, "--node", "de", "--json"))
     ref = f"{key['origin']}/{key['record_id']}"
+    # A member cites only what it holds: interpol posts below once de's report has reached it.
+    wait_for(lambda: cli(net, "records", "get", key["origin"], key["record_id"], "--node", "interpol", "--json",
+                         check=False).returncode, what="interpol holds de's report")
 
     # A node that is not in the operation may not share to it: exit 2, nothing stored.
     nl_file = tmp_path / "nl.json"
