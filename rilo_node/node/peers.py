@@ -60,7 +60,6 @@ BACKOFF_FIRST, BACKOFF_MAX = 0.2, 30.0
 # Threads that verify and store what the pulls receive (each pull hands one message at a time to them);
 # the store has one writer, so more would only wait for it.
 RECEIVERS = 2
-IDLE_DELIVERY_CHECK = 30.0  # seconds: the outbox is looked at this often when nothing is owed
 
 
 def backoff(failures: int) -> float:
@@ -626,8 +625,7 @@ class PeerNetwork:
 
         def loop() -> None:
             while not self._closed:
-                # Nothing owed: sleep until a commit wakes it (an idle node does not poll its outbox).
-                self._deliver_wake.wait(every if self.r.store.outbox_pending else IDLE_DELIVERY_CHECK)
+                self._deliver_wake.wait(every)
                 self._deliver_wake.clear()
                 if self._closed:
                     return
@@ -803,10 +801,13 @@ class PeerNetwork:
         if self._closed or not self.r.store.outbox_pending or not self._deliver_lock.acquire(blocking=False):
             return 0
         try:
+            # The hint is cleared before the outbox is read: a commit meanwhile raises it again, so that no
+            # entry owed by it waits for a later commit.
+            self.r.store.outbox_pending = False
             now = time.time()
             rows = st.due_deliveries(self.r.store, now)
-            if not rows and st.outbox_size(self.r.store) == 0:
-                self.r.store.outbox_pending = False
+            if rows or st.outbox_size(self.r.store):
+                self.r.store.outbox_pending = True
             by_target: dict[str, list[tuple]] = {}
             for row in rows:
                 by_target.setdefault(row[1], []).append(row)
@@ -822,7 +823,7 @@ class PeerNetwork:
                 call: object = None
                 if records:
                     try:
-                        call = self.call_async(target, "Deliver", peer_pb2.DeliverRequest(records=records), timeout=10)
+                        call = self.stub(target).Deliver.future(peer_pb2.DeliverRequest(records=records), timeout=10)
                     except ConnectionError as exc:
                         call = exc
                 sends.append((target, entries, done_ids, records, call))
