@@ -214,7 +214,7 @@ class QueryEngine:
             # for an fsync (docs/protocol.md#what-is-durable-when-a-call-returns says what that costs in a crash).
             self.store.submit(lambda conn: st.audit_txn(
                 conn, at=now, actor=f"node:{query.asker}", action="disclose", query_id=query.query_id,
-                detail=detail, keys=disclosed))
+                detail=detail, keys=disclosed), quiet=True)
         return answer
 
     @contextlib.contextmanager

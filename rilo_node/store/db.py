@@ -110,16 +110,23 @@ class Store:
 
     # -- writing -----------------------------------------------------------------
 
-    def submit(self, fn: Callable[[sqlite3.Connection], Any]) -> Future:
-        """Queue fn(conn) for the writer; the future resolves once its batch has committed."""
+    def submit(self, fn: Callable[[sqlite3.Connection], Any], *, quiet: bool = False) -> Future:
+        """Queue fn(conn) for the writer; the future resolves once its batch has committed.
+
+        `quiet`: fn writes only audit lines and counters, nothing derived from the records. A batch of
+        quiet tasks alone leaves the hints, the commit count and the commit listeners alone (no job wakes
+        for it), and commits without an fsync (synchronous=NORMAL for that commit, in WAL mode): it is in
+        the WAL when the future resolves, so it survives a crash of the node, but not an OS crash or a
+        power loss before the next synchronous commit or checkpoint. A batch with any other task is
+        committed as every write is (synchronous, FULL by default), quiet tasks in it too."""
         if self._closed:
             raise RuntimeError("store is closed")
         fut: Future = Future()
-        self._queue.put((fn, fut))
+        self._queue.put((fn, fut, quiet))
         return fut
 
-    def write(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
-        return self.submit(fn).result()
+    def write(self, fn: Callable[[sqlite3.Connection], Any], *, quiet: bool = False) -> Any:
+        return self.submit(fn, quiet=quiet).result()
 
     def on_commit(self, listener: Callable[[int], None]) -> None:
         """Call listener(last_seq) after each commit (wakes live replication feeds)."""
@@ -142,9 +149,13 @@ class Store:
                     break
                 batch.append(nxt)
             results: list[tuple[Future, bool, Any]] = []
+            quiet = all(q for _fn, _fut, q in batch)
+            relaxed = quiet and self.synchronous in ("FULL", "EXTRA")
+            if relaxed:
+                conn.execute("PRAGMA synchronous=NORMAL")  # this commit only: no fsync (submit())
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                for fn, fut in batch:
+                for fn, fut, _q in batch:
                     # A savepoint per task: one bad task never takes its neighbours down.
                     conn.execute("SAVEPOINT task")
                     try:
@@ -157,19 +168,23 @@ class Store:
                         conn.execute("RELEASE task")
                         results.append((fut, True, value))
                 conn.execute("COMMIT")
-                self.commits += 1
-                self.outbox_pending = True
+                if not quiet:
+                    self.commits += 1
+                    self.outbox_pending = True
             except BaseException as exc:  # noqa: BLE001
                 logger.exception("[store=%s] batch of %d failed", self.path.name, len(batch))
                 try:
                     conn.execute("ROLLBACK")
                 except sqlite3.Error:
                     pass
-                for fn, fut in batch:
+                for _fn, fut, _q in batch:
                     if not fut.done():
                         fut.set_exception(exc)
                 continue
-            if self._listeners:
+            finally:
+                if relaxed:
+                    conn.execute(f"PRAGMA synchronous={self.synchronous}")
+            if self._listeners and not quiet:
                 last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
                 # Only a new record wakes the feeds (not an audit entry or a checkpoint).
                 if last != self._last_notified:

@@ -83,6 +83,35 @@ def test_concurrent_writers_are_batched_and_all_committed(store):
     assert commits[-1] == store.last_seq()
 
 
+def test_a_quiet_write_wakes_nothing_and_skips_only_its_own_fsync(store):
+    """Audit lines and counters alone: committed and readable at once, without the hints, the commit count,
+    the commit listeners or (on a FULL store) an fsync; a batch holding any other write is as every write."""
+    woken = []
+    store.on_commit(woken.append)
+    store.write(lambda c: st.upsert_record_txn(c, row(1), None, "now"))
+    store.outbox_pending, commits, woken[:] = False, store.commits, []
+    level = store.write(lambda c: (st.audit_txn(c, at="t", actor="nl", action="hitcheck_answer", detail={"count": 1}),
+                                   c.execute("PRAGMA synchronous").fetchone()[0])[1], quiet=True)
+    full = {"FULL": 2, "NORMAL": 1}[store.synchronous]
+    assert level == 1  # NORMAL for that commit: no fsync
+    assert (store.outbox_pending, store.commits, woken) == (False, commits, [])
+    other = sqlite3.connect(store.path)
+    assert other.execute("SELECT COUNT(*) FROM audit WHERE action = 'hitcheck_answer'").fetchone()[0] == 1
+    other.close()
+    assert store._wconn.execute("PRAGMA synchronous").fetchone()[0] == full  # the store's own level again
+
+    # The writer held in a task: the next two writes, one quiet, commit in one batch, as every write does.
+    held, release = threading.Event(), threading.Event()
+    first = store.submit(lambda c: (held.set(), release.wait(10)))
+    assert held.wait(10)
+    quiet = store.submit(lambda c: c.execute("PRAGMA synchronous").fetchone()[0], quiet=True)
+    loud = store.submit(lambda c: st.upsert_record_txn(c, row(1, "r2"), None, "now"))
+    release.set()
+    first.result(10), loud.result(10)
+    assert quiet.result(10) == full
+    assert store.outbox_pending and store.commits == commits + 2 and woken == [store.last_seq()]
+
+
 def test_a_committed_write_is_visible_to_a_fresh_connection(store, tmp_path):
     store.write(lambda c: st.upsert_record_txn(c, row(1), None, "now"))
     other = sqlite3.connect(store.path)
