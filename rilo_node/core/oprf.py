@@ -155,11 +155,19 @@ def _finalize_hash(data: bytes, unblinded: bytes) -> bytes:
     return hashlib.sha512(hash_input).digest()
 
 
+def invert(blind_scalar: bytes) -> bytes:
+    """The blind's inverse modulo the group order: what unblinds every answer to one blinded element."""
+    return _rbcl().crypto_core_ristretto255_scalar_invert(blind_scalar)
+
+
+def unblind_finalize(data: bytes, inverse: bytes, evaluated_element: bytes) -> bytes:
+    """Finalize with the blind's inverse computed once (``invert``): one answer of several to one element."""
+    return _finalize_hash(data, _mult(inverse, evaluated_element))
+
+
 def finalize(data: bytes, blind_scalar: bytes, evaluated_element: bytes) -> bytes:
     """RFC 9497 §3.3.1 Finalize: unblind the node's answer and hash it with the input (64 bytes)."""
-    inverse = _rbcl().crypto_core_ristretto255_scalar_invert(blind_scalar)
-    unblinded = _mult(inverse, evaluated_element)
-    return _finalize_hash(data, unblinded)
+    return unblind_finalize(data, invert(blind_scalar), evaluated_element)
 
 
 def evaluate(sk: bytes, data: bytes) -> bytes:
