@@ -727,7 +727,9 @@ class PeerNetwork:
         receivers = self._receivers
         try:
             if self.on_link_up is not None and not self._closed and not link.stop.is_set():
-                await loop.run_in_executor(receivers, self._link_up, peer)
+                # On the loop's default executor, not the receivers: a comparison waits on the peer (up to
+                # the key book's timeout) while other links' batches are stored.
+                await loop.run_in_executor(None, self._link_up, peer)
             link.checkpoint = await loop.run_in_executor(receivers, st.checkpoint_of, self.r.store, peer)
             if link.stop.is_set():
                 return
