@@ -64,10 +64,11 @@ class QuotaSpentError(QuotaExceededError):
     """This asking node has used its evaluations for the UTC day (RESOURCE_EXHAUSTED)."""
 
 
-def filter_policy() -> policy_pb2.SharingPolicy:
-    """Every node holds every filter: it is what an asker compares an answer with."""
+def filter_policy(partners=()) -> policy_pb2.SharingPolicy:
+    """Every node holds every filter: it is what an asker compares an answer with. GLOBAL reaches every node
+    but the partners (they are in no base set), so the partners of the directory are named."""
     return policy_pb2.SharingPolicy(
-        share=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_GLOBAL),
+        share=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_GLOBAL, nodes=sorted(partners)),
         discover=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_GLOBAL),
         annex=policy_pb2.ScopeSpec(scope=policy_pb2.SCOPE_ORIGIN),
         handling=policy_pb2.HANDLING_H0,
@@ -157,14 +158,18 @@ class HitCheck:
         return frozenset(identifiers.oprf_input(enum_to_str(_TYPE, i.type), i.value)
                          for i in seizure_pb2.SeizureAnnex.FromString(annex).identifiers)
 
-    def _published(self) -> dict[int, tuple[int, hit_pb2.HitFilterChunk]]:
+    def _published(self) -> dict[int, tuple[int, hit_pb2.HitFilterChunk, policy_pb2.SharingPolicy]]:
+        """index -> (version, chunk, policy) of each chunk of the own published filter."""
         out = {}
-        for record_id, version, body in self.store.reader.execute(
-                "SELECT record_id, version, body FROM records WHERE origin = ? AND kind = ? AND retracted = 0 "
+        for version, header, body in self.store.reader.execute(
+                "SELECT version, header, body FROM records WHERE origin = ? AND kind = ? AND retracted = 0 "
                 "AND body IS NOT NULL", (self.me, HIT_FILTER)):
             chunk = hit_pb2.HitFilterChunk.FromString(body)
-            out[chunk.index] = (version, chunk)
+            out[chunk.index] = (version, chunk, record_pb2.RecordHeader.FromString(header).policy)
         return out
+
+    def _policy(self) -> policy_pb2.SharingPolicy:
+        return filter_policy(self.directory().ids_where("role", "partner") - {self.me})
 
     def _take_changes(self) -> bool:
         """Read the own seizures stored since the last look (each version gets a new local seq, a
@@ -217,20 +222,24 @@ class HitCheck:
             if not self._entries and not published:
                 self._unpublished = False
                 return 0  # no identifiers, ever: no filter (an asker finds no hit at a node without one)
-            same_epoch = [c for _v, c in published.values() if c.key_epoch == self.key.epoch]
+            same_epoch = [c for _v, c, _p in published.values() if c.key_epoch == self.key.epoch]
             bits = hitfilter.bits_for(len(self._entries), max((c.bits for c in same_epoch), default=0))
             new = hitfilter.chunks(self._entries.values(), bits)
-            old = {i: c.entries for i, (_v, c) in published.items()
+            old = {i: c.entries for i, (_v, c, _p) in published.items()
                    if c.key_epoch == self.key.epoch and c.bits == bits}
             todo = hitfilter.changed(old, new)
             # Chunks beyond the new chunking (a smaller one of an older key) are emptied.
             stale = [i for i in published if i >= (1 << bits) and published[i][1].entries]
+            # Chunks published under another policy (a partner since added to the directory) again, unchanged.
+            policy = self._policy()
+            moved = [i for i, (_v, c, p) in published.items()
+                     if p != policy and i not in todo and i not in stale and (i < (1 << bits) or c.entries)]
             recs = []
-            for i in todo + stale:
+            for i in sorted(todo + stale + moved):
                 chunk = hit_pb2.HitFilterChunk(key_epoch=self.key.epoch, bits=bits, index=i,
                                                entry_bytes=hitfilter.ENTRY_BYTES, entries=new.get(i, b""))
                 version = published[i][0] + 1 if i in published else 1
-                recs.append(self.book.sign(kind=HIT_FILTER, policy=filter_policy(),
+                recs.append(self.book.sign(kind=HIT_FILTER, policy=policy,
                                            body=chunk.SerializeToString(deterministic=True),
                                            record_id=f"{FILTER_PREFIX}{i}", version=version))
             if recs:

@@ -16,13 +16,14 @@ import pytest
 
 from rilo_node.core import hitfilter, identifiers, oprf
 from rilo_node.core.seizure import parse_submission
-from rilo_node.node.hitcheck import FILTER_PREFIX, HIT_FILTER
+from rilo_node.node.hitcheck import FILTER_PREFIX, HIT_FILTER, filter_policy
 from rilo_node.pb.rilo.v1 import (
     hit_pb2,
     hit_pb2_grpc,
     keys_pb2,
     keys_pb2_grpc,
     node_pb2,
+    record_pb2,
     seizure_pb2,
 )
 from tests.cluster.harness import member_seizure
@@ -123,6 +124,39 @@ def test_a_value_seeded_at_one_node_is_found_from_another_and_only_there(net):
     # The holder itself is among the hits when it asks; two identifiers in one check, in order.
     own, phone = check(c, "de", (CONTAINER, SEEDED), (PHONE, "+49 (30) 123-456"))
     assert list(own.hits) == ["de"] and list(phone.hits) == ["de"] and phone.value == "+4930123456"
+
+
+def test_a_partner_holds_every_filter_and_finds_what_a_customs_node_holds(make_cluster):
+    """GLOBAL reaches no partner: the filters name the directory's partners, so that a partner's check is
+    answered as any node's (and not a silent no-hit for want of the filters)."""
+    ids = ["wco", "rilo-we", "de", "interpol"]
+    c = make_cluster(ids)
+    times(c, SETTLE, 30.0)
+    for node in c.nodes.values():
+        assert node.hitcheck.followed.wait(30)
+    seed(c, "de", ("CONTAINER", SEEDED))  # until every node, interpol too, holds de's filter
+    chunk = c.nodes["interpol"].store.get_record("de", f"{FILTER_PREFIX}0")
+    assert chunk is not None and chunk.kind == HIT_FILTER
+    [r] = check(c, "interpol", (CONTAINER, SEEDED))
+    assert list(r.hits) == ["de"] and r.complete
+    assert sorted(a.node for a in r.nodes) == sorted(ids)
+    seed(c, "interpol", ("CONTAINER", UNKNOWN))  # a partner's own filter reaches every node too
+    [theirs] = check(c, "de", (CONTAINER, UNKNOWN))
+    assert list(theirs.hits) == ["interpol"]
+
+
+def test_a_chunk_published_under_another_policy_is_published_again_unchanged(net):
+    """A partner added to the directory since: the next publication (a restart, a change) names it."""
+    c = net
+    seed(c, "de", ("CONTAINER", SEEDED))
+    hc = c.nodes["de"].hitcheck
+    before = hit_pb2.HitFilterChunk.FromString(c.nodes["de"].store.get_record("de", f"{FILTER_PREFIX}0").body)
+    assert hc.refresh(force=True) == 0  # nothing changed: nothing published
+    hc._policy = lambda: filter_policy({"interpol"})
+    assert hc.refresh(force=True) == 1 and hc.refresh(force=True) == 0
+    rec = c.nodes["de"].store.get_record("de", f"{FILTER_PREFIX}0")
+    assert record_pb2.RecordHeader.FromString(rec.header).policy.share.nodes == ["interpol"]
+    assert hit_pb2.HitFilterChunk.FromString(rec.body).entries == before.entries
 
 
 def test_a_bad_check_digit_is_refused_naming_the_identifier_and_nothing_is_asked(net):
