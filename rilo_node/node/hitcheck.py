@@ -114,15 +114,14 @@ class HitCheck:
     version has replicated to them. A check by this node refreshes its own filter first, so the asker's own
     identifiers are always current to itself; a key rotation rebuilds and publishes at once."""
 
-    def __init__(self, *, book, clock: Clock, key_path: Path, directory, tls, links, quota_per_day: int,
-                 settle: float = SETTLE, max_delay: float = MAX_DELAY, channels: Channels | None = None):
+    def __init__(self, *, book, clock: Clock, key_path: Path, directory, links, quota_per_day: int,
+                 settle: float = SETTLE, max_delay: float = MAX_DELAY, channels: Channels):
         self.book = book
         self.store = book.store
         self.clock = clock
         self.me = book.node_id
         self.key = HitKey(Path(key_path).with_name(KEY_FILE))
         self.directory = directory  # callable: the directory in use
-        self.tls = tls
         self.links = links
         self.quota_per_day = quota_per_day
         self._lock = threading.RLock()
@@ -133,9 +132,7 @@ class HitCheck:
         self._counts: dict[bytes, int] = {}  # OPRF input -> live records holding it
         self._entries: dict[bytes, bytes] = {}  # OPRF input -> filter entry, under the current key
         self._unpublished = False  # changes taken that no published version holds yet (a build cut short)
-        # The node's one channel to each other node (node/channels.py), or channels of its own.
-        self._own_channels = channels is None
-        self.channels = channels or Channels(self.me, tls=tls, links=links, address=self._address)
+        self.channels = channels  # the node's one channel to each other node (node/channels.py), node.py's
         # Following the own seizures (start()): read by the thread at each wake-up, so tests may set them.
         self.settle = settle
         self.max_delay = max_delay
@@ -431,10 +428,6 @@ class HitCheck:
 
     # -- asking ------------------------------------------------------------------------------------
 
-    def _address(self, node: str) -> str | None:
-        info = self.directory().get(node)
-        return info.address if info else None
-
     async def _evaluate(self, node: str, request: hit_pb2.EvaluateRequest, deadline: float, expected: int):
         """One node's Evaluate call, on the node's event loop (node/channels.py): (node, status, response,
         error, ms)."""
@@ -562,8 +555,6 @@ class HitCheck:
             follower.join(timeout=30)
             if follower.is_alive():
                 logger.warning("[node=%s] the hit-check follower did not stop within 30 s", self.me)
-        if self._own_channels:
-            self.channels.close()
 
 
 def _ms(started: float) -> float:

@@ -64,8 +64,7 @@ class KeyBook:
     def __init__(self, *, store: st.Store, keyring: Keyring, clock: Clock, me: str, key_path: Path,
                  current_key: Callable[[], SigningKey], use_key: Callable[[SigningKey], None],
                  adopt_directory: Callable[[Directory], None], directory: Callable[[], Directory],
-                 tls: tuple[bytes, bytes, bytes] | None, links, metrics: NodeMetrics | None = None,
-                 channels: Channels | None = None):
+                 links, metrics: NodeMetrics | None = None, channels: Channels):
         self.store = store
         self.keyring = keyring
         self.clock = clock
@@ -75,16 +74,13 @@ class KeyBook:
         self.use_key = use_key
         self.adopt_directory = adopt_directory
         self.directory = directory
-        self.tls = tls
         self.links = links
         self.metrics = metrics or NodeMetrics()
         self.directory_version = 0
         self.hitcheck = None  # node/hitcheck.py's HitCheck, set by NodeCore: its key rotates with the signing key
         self.directory_issued_at = ""
         self._lock = threading.RLock()  # one change of the keyring or the directory at a time
-        # The node's one channel to each other node (node/channels.py), or channels of its own.
-        self._own_channels = channels is None
-        self.channels = channels or Channels(me, tls=tls, links=links, address=self._address)
+        self.channels = channels  # the node's one channel to each other node (node/channels.py), node.py's
         self._last_on_demand: dict[str, float] = {}
         self._pusher = ThreadPoolExecutor(max_workers=4, thread_name_prefix=f"keys-push:{me}")
         self._closed = False
@@ -411,10 +407,6 @@ class KeyBook:
 
     # -- peers -------------------------------------------------------------------------------
 
-    def _address(self, node: str) -> str | None:
-        info = self.directory().get(node)
-        return info.address if info else None
-
     def _peers(self) -> list[str]:
         directory = self.directory()
         return list(directory.peers(self.me)) if self.me in directory else []
@@ -485,8 +477,6 @@ class KeyBook:
     def close(self) -> None:
         self._closed = True
         self._pusher.shutdown(wait=True, cancel_futures=True)
-        if self._own_channels:
-            self.channels.close()
 
     # -- listing -------------------------------------------------------------------------------
 

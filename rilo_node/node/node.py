@@ -71,7 +71,7 @@ class NodeCore:
                                              config.tls_key.read_bytes())
         # One channel to each other node, shared by replication, the key book and the hit check.
         self.channels = Channels(config.node_id, tls=tls, links=self.links, address=self._address_of)
-        self.network = PeerNetwork(self.replicator, tls=tls, links=self.links, clock=self.clock,
+        self.network = PeerNetwork(self.replicator, links=self.links, clock=self.clock,
                                    channels=self.channels)
         self.queries = QueryEngine(self.store, self.key, self.keyring, self.clock, self.network, self.replicator,
                                    metrics=self.metrics)
@@ -79,12 +79,12 @@ class NodeCore:
         # Keys over time and the signed directory (node/keys.py): the store's keys, and a newer directory.
         self.keys = KeyBook(store=self.store, keyring=self.keyring, clock=self.clock, me=config.node_id,
                             key_path=config.signing_key, current_key=lambda: self.key, use_key=self.use_key,
-                            adopt_directory=self.adopt_directory, directory=lambda: self.directory, tls=tls,
+                            adopt_directory=self.adopt_directory, directory=lambda: self.directory,
                             links=self.links, metrics=self.metrics, channels=self.channels)
         self.replicator.learn_keys = self.keys.learn_keys
         # Hit/no-hit (node/hitcheck.py): the hit-check key beside the signing key, the filter, the quota.
         self.hitcheck = HitCheck(book=self.book, clock=self.clock, key_path=config.signing_key,
-                                 directory=lambda: self.directory, tls=tls, links=self.links,
+                                 directory=lambda: self.directory, links=self.links,
                                  quota_per_day=config.hitcheck_quota_per_day, channels=self.channels)
         self.keys.hitcheck = self.hitcheck
         directory = self.keys.load() or directory

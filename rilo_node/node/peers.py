@@ -597,16 +597,15 @@ class PeerNetwork:
     wakes every 0.1 s). What a pull receives is verified and stored on RECEIVERS threads, one message of a
     pull at a time, in order."""
 
-    def __init__(self, replicator: Replicator, *, tls: tuple[bytes, bytes, bytes] | None, links: Links | None = None,
-                 clock: Clock | None = None, channels: Channels | None = None):
+    def __init__(self, replicator: Replicator, *, links: Links | None = None, clock: Clock | None = None,
+                 channels: Channels):
         self.r = replicator
         self.me = replicator.me
-        self.tls = tls  # (ca, node cert, node key) PEM bytes; None for plaintext (development)
         self.links = links or Links()
         self.clock = clock or replicator.clock
-        # The node's one channel to each other node (node/channels.py); the pulls have their own, on their loop.
-        self._own_channels = channels is None
-        self.channels = channels or Channels(self.me, tls=tls, links=self.links, address=self._address)
+        # The node's one channel to each other node (node/channels.py), and its event loop, which the node
+        # (node.py) makes, shares and closes.
+        self.channels = channels
         self._links: dict[str, PeerLink] = {}
         self._lock = threading.Lock()
         self._closed = False
@@ -638,10 +637,6 @@ class PeerNetwork:
         self._deliverer.start()
 
     # -- channels ----------------------------------------------------------------------
-
-    def _address(self, peer: str) -> str | None:
-        info = self.r.directory.get(peer)
-        return info.address if info else None
 
     def stub(self, peer: str) -> peer_pb2_grpc.PeerServiceStub:
         return peer_pb2_grpc.PeerServiceStub(self.channels.get(peer))
@@ -911,7 +906,5 @@ class PeerNetwork:
                     link.task.result(timeout=5)
         with self._lock:
             receivers, self._receivers = self._receivers, None
-        if self._own_channels:
-            self.channels.close()
         if receivers is not None:
             receivers.shutdown(wait=True)
