@@ -195,9 +195,9 @@ QUIET_WINDOW = 5.0
 
 
 def _wait_settled(cluster: Cluster, ids: list[str], label: str, timeout: float = 900) -> float:
-    """After the asker holds every filter: until every node holds the newest version of
-    every node's filter chunks (the filters are still spreading to the others then), and the nodes' CPU over QUIET_WINDOW s falls
-    below QUIET_CPU of a core. Returns the seconds it took; prints the progress."""
+    """After the asker holds every filter: until every node holds the newest version of every node's filter
+    chunks (the filters are still spreading to the others then), and the nodes' CPU over QUIET_WINDOW s
+    falls below QUIET_CPU of a core. Returns the seconds it took; prints the progress."""
     t0 = time.monotonic()
     deadline = t0 + timeout
     dbs = {n: cluster.workdir / "nodes" / n / "data" / "node.db" for n in ids}

@@ -468,7 +468,8 @@ class HitCheck:
               user: str = "") -> list[hit_pb2.IdentifierCheck]:
         """Ask every node of the directory, directly and at once, about each identifier: normalised first
         (a bad one refuses the whole call, nothing sent), blinded afresh for this check (the same blinded
-        element to every node), each answer unblinded and looked up in that node's filter. This node evaluates its own filter itself (not counted)."""
+        element to every node), each answer unblinded and looked up in that node's filter. This node
+        evaluates its own filter itself (not counted)."""
         if not case_ref.strip():
             raise ValidationError("case_ref", "is required: the case this check is for")
         if len(case_ref) > MAX_CASE_REF:
