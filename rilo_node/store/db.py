@@ -92,6 +92,9 @@ class Store:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._batch_lock = threading.Lock()  # held while a batch runs: by the writer, or by write() inline
+        self._pending_lock = threading.Lock()
+        self._pending = 0  # writes submitted and not yet committed (or refused)
         self._listeners: list[Callable[[int], None]] = []
         self._last_notified = -1
         self._closed = False
@@ -122,10 +125,30 @@ class Store:
         if self._closed:
             raise RuntimeError("store is closed")
         fut: Future = Future()
+        with self._pending_lock:
+            self._pending += 1
         self._queue.put((fn, fut, quiet))
         return fut
 
     def write(self, fn: Callable[[sqlite3.Connection], Any], *, quiet: bool = False) -> Any:
+        """submit(fn).result(). A quiet write (submit()) while no other write is queued or under way runs
+        on the calling thread itself, with the same commit: no hand-off to the writer and back (two thread
+        wake-ups, the larger part of a blind evaluation's cost at a busy node). Writes submitted after it
+        wait for it, so each thread's writes still commit in the order it made them."""
+        if quiet:
+            with self._pending_lock:
+                inline = not self._closed and not self._pending and self._batch_lock.acquire(blocking=False)
+                if inline:
+                    self._pending += 1
+            if inline:
+                fut: Future = Future()
+                try:
+                    self._commit([(fn, fut, True)])
+                finally:
+                    self._batch_lock.release()
+                    with self._pending_lock:
+                        self._pending -= 1
+                return fut.result()
         return self.submit(fn, quiet=quiet).result()
 
     def on_commit(self, listener: Callable[[int], None]) -> None:
@@ -133,7 +156,6 @@ class Store:
         self._listeners.append(listener)
 
     def _write_loop(self) -> None:
-        conn = self._wconn
         while True:
             item = self._queue.get()
             if item is _STOP:
@@ -148,57 +170,66 @@ class Store:
                     self._queue.put(_STOP)
                     break
                 batch.append(nxt)
-            results: list[tuple[Future, bool, Any]] = []
-            quiet = all(q for _fn, _fut, q in batch)
-            relaxed = quiet and self.synchronous in ("FULL", "EXTRA")
-            if relaxed:
-                conn.execute("PRAGMA synchronous=NORMAL")  # this commit only: no fsync (submit())
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                for fn, fut, _q in batch:
-                    # A savepoint per task: one bad task never takes its neighbours down.
-                    conn.execute("SAVEPOINT task")
-                    try:
-                        value = fn(conn)
-                    except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                        conn.execute("ROLLBACK TO task")
-                        conn.execute("RELEASE task")
-                        results.append((fut, False, exc))
-                    else:
-                        conn.execute("RELEASE task")
-                        results.append((fut, True, value))
-                conn.execute("COMMIT")
-                if not quiet:
-                    self.commits += 1
-                    self.outbox_pending = True
-            except BaseException as exc:  # noqa: BLE001
-                logger.exception("[store=%s] batch of %d failed", self.path.name, len(batch))
+            with self._batch_lock:
+                self._commit(batch)
+            with self._pending_lock:
+                self._pending -= len(batch)
+
+    def _commit(self, batch: list[tuple[Callable[[sqlite3.Connection], Any], Future, bool]]) -> None:
+        """Run one batch in one transaction and resolve its futures (the writer thread, or write() inline;
+        the caller holds _batch_lock)."""
+        conn = self._wconn
+        results: list[tuple[Future, bool, Any]] = []
+        quiet = all(q for _fn, _fut, q in batch)
+        relaxed = quiet and self.synchronous in ("FULL", "EXTRA")
+        if relaxed:
+            conn.execute("PRAGMA synchronous=NORMAL")  # this commit only: no fsync (submit())
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for fn, fut, _q in batch:
+                # A savepoint per task: one bad task never takes its neighbours down.
+                conn.execute("SAVEPOINT task")
                 try:
-                    conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
-                for _fn, fut, _q in batch:
-                    if not fut.done():
-                        fut.set_exception(exc)
-                continue
-            finally:
-                if relaxed:
-                    conn.execute(f"PRAGMA synchronous={self.synchronous}")
-            if self._listeners and not quiet:
-                last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
-                # Only a new record wakes the feeds (not an audit entry or a checkpoint).
-                if last != self._last_notified:
-                    self._last_notified = last
-                    for listener in self._listeners:
-                        try:
-                            listener(last)
-                        except Exception:  # noqa: BLE001
-                            logger.exception("commit listener failed")
-            for fut, ok, value in results:
-                if ok:
-                    fut.set_result(value)
+                    value = fn(conn)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    conn.execute("ROLLBACK TO task")
+                    conn.execute("RELEASE task")
+                    results.append((fut, False, exc))
                 else:
-                    fut.set_exception(value)
+                    conn.execute("RELEASE task")
+                    results.append((fut, True, value))
+            conn.execute("COMMIT")
+            if not quiet:
+                self.commits += 1
+                self.outbox_pending = True
+        except BaseException as exc:  # noqa: BLE001
+            logger.exception("[store=%s] batch of %d failed", self.path.name, len(batch))
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            for _fn, fut, _q in batch:
+                if not fut.done():
+                    fut.set_exception(exc)
+            return
+        finally:
+            if relaxed:
+                conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        if self._listeners and not quiet:
+            last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
+            # Only a new record wakes the feeds (not an audit entry or a checkpoint).
+            if last != self._last_notified:
+                self._last_notified = last
+                for listener in self._listeners:
+                    try:
+                        listener(last)
+                    except Exception:  # noqa: BLE001
+                        logger.exception("commit listener failed")
+        for fut, ok, value in results:
+            if ok:
+                fut.set_result(value)
+            else:
+                fut.set_exception(value)
 
     def close(self, *, close_readers: bool = True) -> None:
         """Stop the writer and close the connections. Closing a reader that another thread is still
@@ -210,7 +241,8 @@ class Store:
         self._closed = True
         self._queue.put(_STOP)
         self._writer.join(timeout=30)
-        self._wconn.close()
+        with self._batch_lock:  # an inline write under way ends first
+            self._wconn.close()
         if not close_readers:
             return
         with self._readers_lock:
