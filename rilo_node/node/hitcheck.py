@@ -12,6 +12,7 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
 
@@ -145,6 +146,9 @@ class HitCheck:
         self._last_change: float | None = None
         self.publications = 0  # refreshes that wrote chunks, from any caller
         self._bits_cache: tuple[int, int | None] = (0, None)  # (publications, bits): _bits()
+        # (asker, UTC day) -> (quota, used) when a call of it was last refused, today's only: a call that
+        # cannot fit (used only grows) is refused at once, without a multiplication or a read of the store.
+        self._refused: dict[tuple[str, str], tuple[int, int]] = {}
         self.followed = threading.Event()  # set once the follower has published what the store held at its start
 
     # -- the filter ------------------------------------------------------------------------------
@@ -372,10 +376,9 @@ class HitCheck:
         at = self.clock.now()
         day, now = at.astimezone(UTC).date().isoformat(), rfc3339(at)
         quota = self.quota_per_day
-        used = self.store.reader.execute("SELECT used FROM hitcheck_quota WHERE asker = ? AND day = ?",
-                                         (asker, day)).fetchone()
-        if used is not None and used[0] + len(elements) > quota:
-            raise self._spent(asker, day, used[0])  # spent already: not one multiplication for it
+        known = self._refused.get((asker, day))
+        if known is not None and known[0] == quota and known[1] + len(elements) > quota:
+            raise self._spent(asker, day, known[1])  # cannot fit: not one multiplication for it
         # Each element is decoded and checked by the multiplication itself (one per element); a bad one
         # refuses the call and counts nothing.
         key = self.key
@@ -403,6 +406,8 @@ class HitCheck:
         # node at once, was a fifth of a check's time across the network.
         refused_at = self.store.write(txn, quiet=True)
         if refused_at is not None:
+            self._refused = {**{k: v for k, v in self._refused.items() if k[1] == day},
+                             (asker, day): (quota, refused_at)}
             raise self._spent(asker, day, refused_at)
         return hit_pb2.EvaluateResponse(evaluated_elements=evaluated, key_epoch=key.epoch, bits=self._bits())
 
@@ -428,9 +433,11 @@ class HitCheck:
 
     # -- asking ------------------------------------------------------------------------------------
 
-    async def _evaluate(self, node: str, request: hit_pb2.EvaluateRequest, deadline: float, expected: int):
-        """One node's Evaluate call, on the node's event loop (node/channels.py): (node, status, response,
-        error, ms)."""
+    async def _evaluate(self, node: str, request: hit_pb2.EvaluateRequest, deadline: float, expected: int,
+                        found: Callable[[str, hit_pb2.EvaluateResponse], list[bool]]):
+        """One node's Evaluate call, on the node's event loop (node/channels.py): (node, status, hits, error,
+        ms), `hits` from found(node, answer) as soon as the answer is in (while others are still out), so
+        that the last answer leaves only its own to unblind and look up."""
         started = time.monotonic()
         timeout = deadline - started
         if timeout <= 0:
@@ -444,13 +451,14 @@ class HitCheck:
             return node, status_of_error(exc), None, exc.details() or exc.code().name, _ms(started)
         except Exception as exc:  # noqa: BLE001 - a channel closed under the call (the node stops): that node's answer
             return node, ERROR, None, f"{type(exc).__name__}: {exc}", _ms(started)
+        ms = _ms(started)
         if len(resp.evaluated_elements) != expected:
-            return node, ERROR, None, "answered a different number of elements", _ms(started)
-        return node, OK, resp, "", _ms(started)
+            return node, ERROR, None, "answered a different number of elements", ms
+        return node, OK, found(node, resp), "", ms
 
     async def _evaluate_all(self, nodes: list[str], request: hit_pb2.EvaluateRequest, deadline: float,
-                            expected: int):
-        return await asyncio.gather(*(self._evaluate(n, request, deadline, expected) for n in nodes))
+                            expected: int, found: Callable[[str, hit_pb2.EvaluateResponse], list[bool]]):
+        return await asyncio.gather(*(self._evaluate(n, request, deadline, expected, found) for n in nodes))
 
     def _filter_holds(self, node: str, epoch: str, bits: int, entry: bytes) -> bool:
         index = hitfilter.index_of(entry, bits)
@@ -495,9 +503,23 @@ class HitCheck:
         inverses = [oprf.invert(b.blind) for b in blinds]
         request = hit_pb2.EvaluateRequest(blinded_elements=[b.element for b in blinds], case_ref=case_ref,
                                           types=[m.type for m in msgs])
+
+        def found(node: str, resp: hit_pb2.EvaluateResponse) -> list[bool]:
+            """Whether `node`'s answer, unblinded, is in its filter, for each identifier."""
+            out = []
+            for k, x in enumerate(inputs):
+                try:
+                    output = oprf.unblind_finalize(x, inverses[k], resp.evaluated_elements[k])
+                except (oprf.OprfError, ValueError):
+                    out.append(False)
+                    continue
+                out.append(self._filter_holds(node, resp.key_epoch, resp.bits, hitfilter.entry_of(output)))
+            return out
+
         # Every node's call at once, on the node's event loop (no thread per call); None: the node is stopping.
         try:
-            out = self.channels.run(self._evaluate_all(nodes, request, deadline, len(inputs))) if nodes else None
+            out = (self.channels.run(self._evaluate_all(nodes, request, deadline, len(inputs), found))
+                   if nodes else None)
         except ConnectionError:
             out = None
         # This node's own filter, while the calls are out.
@@ -515,16 +537,12 @@ class HitCheck:
             answers += [(n, UNREACHABLE, None, f"{self.me} is stopping", 0.0) for n in nodes]
         hits: list[list[str]] = [[self.me] if own[k] else [] for k in range(len(inputs))]
         node_answers = []
-        for node, status, resp, error, ms in sorted(answers, key=lambda a: a[0]):
+        for node, status, held, error, ms in sorted(answers, key=lambda a: a[0]):
             node_answers.append(hit_pb2.HitNodeAnswer(node=node, status=status, ms=int(ms), error=error))
-            if status != OK or resp is None:
+            if status != OK or held is None:
                 continue
-            for k, x in enumerate(inputs):
-                try:
-                    output = oprf.unblind_finalize(x, inverses[k], resp.evaluated_elements[k])
-                except (oprf.OprfError, ValueError):
-                    continue
-                if self._filter_holds(node, resp.key_epoch, resp.bits, hitfilter.entry_of(output)):
+            for k, hit in enumerate(held):
+                if hit:
                     hits[k].append(node)
         complete = all(a.status == OK for a in node_answers)
         results = []

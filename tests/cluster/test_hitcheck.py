@@ -16,7 +16,7 @@ import pytest
 
 from rilo_node.core import hitfilter, identifiers, oprf
 from rilo_node.core.seizure import parse_submission
-from rilo_node.node.hitcheck import FILTER_PREFIX, HIT_FILTER, filter_policy
+from rilo_node.node.hitcheck import FILTER_PREFIX, HIT_FILTER, QuotaSpentError, filter_policy
 from rilo_node.pb.rilo.v1 import (
     hit_pb2,
     hit_pb2_grpc,
@@ -266,7 +266,7 @@ def test_a_rotation_of_the_signing_key_rebuilds_the_filter_under_a_new_hit_check
     assert list(check(c, "nl", (CONTAINER, SEEDED))[0].hits) == ["de"]
 
 
-def test_the_evaluation_past_the_quota_is_refused_by_every_node(make_cluster):
+def test_the_evaluation_past_the_quota_is_refused_by_every_node(make_cluster, monkeypatch):
     quota = 3
     c = make_cluster(IDS, settings={n: {"hitcheck": {"quota_per_day": quota}} for n in IDS})
     for _ in range(quota):
@@ -284,6 +284,32 @@ def test_the_evaluation_past_the_quota_is_refused_by_every_node(make_cluster):
     # another asker has a quota of its own
     [r] = check(c, "de", (CONTAINER, UNKNOWN))
     assert r.complete
+
+    # A call that cannot fit what is left is refused before any multiplication, once one has been refused.
+    hc, counted = c.nodes["de"].hitcheck, []
+    real = oprf.blind_evaluate
+    monkeypatch.setattr(oprf, "blind_evaluate", lambda k, e: (counted.append(e), real(k, e))[1])
+    element = oprf.blind(b"x").element
+
+    def ask(n: int) -> None:
+        hc.evaluate("pl", [element] * n, "CASE-1", [CONTAINER] * n)
+
+    ask(2)
+    with pytest.raises(QuotaSpentError):
+        ask(2)  # 2 + 2 > 3: refused by the count, after its multiplications
+    assert len(counted) == 4
+    with pytest.raises(QuotaSpentError):
+        ask(2)  # known not to fit: no multiplication
+    assert len(counted) == 4
+    ask(1)  # still fits
+    assert len(counted) == 5
+    with pytest.raises(QuotaSpentError):
+        ask(1)
+    assert len(counted) == 6
+    with pytest.raises(QuotaSpentError):
+        ask(1)
+    assert len(counted) == 6
+    assert hc.store.reader.execute("SELECT used FROM hitcheck_quota WHERE asker = 'pl'").fetchone()[0] == quota
 
 
 def test_an_explicit_rotation_of_the_hit_check_key_alone_rebuilds_the_filter(net):
