@@ -22,6 +22,7 @@ from rilo_node.core import hitfilter, identifiers, oprf
 from rilo_node.core.convert import enum_to_str
 from rilo_node.core.errors import QuotaExceededError, ValidationError
 from rilo_node.core.seizure import check_identifiers
+from rilo_node.node.answer_journal import AnswerJournal
 from rilo_node.node.channels import Channels
 from rilo_node.node.clock import Clock, new_ulid, rfc3339
 from rilo_node.node.query import (
@@ -146,9 +147,9 @@ class HitCheck:
         self._last_change: float | None = None
         self.publications = 0  # refreshes that wrote chunks, from any caller
         self._bits_cache: tuple[int, int | None] = (0, None)  # (publications, bits): _bits()
-        # (asker, UTC day) -> (quota, used) when a call of it was last refused, today's only: a call that
-        # cannot fit (used only grows) is refused at once, without a multiplication or a read of the store.
-        self._refused: dict[tuple[str, str], tuple[int, int]] = {}
+        # The answers to other nodes: counted against their quotas and audited (node/answer_journal.py).
+        self.answers = AnswerJournal(self.store, Path(self.store.path).parent, self.me)
+        self.store.before_audit_read(self.answers.flush)
         self.followed = threading.Event()  # set once the follower has published what the store held at its start
 
     # -- the filter ------------------------------------------------------------------------------
@@ -376,9 +377,9 @@ class HitCheck:
         at = self.clock.now()
         day, now = at.astimezone(UTC).date().isoformat(), rfc3339(at)
         quota = self.quota_per_day
-        known = self._refused.get((asker, day))
-        if known is not None and known[0] == quota and known[1] + len(elements) > quota:
-            raise self._spent(asker, day, known[1])  # cannot fit: not one multiplication for it
+        used = self.answers.used(asker, day)
+        if used + len(elements) > quota:
+            raise self._spent(asker, day, used)  # cannot fit: not one multiplication for it
         # Each element is decoded and checked by the multiplication itself (one per element); a bad one
         # refuses the call and counts nothing.
         key = self.key
@@ -389,25 +390,11 @@ class HitCheck:
             except oprf.OprfError as exc:
                 raise ValidationError(f"blinded_elements[{i}]", str(exc)) from None
 
-        def txn(conn):
-            row = conn.execute("SELECT used FROM hitcheck_quota WHERE asker = ? AND day = ?", (asker, day)).fetchone()
-            used = row[0] if row else 0
-            if used + len(elements) > quota:
-                return used
-            conn.execute("INSERT INTO hitcheck_quota (asker, day, used) VALUES (?, ?, ?) "
-                         "ON CONFLICT (asker, day) DO UPDATE SET used = excluded.used", (asker, day, used + len(elements)))
-            for name in sorted(set(names)):
-                st.audit_txn(conn, at=now, actor=asker, action="hitcheck_answer",
-                             detail={"case_ref": case_ref, "type": name, "count": names.count(name)})
-            return None
-
-        # Committed before the answer leaves, without an fsync: through a crash of this node, not an OS crash
-        # (docs/protocol.md#what-is-durable-when-a-call-returns, item 5). An fsync for each answer, at every
-        # node at once, was a fifth of a check's time across the network.
-        refused_at = self.store.write(txn, quiet=True)
+        # Counted, and its audit line journaled, before the answer leaves: through a crash of this node, not an
+        # OS crash (docs/protocol.md#what-is-durable-when-a-call-returns, item 5). A store commit for each
+        # answer, at every node at once, cost more than the evaluation itself (node/answer_journal.py).
+        refused_at = self.answers.answered(asker=asker, day=day, at=now, case_ref=case_ref, types=names, quota=quota)
         if refused_at is not None:
-            self._refused = {**{k: v for k, v in self._refused.items() if k[1] == day},
-                             (asker, day): (quota, refused_at)}
             raise self._spent(asker, day, refused_at)
         return hit_pb2.EvaluateResponse(evaluated_elements=evaluated, key_epoch=key.epoch, bits=self._bits())
 
@@ -565,8 +552,9 @@ class HitCheck:
         return results
 
     def close(self) -> None:
-        """Stop following the own seizures (a build under way stops at its next 1,024 entries) and close
-        the channels to other nodes."""
+        """Stop following the own seizures (a build under way stops at its next 1,024 entries) and move the
+        answers' journal into the store."""
+        self.answers.close()
         self._stop.set()
         self._wake.set()
         follower = self._follower

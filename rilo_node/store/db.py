@@ -96,6 +96,7 @@ class Store:
         self._pending_lock = threading.Lock()
         self._pending = 0  # writes submitted and not yet committed (or refused)
         self._listeners: list[Callable[[int], None]] = []
+        self._audit_sources: list[Callable[[], Any]] = []  # before_audit_read()
         self._last_notified = -1
         self._closed = False
         # Hints for the periodic jobs, so that an idle node does no work: set when a write may have
@@ -150,6 +151,11 @@ class Store:
                         self._pending -= 1
                 return fut.result()
         return self.submit(fn, quiet=quiet).result()
+
+    def before_audit_read(self, flush: Callable[[], Any]) -> None:
+        """Call flush() before each read of the audit: audit lines kept elsewhere for a moment (the hit
+        check's answers, node/answer_journal.py) are in the table when it is read."""
+        self._audit_sources.append(flush)
 
     def on_commit(self, listener: Callable[[int], None]) -> None:
         """Call listener(last_seq) after each commit (wakes live replication feeds)."""
@@ -316,6 +322,8 @@ class Store:
         ).fetchall()
 
     def audit_entries(self, after_id: int = 0, limit: int = 100) -> list[dict]:
+        for flush in self._audit_sources:
+            flush()
         rows = self.reader.execute(
             'SELECT id, at, actor, action, query_id, detail, keys, "user" FROM audit WHERE id > ? ORDER BY id LIMIT ?',
             (after_id, limit),

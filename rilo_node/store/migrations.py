@@ -404,6 +404,13 @@ def m0011_group_leaves(db: "sqlite_utils.Database") -> None:
                "WITHOUT ROWID")
 
 
+@migration
+def m0012_hitcheck_journal(db: "sqlite_utils.Database") -> None:
+    # The journal of hit-check answers (node/answer_journal.py): how far into which of its files the store
+    # holds the answers' audit lines and counts. One row.
+    db.execute("CREATE TABLE hitcheck_journal (gen INTEGER NOT NULL, upto INTEGER NOT NULL)")
+
+
 def applied(conn: sqlite3.Connection) -> list[str]:
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_migrations'").fetchone():
         return []
