@@ -109,6 +109,20 @@ def test_hitcheck_through_the_cli(net, tmp_path):
     missing_ref = run_cli("hitcheck", "--cluster", net, "--node", "nl", "--type", "IMO", "--value", "9074729")
     assert missing_ref.returncode == 2 and "case-ref" in missing_ref.stderr
 
+    # de killed (SIGKILL) just after its last answers: their counts and audit lines, journaled before each
+    # answer left, are in its store after the restart (moved in before the kill, or at the start).
+    assert cli(net, "cluster", "stop", "de", "--kill").returncode == 0
+    assert cli(net, "cluster", "start", "de").returncode == 0
+    db = Path(net) / "nodes" / "de" / "data" / "node.db"
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        assert conn.execute("SELECT used FROM hitcheck_quota WHERE asker = 'nl'").fetchone()[0] == QUOTA
+    finally:
+        conn.close()
+    again = cli(net, "hitcheck", "--node", "nl", "--type", "IMO", "--value", "9074729", "--case-ref", "NL-2026-7",
+                "--json", check=False)
+    assert again.returncode == 1 and "quota" in again.stderr
+
     # The audit: the evaluating node knows who asked, for which case, what type; the asker, the value.
     audit = [json.loads(x) for x in cli(net, "audit", "--node", "de", "--json", "--limit", "1000").stdout.splitlines()]
     answers = [a for a in audit if a["action"] == "hitcheck_answer"]
