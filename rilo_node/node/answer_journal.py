@@ -108,7 +108,9 @@ class AnswerJournal:
             used = self._used_locked(asker, day)
             if used + len(types) > quota:
                 return used
-            os.write(self._fd, line)  # O_APPEND, one write: whole lines, in order
+            view = memoryview(line)
+            while view:  # O_APPEND: whole lines, in order (one write() but for a short one)
+                view = view[os.write(self._fd, view):]
             self._size += len(line)
             self._used[(asker, day)] = used + len(types)
         self._due.set()
