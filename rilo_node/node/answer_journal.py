@@ -9,8 +9,9 @@ has read up to in the same transaction, so that no line is imported twice; a nod
 an earlier run left first. On a network of 196 nodes, a commit per answer cost each evaluating node 0.36 ms
 of CPU (docs/benchmarks.md#hitcheck), more than the evaluation itself.
 
-The journal files are `hitcheck-answers.<generation>.log` (0600); a new generation begins at each start and
-once a file of ROTATE_BYTES is wholly in the store, and the older files go."""
+The journal files are `hitcheck-answers.<generation>.log` (0600), made by the first answer that needs one; a
+new generation begins at each start and once a file of ROTATE_BYTES is wholly in the store, and the older
+files go."""
 
 from __future__ import annotations
 
@@ -74,16 +75,21 @@ class AnswerJournal:
             if g > gen or (g == gen and path.stat().st_size > offset):
                 data = path.read_bytes()[offset if g == gen else 0:]
                 self._import(g, (offset if g == gen else 0), data)
-        self._open(max([gen, *(g for g, _ in files)]) + 1)
+        self._next(max([gen, *(g for g, _ in files)]) + 1)
         for g, path in files:
             path.unlink(missing_ok=True)
 
-    def _open(self, gen: int) -> None:
+    def _next(self, gen: int) -> None:
+        """Begin generation `gen`: its file is made by the first answer that needs it (a node that answers
+        nothing, or fails to start, leaves no file)."""
         if self._fd >= 0:
             self._closer()
-        self._fd = os.open(self._path(gen), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o600)
-        self._closer = weakref.finalize(self, os.close, self._fd)
+            self._fd = -1
         self._gen, self._size, self._imported = gen, 0, 0
+
+    def _open(self) -> None:
+        self._fd = os.open(self._path(self._gen), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o600)
+        self._closer = weakref.finalize(self, os.close, self._fd)
 
     # -- counting ------------------------------------------------------------------------------------
 
@@ -108,6 +114,8 @@ class AnswerJournal:
             used = self._used_locked(asker, day)
             if used + len(types) > quota:
                 return used
+            if self._fd < 0:
+                self._open()
             view = memoryview(line)
             while view:  # O_APPEND: whole lines, in order (one write() but for a short one)
                 view = view[os.write(self._fd, view):]
@@ -133,7 +141,7 @@ class AnswerJournal:
                 self._imported = start + len(data)
                 if self._imported >= ROTATE_BYTES and self._imported == self._size:
                     old = self._gen
-                    self._open(old + 1)
+                    self._next(old + 1)
                     self._path(old).unlink(missing_ok=True)
                 if self._imported == self._size:  # every line in the store: the other days' counts are there
                     today = max((d for _, d in self._used), default="")
