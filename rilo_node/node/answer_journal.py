@@ -130,8 +130,8 @@ class AnswerJournal:
         """Move the lines not yet in the store into it (one transaction). Returns the lines moved."""
         with self._import_lock:
             with self._lock:
-                gen, start, end, fd = self._gen, self._imported, self._size, self._fd
-            if end <= start or fd < 0:
+                gen, start, end = self._gen, self._imported, self._size
+            if end <= start:  # nothing appended since (no file at all in a new generation)
                 return 0
             with open(self._path(gen), "rb") as f:
                 f.seek(start)

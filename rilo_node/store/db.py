@@ -92,9 +92,6 @@ class Store:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._batch_lock = threading.Lock()  # held while a batch runs: by the writer, or by write() inline
-        self._pending_lock = threading.Lock()
-        self._pending = 0  # writes submitted and not yet committed (or refused)
         self._listeners: list[Callable[[int], None]] = []
         self._audit_sources: list[Callable[[], Any]] = []  # before_audit_read()
         self._last_notified = -1
@@ -126,30 +123,10 @@ class Store:
         if self._closed:
             raise RuntimeError("store is closed")
         fut: Future = Future()
-        with self._pending_lock:
-            self._pending += 1
         self._queue.put((fn, fut, quiet))
         return fut
 
     def write(self, fn: Callable[[sqlite3.Connection], Any], *, quiet: bool = False) -> Any:
-        """submit(fn).result(). A quiet write (submit()) while no other write is queued or under way runs
-        on the calling thread itself, with the same commit: no hand-off to the writer and back (two thread
-        wake-ups, the larger part of a blind evaluation's cost at a busy node). Writes submitted after it
-        wait for it, so each thread's writes still commit in the order it made them."""
-        if quiet:
-            with self._pending_lock:
-                inline = not self._closed and not self._pending and self._batch_lock.acquire(blocking=False)
-                if inline:
-                    self._pending += 1
-            if inline:
-                fut: Future = Future()
-                try:
-                    self._commit([(fn, fut, True)])
-                finally:
-                    self._batch_lock.release()
-                    with self._pending_lock:
-                        self._pending -= 1
-                return fut.result()
         return self.submit(fn, quiet=quiet).result()
 
     def before_audit_read(self, flush: Callable[[], Any]) -> None:
@@ -176,14 +153,10 @@ class Store:
                     self._queue.put(_STOP)
                     break
                 batch.append(nxt)
-            with self._batch_lock:
-                self._commit(batch)
-            with self._pending_lock:
-                self._pending -= len(batch)
+            self._commit(batch)
 
     def _commit(self, batch: list[tuple[Callable[[sqlite3.Connection], Any], Future, bool]]) -> None:
-        """Run one batch in one transaction and resolve its futures (the writer thread, or write() inline;
-        the caller holds _batch_lock)."""
+        """Run one batch in one transaction and resolve its futures (the writer thread)."""
         conn = self._wconn
         results: list[tuple[Future, bool, Any]] = []
         quiet = all(q for _fn, _fut, q in batch)
@@ -247,8 +220,7 @@ class Store:
         self._closed = True
         self._queue.put(_STOP)
         self._writer.join(timeout=30)
-        with self._batch_lock:  # an inline write under way ends first
-            self._wconn.close()
+        self._wconn.close()
         if not close_readers:
             return
         with self._readers_lock:

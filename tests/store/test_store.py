@@ -112,40 +112,6 @@ def test_a_quiet_write_wakes_nothing_and_skips_only_its_own_fsync(store):
     assert store.outbox_pending and store.commits == commits + 2 and woken == [store.last_seq()]
 
 
-def test_a_quiet_write_runs_on_its_own_thread_only_when_no_other_write_is_ahead_of_it(store):
-    """No hand-off to the writer when nothing is queued; behind a write under way it waits its turn."""
-    def where(c):
-        st.audit_txn(c, at="t", actor="nl", action="hitcheck_answer", detail={"count": 1})
-        return threading.current_thread().name
-
-    assert store.write(where, quiet=True) == threading.current_thread().name
-
-    order, held, release = [], threading.Event(), threading.Event()
-    first = store.submit(lambda c: (held.set(), release.wait(10), order.append("first")))
-    assert held.wait(10)
-    behind: dict = {}
-    t = threading.Thread(target=lambda: behind.update(name=store.write(
-        lambda c: (order.append("quiet"), where(c))[1], quiet=True)))
-    t.start()
-    release.set()
-    first.result(10)
-    t.join(10)
-    assert order == ["first", "quiet"]
-    assert behind["name"].startswith("store-writer")
-    # And a write submitted while a quiet one runs inline waits for it.
-    inside, go = threading.Event(), threading.Event()
-    t = threading.Thread(target=lambda: store.write(lambda c: (inside.set(), go.wait(10), order.append("inline")),
-                                                    quiet=True))
-    t.start()
-    assert inside.wait(10)
-    after = store.submit(lambda c: order.append("after"))
-    go.set()
-    after.result(10)
-    t.join(10)
-    assert order[2:] == ["inline", "after"]
-    assert store.audit_entries()[0]["action"] == "hitcheck_answer"
-
-
 def test_a_committed_write_is_visible_to_a_fresh_connection(store, tmp_path):
     store.write(lambda c: st.upsert_record_txn(c, row(1), None, "now"))
     other = sqlite3.connect(store.path)
