@@ -13,7 +13,10 @@ that reads a stream (a feed sends a heartbeat every 15 s, so a live one is never
 Health checks and the peer service have workers of their own (`CallPools`): a health check runs on two
 threads nothing else uses, and every PeerService call (replication feeds, deliveries, relayed queries) on
 a pool that client calls never reach, so that no number of client identities holding their shares can
-starve them. grpc takes at most `CALLS_AT_ONCE` calls at once (running or waiting for a worker) before it
+starve them. The hit-check evaluation streams that other nodes keep open here (HitEvaluationService.
+EvaluateStream) hold a thread each for as long as they are open: at most EVALUATE_STREAMS at once, on threads
+of their own; one more is refused at its start with RESOURCE_EXHAUSTED, and its node asks with unary
+Evaluate calls instead. grpc takes at most `CALLS_AT_ONCE` calls at once (running or waiting for a worker) before it
 refuses any at the door, whoever the caller: far above what the shares let the callers of a node run, so
 that a storm of refusals from one caller does not have the door refuse everyone else.
 
@@ -50,6 +53,8 @@ NEVER_IDLE = ("/grpc.health.v1.Health/Watch",)  # a watch is silent while nothin
 IDLE_STREAM_SECONDS = 120.0
 HEALTH_WORKERS = 2
 PEER_SERVICE = "/rilo.v1.PeerService/"
+EVALUATE_STREAM = "/rilo.v1.HitEvaluationService/EvaluateStream"
+EVALUATE_STREAMS = 16  # held open by as many asking nodes at once (node/hitcheck.EvaluateStreams)
 CALLS_AT_ONCE = 1_000  # grpc's maximum_concurrent_rpcs (api/server.py)
 REFUSALS_LOGGED_EVERY = 10.0  # seconds: one line per caller, with how many were refused since the last
 TRIM_EVERY_SECONDS = 2.0
@@ -170,14 +175,60 @@ class CallPools(grpc.ServerInterceptor):
     """Health checks and the peer service on workers of their own. Outermost of the interceptors: grpc picks
     a call's workers from the behaviour it is finally given (its `experimental_thread_pool`, when set)."""
 
-    def __init__(self, peer_workers: int, node_id: str = ""):
+    def __init__(self, peer_workers: int, node_id: str = "", evaluate_streams: int = EVALUATE_STREAMS):
         self.health = futures.ThreadPoolExecutor(max_workers=HEALTH_WORKERS, thread_name_prefix=f"health-{node_id}")
         self.peers = futures.ThreadPoolExecutor(max_workers=peer_workers, thread_name_prefix=f"peers-{node_id}")
+        # Two more threads than streams: a start that raced past the count in intercept_service is refused
+        # by its behaviour on one of them, rather than waiting for a stream to end.
+        self.evaluations = futures.ThreadPoolExecutor(max_workers=evaluate_streams + 2,
+                                                      thread_name_prefix=f"evaluations-{node_id}")
+        self.evaluate_streams = evaluate_streams
+        self._evaluating = 0  # EvaluateStream calls running now
+        self._evaluating_lock = threading.Lock()
         self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     @property
     def executors(self) -> tuple[futures.ThreadPoolExecutor, ...]:
-        return (self.health, self.peers)
+        return (self.health, self.peers, self.evaluations)
+
+    @property
+    def evaluating(self) -> int:
+        """How many EvaluateStream calls this node holds open now."""
+        with self._evaluating_lock:
+            return self._evaluating
+
+    def _evaluation_streams(self, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        """EvaluateStream on threads of its own, at most `evaluate_streams` at once; beyond, refused at once
+        (on the server's own workers, never waiting for a stream to end)."""
+        pools, inner = self, handler.stream_stream
+        kwargs = {"request_deserializer": handler.request_deserializer,
+                  "response_serializer": handler.response_serializer}
+
+        def refuse(context):
+            context.set_trailing_metadata(((RETRY_PUSHBACK_KEY, "60000"),))
+            context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                          f"this node holds its {pools.evaluate_streams} evaluation streams: ask with Evaluate")
+
+        def refused(requests, context):
+            refuse(context)
+            yield from ()
+
+        def behaviour(requests, context):
+            with pools._evaluating_lock:
+                full = pools._evaluating >= pools.evaluate_streams
+                if not full:
+                    pools._evaluating += 1
+            if full:
+                refuse(context)
+            try:
+                yield from inner(requests, context)
+            finally:
+                with pools._evaluating_lock:
+                    pools._evaluating -= 1
+
+        behaviour.experimental_thread_pool = self.evaluations
+        self._wrapped[EVALUATE_STREAM] = (handler, grpc.stream_stream_rpc_method_handler(behaviour, **kwargs))
+        self._refusing = grpc.stream_stream_rpc_method_handler(refused, **kwargs)
 
     def pool_of(self, method: str) -> futures.ThreadPoolExecutor | None:
         if method in UNCOUNTED:
@@ -189,6 +240,13 @@ class CallPools(grpc.ServerInterceptor):
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
         method = handler_call_details.method
+        if method == EVALUATE_STREAM and handler is not None:
+            cached = self._wrapped.get(method)
+            if cached is None or cached[0] is not handler:
+                self._evaluation_streams(handler)
+            if self.evaluating >= self.evaluate_streams:
+                return self._refusing
+            return self._wrapped[method][1]
         pool = self.pool_of(method)
         if handler is None or pool is None:
             return handler

@@ -3,7 +3,7 @@ evaluation), docs/api.md#hitservice-hitno-hit-on-identifiers. Thin: the work is 
 
 from __future__ import annotations
 
-from rilo_node.api.errors import grpc_errors
+from rilo_node.api.errors import describe, grpc_errors
 from rilo_node.api.services import _ClientServiceBase, caller_identity
 from rilo_node.core.convert import enum_to_str
 from rilo_node.core.errors import PermissionDeniedError, UnavailableError
@@ -23,19 +23,43 @@ class HitEvaluationService(hit_pb2_grpc.HitEvaluationServiceServicer):
         ident = caller_identity(context, self.insecure)
         if ident.kind != "node":
             raise PermissionDeniedError(f"{ident} may not ask another node for a blind evaluation")
-        if ident.node_id not in self.hitcheck.directory():
-            raise PermissionDeniedError(f"node {ident.node_id!r} is not in this node's directory")
-        if ident.node_id == self.hitcheck.me:
+        return self._still_allowed(ident.node_id)
+
+    def _still_allowed(self, node_id: str) -> str:
+        """The checks of the calling node that can change while its stream is open."""
+        if node_id not in self.hitcheck.directory():
+            raise PermissionDeniedError(f"node {node_id!r} is not in this node's directory")
+        if node_id == self.hitcheck.me:
             raise PermissionDeniedError("a node does not call itself")
         links = self.hitcheck.links
-        if links is not None and links.is_cut(ident.node_id, self.hitcheck.me):
-            raise UnavailableError(f"link {ident.node_id}–{self.hitcheck.me} is cut")
-        return ident.node_id
+        if links is not None and links.is_cut(node_id, self.hitcheck.me):
+            raise UnavailableError(f"link {node_id}–{self.hitcheck.me} is cut")
+        return node_id
 
     @grpc_errors
     def Evaluate(self, request, context):
         asker = self._peer(context)
         return self.hitcheck.evaluate(asker, list(request.blinded_elements), request.case_ref, list(request.types))
+
+    @grpc_errors
+    def EvaluateStream(self, request_iterator, context):
+        """Evaluate, once per request of a stream the asker keeps open (api/callers.EvaluateStreams bounds how
+        many this node holds). The caller's certificate is read once; what can change while the stream is
+        open (the directory, a cut link) is checked again for each request, and a refused request is
+        answered with its status while the stream goes on."""
+        asker = self._peer(context)
+        for msg in request_iterator:
+            req = msg.request
+            try:
+                self._still_allowed(asker)
+                resp = self.hitcheck.evaluate(asker, list(req.blinded_elements), req.case_ref, list(req.types))
+            except UnavailableError:
+                raise  # the link is cut: the stream ends with it
+            except Exception as exc:  # noqa: BLE001 - this request's status; the stream goes on
+                code, _field, message = describe(exc)
+                yield hit_pb2.EvaluateStreamResponse(id=msg.id, code=code.value[0], message=message)
+                continue
+            yield hit_pb2.EvaluateStreamResponse(id=msg.id, response=resp)
 
 
 class HitService(_ClientServiceBase, hit_pb2_grpc.HitServiceServicer):

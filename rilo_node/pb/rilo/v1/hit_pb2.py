@@ -26,7 +26,7 @@ from rilo_node.pb.rilo.v1 import node_pb2 as rilo_dot_v1_dot_node__pb2
 from rilo_node.pb.rilo.v1 import seizure_pb2 as rilo_dot_v1_dot_seizure__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x11rilo/v1/hit.proto\x12\x07rilo.v1\x1a\x12rilo/v1/node.proto\x1a\x15rilo/v1/seizure.proto\"f\n\x0eHitFilterChunk\x12\x11\n\tkey_epoch\x18\x01 \x01(\t\x12\x0c\n\x04\x62its\x18\x02 \x01(\r\x12\r\n\x05index\x18\x03 \x01(\r\x12\x13\n\x0b\x65ntry_bytes\x18\x04 \x01(\r\x12\x0f\n\x07\x65ntries\x18\x05 \x01(\x0c\"e\n\x0f\x45valuateRequest\x12\x18\n\x10\x62linded_elements\x18\x01 \x03(\x0c\x12\x10\n\x08\x63\x61se_ref\x18\x02 \x01(\t\x12&\n\x05types\x18\x03 \x03(\x0e\x32\x17.rilo.v1.IdentifierType\"O\n\x10\x45valuateResponse\x12\x1a\n\x12\x65valuated_elements\x18\x01 \x03(\x0c\x12\x11\n\tkey_epoch\x18\x02 \x01(\t\x12\x0c\n\x04\x62its\x18\x03 \x01(\r\"_\n\x0c\x43heckRequest\x12(\n\x0bidentifiers\x18\x01 \x03(\x0b\x32\x13.rilo.v1.Identifier\x12\x10\n\x08\x63\x61se_ref\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65\x61\x64line_ms\x18\x03 \x01(\r\"c\n\rHitNodeAnswer\x12\x0c\n\x04node\x18\x01 \x01(\t\x12)\n\x06status\x18\x02 \x01(\x0e\x32\x19.rilo.v1.NodeAnswerStatus\x12\n\n\x02ms\x18\x03 \x01(\r\x12\r\n\x05\x65rror\x18\x04 \x01(\t\"\xa0\x01\n\x0fIdentifierCheck\x12\x10\n\x08query_id\x18\x01 \x01(\t\x12%\n\x04type\x18\x02 \x01(\x0e\x32\x17.rilo.v1.IdentifierType\x12\r\n\x05value\x18\x03 \x01(\t\x12\x0c\n\x04hits\x18\x04 \x03(\t\x12\x10\n\x08\x63omplete\x18\x05 \x01(\x08\x12%\n\x05nodes\x18\x06 \x03(\x0b\x32\x16.rilo.v1.HitNodeAnswer\":\n\rCheckResponse\x12)\n\x07results\x18\x01 \x03(\x0b\x32\x18.rilo.v1.IdentifierCheck2W\n\x14HitEvaluationService\x12?\n\x08\x45valuate\x12\x18.rilo.v1.EvaluateRequest\x1a\x19.rilo.v1.EvaluateResponse2D\n\nHitService\x12\x36\n\x05\x43heck\x12\x15.rilo.v1.CheckRequest\x1a\x16.rilo.v1.CheckResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x11rilo/v1/hit.proto\x12\x07rilo.v1\x1a\x12rilo/v1/node.proto\x1a\x15rilo/v1/seizure.proto\"f\n\x0eHitFilterChunk\x12\x11\n\tkey_epoch\x18\x01 \x01(\t\x12\x0c\n\x04\x62its\x18\x02 \x01(\r\x12\r\n\x05index\x18\x03 \x01(\r\x12\x13\n\x0b\x65ntry_bytes\x18\x04 \x01(\r\x12\x0f\n\x07\x65ntries\x18\x05 \x01(\x0c\"N\n\x15\x45valuateStreamRequest\x12\n\n\x02id\x18\x01 \x01(\x04\x12)\n\x07request\x18\x02 \x01(\x0b\x32\x18.rilo.v1.EvaluateRequest\"p\n\x16\x45valuateStreamResponse\x12\n\n\x02id\x18\x01 \x01(\x04\x12+\n\x08response\x18\x02 \x01(\x0b\x32\x19.rilo.v1.EvaluateResponse\x12\x0c\n\x04\x63ode\x18\x03 \x01(\r\x12\x0f\n\x07message\x18\x04 \x01(\t\"e\n\x0f\x45valuateRequest\x12\x18\n\x10\x62linded_elements\x18\x01 \x03(\x0c\x12\x10\n\x08\x63\x61se_ref\x18\x02 \x01(\t\x12&\n\x05types\x18\x03 \x03(\x0e\x32\x17.rilo.v1.IdentifierType\"O\n\x10\x45valuateResponse\x12\x1a\n\x12\x65valuated_elements\x18\x01 \x03(\x0c\x12\x11\n\tkey_epoch\x18\x02 \x01(\t\x12\x0c\n\x04\x62its\x18\x03 \x01(\r\"_\n\x0c\x43heckRequest\x12(\n\x0bidentifiers\x18\x01 \x03(\x0b\x32\x13.rilo.v1.Identifier\x12\x10\n\x08\x63\x61se_ref\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65\x61\x64line_ms\x18\x03 \x01(\r\"c\n\rHitNodeAnswer\x12\x0c\n\x04node\x18\x01 \x01(\t\x12)\n\x06status\x18\x02 \x01(\x0e\x32\x19.rilo.v1.NodeAnswerStatus\x12\n\n\x02ms\x18\x03 \x01(\r\x12\r\n\x05\x65rror\x18\x04 \x01(\t\"\xa0\x01\n\x0fIdentifierCheck\x12\x10\n\x08query_id\x18\x01 \x01(\t\x12%\n\x04type\x18\x02 \x01(\x0e\x32\x17.rilo.v1.IdentifierType\x12\r\n\x05value\x18\x03 \x01(\t\x12\x0c\n\x04hits\x18\x04 \x03(\t\x12\x10\n\x08\x63omplete\x18\x05 \x01(\x08\x12%\n\x05nodes\x18\x06 \x03(\x0b\x32\x16.rilo.v1.HitNodeAnswer\":\n\rCheckResponse\x12)\n\x07results\x18\x01 \x03(\x0b\x32\x18.rilo.v1.IdentifierCheck2\xae\x01\n\x14HitEvaluationService\x12?\n\x08\x45valuate\x12\x18.rilo.v1.EvaluateRequest\x1a\x19.rilo.v1.EvaluateResponse\x12U\n\x0e\x45valuateStream\x12\x1e.rilo.v1.EvaluateStreamRequest\x1a\x1f.rilo.v1.EvaluateStreamResponse(\x01\x30\x01\x32\x44\n\nHitService\x12\x36\n\x05\x43heck\x12\x15.rilo.v1.CheckRequest\x1a\x16.rilo.v1.CheckResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,20 +35,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_HITFILTERCHUNK']._serialized_start=73
   _globals['_HITFILTERCHUNK']._serialized_end=175
-  _globals['_EVALUATEREQUEST']._serialized_start=177
-  _globals['_EVALUATEREQUEST']._serialized_end=278
-  _globals['_EVALUATERESPONSE']._serialized_start=280
-  _globals['_EVALUATERESPONSE']._serialized_end=359
-  _globals['_CHECKREQUEST']._serialized_start=361
-  _globals['_CHECKREQUEST']._serialized_end=456
-  _globals['_HITNODEANSWER']._serialized_start=458
-  _globals['_HITNODEANSWER']._serialized_end=557
-  _globals['_IDENTIFIERCHECK']._serialized_start=560
-  _globals['_IDENTIFIERCHECK']._serialized_end=720
-  _globals['_CHECKRESPONSE']._serialized_start=722
-  _globals['_CHECKRESPONSE']._serialized_end=780
-  _globals['_HITEVALUATIONSERVICE']._serialized_start=782
-  _globals['_HITEVALUATIONSERVICE']._serialized_end=869
-  _globals['_HITSERVICE']._serialized_start=871
-  _globals['_HITSERVICE']._serialized_end=939
+  _globals['_EVALUATESTREAMREQUEST']._serialized_start=177
+  _globals['_EVALUATESTREAMREQUEST']._serialized_end=255
+  _globals['_EVALUATESTREAMRESPONSE']._serialized_start=257
+  _globals['_EVALUATESTREAMRESPONSE']._serialized_end=369
+  _globals['_EVALUATEREQUEST']._serialized_start=371
+  _globals['_EVALUATEREQUEST']._serialized_end=472
+  _globals['_EVALUATERESPONSE']._serialized_start=474
+  _globals['_EVALUATERESPONSE']._serialized_end=553
+  _globals['_CHECKREQUEST']._serialized_start=555
+  _globals['_CHECKREQUEST']._serialized_end=650
+  _globals['_HITNODEANSWER']._serialized_start=652
+  _globals['_HITNODEANSWER']._serialized_end=751
+  _globals['_IDENTIFIERCHECK']._serialized_start=754
+  _globals['_IDENTIFIERCHECK']._serialized_end=914
+  _globals['_CHECKRESPONSE']._serialized_start=916
+  _globals['_CHECKRESPONSE']._serialized_end=974
+  _globals['_HITEVALUATIONSERVICE']._serialized_start=977
+  _globals['_HITEVALUATIONSERVICE']._serialized_end=1151
+  _globals['_HITSERVICE']._serialized_start=1153
+  _globals['_HITSERVICE']._serialized_end=1221
 # @@protoc_insertion_point(module_scope)

@@ -22,6 +22,26 @@ class HitFilterChunk(_message.Message):
     entries: bytes
     def __init__(self, key_epoch: _Optional[str] = ..., bits: _Optional[int] = ..., index: _Optional[int] = ..., entry_bytes: _Optional[int] = ..., entries: _Optional[bytes] = ...) -> None: ...
 
+class EvaluateStreamRequest(_message.Message):
+    __slots__ = ("id", "request")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    request: EvaluateRequest
+    def __init__(self, id: _Optional[int] = ..., request: _Optional[_Union[EvaluateRequest, _Mapping]] = ...) -> None: ...
+
+class EvaluateStreamResponse(_message.Message):
+    __slots__ = ("id", "response", "code", "message")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    response: EvaluateResponse
+    code: int
+    message: str
+    def __init__(self, id: _Optional[int] = ..., response: _Optional[_Union[EvaluateResponse, _Mapping]] = ..., code: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
+
 class EvaluateRequest(_message.Message):
     __slots__ = ("blinded_elements", "case_ref", "types")
     BLINDED_ELEMENTS_FIELD_NUMBER: _ClassVar[int]

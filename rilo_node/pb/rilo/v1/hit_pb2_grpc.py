@@ -40,6 +40,11 @@ class HitEvaluationServiceStub:
                 request_serializer=rilo_dot_v1_dot_hit__pb2.EvaluateRequest.SerializeToString,
                 response_deserializer=rilo_dot_v1_dot_hit__pb2.EvaluateResponse.FromString,
                 _registered_method=True)
+        self.EvaluateStream = channel.stream_stream(
+                '/rilo.v1.HitEvaluationService/EvaluateStream',
+                request_serializer=rilo_dot_v1_dot_hit__pb2.EvaluateStreamRequest.SerializeToString,
+                response_deserializer=rilo_dot_v1_dot_hit__pb2.EvaluateStreamResponse.FromString,
+                _registered_method=True)
 
 
 class HitEvaluationServiceServicer:
@@ -54,6 +59,17 @@ class HitEvaluationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EvaluateStream(self, request_iterator, context):
+        """The same evaluations over one stream that the asking node keeps open to this node between its
+        checks: each request is answered once, by `id`, with the response or the status Evaluate would
+        have failed with (quota spent, a bad element); the stream goes on. A stream costs this node a
+        thread while it is open, so a node holds a few at most (RESOURCE_EXHAUSTED at the start beyond
+        that: ask with Evaluate instead), and the asker closes one it has not used for a while.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HitEvaluationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -61,6 +77,11 @@ def add_HitEvaluationServiceServicer_to_server(servicer, server):
                     servicer.Evaluate,
                     request_deserializer=rilo_dot_v1_dot_hit__pb2.EvaluateRequest.FromString,
                     response_serializer=rilo_dot_v1_dot_hit__pb2.EvaluateResponse.SerializeToString,
+            ),
+            'EvaluateStream': grpc.stream_stream_rpc_method_handler(
+                    servicer.EvaluateStream,
+                    request_deserializer=rilo_dot_v1_dot_hit__pb2.EvaluateStreamRequest.FromString,
+                    response_serializer=rilo_dot_v1_dot_hit__pb2.EvaluateStreamResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -91,6 +112,33 @@ class HitEvaluationService:
             '/rilo.v1.HitEvaluationService/Evaluate',
             rilo_dot_v1_dot_hit__pb2.EvaluateRequest.SerializeToString,
             rilo_dot_v1_dot_hit__pb2.EvaluateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EvaluateStream(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/rilo.v1.HitEvaluationService/EvaluateStream',
+            rilo_dot_v1_dot_hit__pb2.EvaluateStreamRequest.SerializeToString,
+            rilo_dot_v1_dot_hit__pb2.EvaluateStreamResponse.FromString,
             options,
             channel_credentials,
             insecure,
