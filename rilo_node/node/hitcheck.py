@@ -25,6 +25,7 @@ from rilo_node.core.seizure import check_identifiers
 from rilo_node.node.answer_journal import AnswerJournal
 from rilo_node.node.channels import Channels
 from rilo_node.node.clock import Clock, new_ulid, rfc3339
+from rilo_node.node.evaluate_streams import EvaluateStreams
 from rilo_node.node.query import (
     DEFAULT_DEADLINE_MS,
     ERROR,
@@ -38,7 +39,6 @@ from rilo_node.node.query import (
 from rilo_node.node.records import record_row
 from rilo_node.pb.rilo.v1 import (
     hit_pb2,
-    hit_pb2_grpc,
     policy_pb2,
     record_pb2,
     seizure_pb2,
@@ -135,6 +135,7 @@ class HitCheck:
         self._entries: dict[bytes, bytes] = {}  # OPRF input -> filter entry, under the current key
         self._unpublished = False  # changes taken that no published version holds yet (a build cut short)
         self.channels = channels  # the node's one channel to each other node (node/channels.py), node.py's
+        self.streams = EvaluateStreams(channels)  # the asker's evaluation stream to each node, kept open
         # Following the own seizures (start()): read by the thread at each wake-up, so tests may set them.
         self.settle = settle
         self.max_delay = max_delay
@@ -422,16 +423,15 @@ class HitCheck:
 
     async def _evaluate(self, node: str, request: hit_pb2.EvaluateRequest, deadline: float, expected: int,
                         found: Callable[[str, hit_pb2.EvaluateResponse], list[bool]]):
-        """One node's Evaluate call, on the node's event loop (node/channels.py): (node, status, hits, error,
-        ms), `hits` from found(node, answer) as soon as the answer is in (while others are still out), so
+        """One node's evaluation, on the node's event loop (node/channels.py), over the stream kept open to it
+        (node/evaluate_streams.py): (node, status, hits, error, ms), `hits` from found(node, answer) as soon as the answer is in (while others are still out), so
         that the last answer leaves only its own to unblind and look up."""
         started = time.monotonic()
         timeout = deadline - started
         if timeout <= 0:
             return node, TIMEOUT, None, "the deadline passed before it was asked", 0.0
         try:
-            stub = hit_pb2_grpc.HitEvaluationServiceStub(self.channels.aio(node))
-            resp = await stub.Evaluate(request, timeout=timeout)
+            resp = await self.streams.evaluate(node, request, timeout)
         except ConnectionError as exc:
             return node, UNREACHABLE, None, str(exc), _ms(started)
         except grpc.RpcError as exc:

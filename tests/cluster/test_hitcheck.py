@@ -470,3 +470,77 @@ def test_an_unpublished_identifier_is_found_by_its_own_node_at_once(net):
     assert set(own_filter(c, "de")) == {f"{FILTER_PREFIX}0"}
     c.wait_for(lambda: filters_reached(c, "de"), what="de's filter everywhere")
     assert list(check(c, "nl", (CONTAINER, SEEDED))[0].hits) == ["de"]
+
+
+def evaluating(c) -> dict:
+    """node -> how many evaluation streams it holds open now."""
+    return {n: node.pools.evaluating for n, node in c.nodes.items()}
+
+
+def test_an_asker_keeps_one_evaluation_stream_to_each_node_between_checks_and_closes_it_when_idle(net):
+    c = net
+    seed(c, "de", ("CONTAINER", SEEDED))
+    asker = c.nodes["nl"].hitcheck
+    asker.streams.idle = 3600.0  # not closed while the checks below run, however slow the machine
+    [first] = check(c, "nl", (CONTAINER, SEEDED))
+    c.wait_for(lambda: "" if evaluating(c) == {"rilo-we": 1, "de": 1, "nl": 0} else str(evaluating(c)),
+               what="one stream open at each evaluating node")
+    opened = c.nodes["nl"].hitcheck.channels.run(_streams_of(asker)).result(10)
+    second, unknown = check(c, "nl", (CONTAINER, SEEDED), (CONTAINER, UNKNOWN))
+    assert list(first.hits) == list(second.hits) == ["de"] and first.complete and second.complete
+    assert list(unknown.hits) == [] and unknown.complete
+    assert c.nodes["nl"].hitcheck.channels.run(_streams_of(asker)).result(10) == opened  # the same streams
+    assert evaluating(c) == {"rilo-we": 1, "de": 1, "nl": 0}
+    # Idle: the asker ends each stream as a client ends its requests, and every evaluating node lets go.
+    asker.streams.idle = 0.0
+    assert sorted(c.nodes["nl"].hitcheck.channels.run(asker.streams.close_idle()).result(10)) == ["de", "rilo-we"]
+    c.wait_for(lambda: "" if not any(evaluating(c).values()) else str(evaluating(c)),
+               what="the idle streams closed")
+    [third] = check(c, "nl", (CONTAINER, SEEDED))  # a new stream each
+    assert list(third.hits) == ["de"] and third.complete
+
+
+async def _streams_of(streams_owner):
+    return {n: id(s) for n, s in streams_owner.streams._streams.items()}
+
+
+def test_a_node_holding_all_the_evaluation_streams_it_takes_is_asked_with_unary_calls(net):
+    c = net
+    seed(c, "de", ("CONTAINER", SEEDED))
+    c.nodes["de"].pools.evaluate_streams = 0  # de refuses every stream at its start
+    [r] = check(c, "nl", (CONTAINER, SEEDED))
+    assert list(r.hits) == ["de"] and r.complete
+    assert evaluating(c)["de"] == 0
+    assert "de" in c.nodes["nl"].hitcheck.streams._unary_until  # and asked with unary calls for a while
+    [r] = check(c, "nl", (CONTAINER, SEEDED))
+    assert list(r.hits) == ["de"] and r.complete
+
+
+def test_a_refused_request_on_an_evaluation_stream_is_answered_with_its_status_and_the_stream_goes_on(net):
+    c = net
+    f = c.folders["nl"]
+    ca = (f.path / "tls" / "ca.pem").read_bytes()
+    bad = hit_pb2.EvaluateRequest(blinded_elements=[b"\xff" * 32], case_ref="NL-1", types=[CONTAINER])
+    good = hit_pb2.EvaluateRequest(blinded_elements=[oprf.blind(b"x").element], case_ref="NL-1", types=[CONTAINER])
+
+    def stream(cert: str, key: str, requests):
+        creds = grpc.ssl_channel_credentials(root_certificates=ca, private_key=(f.path / "tls" / key).read_bytes(),
+                                             certificate_chain=(f.path / "tls" / cert).read_bytes())
+        with grpc.secure_channel(f"127.0.0.1:{c.ports['de']}", creds,
+                                 options=[("grpc.ssl_target_name_override", "de.node.rilo")]) as ch:
+            return list(hit_pb2_grpc.HitEvaluationServiceStub(ch).EvaluateStream(iter(requests), timeout=10))
+
+    with pytest.raises(grpc.RpcError) as err:  # a client certificate: the stream is refused at its start
+        stream("client.pem", "client.key", [hit_pb2.EvaluateStreamRequest(id=1, request=good)])
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    answers = stream("node.pem", "node.key", [hit_pb2.EvaluateStreamRequest(id=7, request=bad),
+                                              hit_pb2.EvaluateStreamRequest(id=8, request=good),
+                                              hit_pb2.EvaluateStreamRequest(id=9, request=hit_pb2.EvaluateRequest(
+                                                  blinded_elements=good.blinded_elements, types=[CONTAINER]))])
+    assert [a.id for a in answers] == [7, 8, 9]
+    assert answers[0].code == grpc.StatusCode.INVALID_ARGUMENT.value[0] and "blinded_elements[0]" in answers[0].message
+    assert answers[1].code == 0 and len(answers[1].response.evaluated_elements) == 1
+    assert answers[2].code == grpc.StatusCode.INVALID_ARGUMENT.value[0] and "case_ref" in answers[2].message
+    c.nodes["de"].hitcheck.answers.flush()  # only the good one counted
+    assert c.nodes["de"].store.reader.execute("SELECT asker, used FROM hitcheck_quota").fetchall() == [("nl", 1)]
+    assert c.nodes["de"].pools.evaluating == 0  # the stream ended with its requests
