@@ -11,8 +11,9 @@ hitcheck). A request on a stream that is already open costs it one message each 
   evaluating node's watchdog (api/callers.py IdleStreams) never cancels a stream under a request.
 - Each request carries an id, and is answered once by that id: with the evaluation, or with the status a
   unary Evaluate would have failed with (quota spent, a bad element), raised here as an AnswerError.
-- A node that refuses the stream at its start (it holds as many as it will, or does not know the method)
-  is asked with unary Evaluate calls for UNARY_SECONDS, the request in hand among them.
+- A stream that ends before its first answer (the node holds as many as it takes, or does not know the
+  method, or is away) sends the requests in hand as unary Evaluate calls, and its node is asked with
+  unary calls for UNARY_SECONDS.
 - A stream that ends under a request (the node stopped, the link was cut) fails the requests open on it
   as a unary call would have failed; the next check opens a new one.
 """
@@ -31,7 +32,6 @@ from rilo_node.pb.rilo.v1 import hit_pb2, hit_pb2_grpc
 IDLE_SECONDS = 10.0
 UNARY_SECONDS = 60.0
 _CODES = {c.value[0]: c for c in grpc.StatusCode}
-_REFUSED_AT_START = (grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.UNIMPLEMENTED)
 
 
 class AnswerError(grpc.RpcError):
@@ -140,9 +140,11 @@ class EvaluateStreams:
                 if answer is not None and not answer.done():
                     answer.set_result(resp)
         except grpc.RpcError as exc:
-            error = exc
-            if not s.answered and exc.code() in _REFUSED_AT_START:
-                error = _RefusedAtStart()
+            # Ended before its first answer: refused at its start (RESOURCE_EXHAUSTED when the node holds all
+            # the streams it takes, UNIMPLEMENTED from an older node; and a write that raced the refusal makes
+            # grpc report INTERNAL), or the node went away. Either way the requests in hand go as unary calls,
+            # which report a node that is away as such.
+            error = exc if s.answered else _RefusedAtStart()
         except asyncio.CancelledError:
             pass  # the channel closed (this node stops, the link is cut)
         finally:

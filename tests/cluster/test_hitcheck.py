@@ -509,7 +509,7 @@ def test_a_node_holding_all_the_evaluation_streams_it_takes_is_asked_with_unary_
     seed(c, "de", ("CONTAINER", SEEDED))
     c.nodes["de"].pools.evaluate_streams = 0  # de refuses every stream at its start
     [r] = check(c, "nl", (CONTAINER, SEEDED))
-    assert list(r.hits) == ["de"] and r.complete
+    assert list(r.hits) == ["de"] and r.complete, [(a.node, a.status, a.error) for a in r.nodes]
     assert evaluating(c)["de"] == 0
     assert "de" in c.nodes["nl"].hitcheck.streams._unary_until  # and asked with unary calls for a while
     [r] = check(c, "nl", (CONTAINER, SEEDED))
