@@ -150,7 +150,8 @@ class Node(NodeCore):
         )
         insecure = self.config.insecure
         node_pb2_grpc.add_RecordServiceServicer_to_server(RecordService(self.book, insecure=insecure), server)
-        node_pb2_grpc.add_SearchServiceServicer_to_server(SearchService(self.book, self.queries, insecure=insecure), server)
+        self.search_service = SearchService(self.book, self.queries, insecure=insecure)
+        node_pb2_grpc.add_SearchServiceServicer_to_server(self.search_service, server)
         node_pb2_grpc.add_NodeAdminServiceServicer_to_server(
             NodeAdminService(self.book, insecure=insecure, started_at=self.started_at, version=rilo_node.__version__,
                              peer_states=self.network.states),

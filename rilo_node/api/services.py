@@ -22,8 +22,8 @@ from rilo_node.core.events import check_listing
 from rilo_node.core.federation import validate_group_by
 from rilo_node.core.identity import Identity
 from rilo_node.node.clock import rfc3339
-from rilo_node.node.query import parse_request
-from rilo_node.node.quota import Quota
+from rilo_node.node.query import DEFAULT_DEADLINE_MS, MAX_DEADLINE_MS, parse_request
+from rilo_node.node.quota import Turns
 from rilo_node.node.records import RecordBook
 from rilo_node.pb.rilo.v1 import node_pb2, node_pb2_grpc, peer_pb2, record_pb2
 from rilo_node.store import db as st
@@ -213,28 +213,40 @@ def _over_limit(start: int, count: int, results: list) -> ValidationError:
         "send them again with the same record_id to learn their keys"))
 
 
-# Searches and statistics one client identity may run at once at its node: one client's storm leaves
-# room for every other caller (and stays within what the relays take from one peer, PER_PEER_CONCURRENT).
-QUERIES_PER_CLIENT = 4
+# Searches and statistics of one client identity at its node: one runs at a time, and up to
+# QUERIES_WAITING_PER_CLIENT more wait their turn (within their own deadline); more are refused at once. A
+# query's cost is spread over the whole network, all of whose nodes a storm of one client's queries would
+# otherwise fill: with 4 at once, another client's searches took 5 to 6 times as long (docs/benchmarks.md,
+# abuse). Taking turns, one client's storm holds one query's share of the network, however many it sends.
+QUERIES_PER_CLIENT = 1
+QUERIES_WAITING_PER_CLIENT = 3
 
 
 class SearchService(_ClientServiceBase, node_pb2_grpc.SearchServiceServicer):
     def __init__(self, book: RecordBook, engine, *, insecure: bool = False):
         super().__init__(book, insecure=insecure)
         self.engine = engine
-        self.per_client = Quota(QUERIES_PER_CLIENT, "searches and statistics")
+        self.per_client = Turns(QUERIES_PER_CLIENT, QUERIES_WAITING_PER_CLIENT, "searches and statistics")
+
+    def _turn(self, request, context, actor):
+        """The client's turn (a context manager giving the seconds waited), waited for within the query's
+        deadline; and that deadline, in seconds from now."""
+        budget = min(request.deadline_ms or DEFAULT_DEADLINE_MS, MAX_DEADLINE_MS) / 1000
+        remaining = context.time_remaining()
+        if remaining is not None:
+            budget = min(budget, remaining)
+        return self.per_client.turn(str(actor), budget), budget
 
     @grpc_errors
     def Search(self, request, context):
         actor = self._client(context)
-        with self.per_client.hold(str(actor)):
-            return self._search(request, context, actor)
-
-    def _search(self, request, context, actor):
         flt, scope, nodes, limit = parse_request(request.filter, request.scope, request.nodes, request.limit)
-        result = self.engine.ask(kind=peer_pb2.QUERY_KIND_SEARCH, flt=flt, scope=scope, nodes=nodes, limit=limit,
-                                 group_by=[], deadline_ms=request.deadline_ms, actor=str(actor),
-                                 call_remaining=context.time_remaining(), page_token=request.page_token)
+        turn, budget = self._turn(request, context, actor)
+        with turn as waited:
+            result = self.engine.ask(kind=peer_pb2.QUERY_KIND_SEARCH, flt=flt, scope=scope, nodes=nodes, limit=limit,
+                                     group_by=[], deadline_ms=max(1, int((budget - waited) * 1000)),
+                                     actor=str(actor), call_remaining=context.time_remaining(),
+                                     page_token=request.page_token)
         hits = []
         for h in result["hits"]:
             hit = node_pb2.SearchHit(origin=h["origin"], record_id=h["record_id"], version=h["version"],
@@ -250,15 +262,13 @@ class SearchService(_ClientServiceBase, node_pb2_grpc.SearchServiceServicer):
     @grpc_errors
     def Stats(self, request, context):
         actor = self._client(context)
-        with self.per_client.hold(str(actor)):
-            return self._stats(request, context, actor)
-
-    def _stats(self, request, context, actor):
         flt, scope, nodes, _ = parse_request(request.filter, request.scope, request.nodes)
         group_by = validate_group_by(list(request.group_by))
-        result = self.engine.ask(kind=peer_pb2.QUERY_KIND_STATS, flt=flt, scope=scope, nodes=nodes, limit=0,
-                                 group_by=group_by, deadline_ms=request.deadline_ms, actor=str(actor),
-                                 call_remaining=context.time_remaining())
+        turn, budget = self._turn(request, context, actor)
+        with turn as waited:
+            result = self.engine.ask(kind=peer_pb2.QUERY_KIND_STATS, flt=flt, scope=scope, nodes=nodes, limit=0,
+                                     group_by=group_by, deadline_ms=max(1, int((budget - waited) * 1000)),
+                                     actor=str(actor), call_remaining=context.time_remaining())
         below = result.get("below", {})
         groups = [node_pb2.StatsGroup(key=[node_pb2.GroupValue(field=f, value=v) for f, v in zip(group_by, key)],
                                       cases=cases, items=items, below=below.get(key, 0))

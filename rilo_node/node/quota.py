@@ -1,8 +1,11 @@
-"""Per-caller quotas: at most so many calls at once from one caller, the rest refused at once."""
+"""Per-caller quotas: at most so many calls at once from one caller, the rest refused at once (Quota), or
+waiting their turn behind that caller's own (Turns)."""
 
 from __future__ import annotations
 
 import threading
+import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -39,3 +42,59 @@ class Quota:
     def in_use(self, key: str) -> int:
         with self._lock:
             return self._busy.get(key, 0)
+
+
+class Turns:
+    """Per key (a client identity): at most `running` calls at once; up to `waiting` more wait for their turn,
+    in the order they came, for at most their own time left; a call beyond those is refused at once
+    (BusyError, with a retry-after). One client's many calls then take turns with each other, never holding
+    more than `running` of the node's work at once, however many it sends."""
+
+    def __init__(self, running: int, waiting: int, what: str, retry_after_ms: int = 250):
+        self.running, self.waiting = running, waiting
+        self.what, self.retry_after_ms = what, retry_after_ms
+        self._cond = threading.Condition()
+        self._running: dict[str, int] = {}
+        self._queues: dict[str, deque] = {}
+
+    @contextmanager
+    def turn(self, key: str, timeout: float | None) -> Iterator[float]:
+        """Wait for the key's turn (at most `timeout` seconds; None: no bound). Yields the seconds waited."""
+        started = time.monotonic()
+        me = object()
+        with self._cond:
+            queue = self._queues.setdefault(key, deque())
+            if self._running.get(key, 0) + len(queue) >= self.running + self.waiting:
+                raise BusyError(f"too many concurrent {self.what} from {key} (at most {self.running} at once and "
+                                f"{self.waiting} waiting); try again in {self.retry_after_ms} ms", self.retry_after_ms)
+            queue.append(me)
+            try:
+                while queue[0] is not me or self._running.get(key, 0) >= self.running:
+                    left = None if timeout is None else started + timeout - time.monotonic()
+                    if left is not None and left <= 0:
+                        raise BusyError(f"{key}'s earlier {self.what} still ran when this one's time was up (at "
+                                        f"most {self.running} at once); try again in {self.retry_after_ms} ms",
+                                        self.retry_after_ms)
+                    self._cond.wait(left)
+            finally:
+                queue.remove(me)
+                if not queue:
+                    del self._queues[key]
+                self._cond.notify_all()  # the next in the queue may go, or move up
+            self._running[key] = self._running.get(key, 0) + 1
+        try:
+            yield time.monotonic() - started
+        finally:
+            with self._cond:
+                left = self._running[key] - 1
+                if left:
+                    self._running[key] = left
+                else:
+                    del self._running[key]
+                self._cond.notify_all()
+
+    def in_use(self) -> dict[str, tuple[int, int]]:
+        """(running, waiting) of each key with any now."""
+        with self._cond:
+            return {k: (self._running.get(k, 0), len(self._queues.get(k, ())))
+                    for k in sorted(set(self._running) | set(self._queues))}

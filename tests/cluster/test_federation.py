@@ -406,12 +406,12 @@ def test_nodes_behind_a_refusing_relay_are_not_asked_and_say_so(network):
     assert status == {"rilo-we": node_pb2.NODE_ANSWER_STATUS_REFUSED, "pl": node_pb2.NODE_ANSWER_STATUS_NOT_ASKED}
 
 
-def test_one_clients_storm_is_refused_with_a_retry_after_and_another_clients_search_stays_complete(
+def test_one_clients_storm_takes_turns_is_refused_beyond_with_a_retry_after_and_another_client_stays_complete(
         network, network_ca, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
     from rilo_node.api.client import NodeClient, Target
-    from rilo_node.api.services import QUERIES_PER_CLIENT
+    from rilo_node.api.services import QUERIES_PER_CLIENT, QUERIES_WAITING_PER_CLIENT
     from rilo_node.node.pki import node_dns, write_pem
 
     # jp holds every answer back until released, so client A's searches stay in flight at de.
@@ -431,29 +431,36 @@ def test_one_clients_storm_is_refused_with_a_retry_after_and_another_clients_sea
     f = network.folders["de"]
     other = Target(f"127.0.0.1:{network.ports['de']}", f.ca, tmp_path / "b.pem", tmp_path / "b.key", node_dns("de"))
     jp_search = node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_NODES, nodes=["jp"], deadline_ms=20_000)
+    turns = network.nodes["de"].search_service.per_client
+    sent = QUERIES_PER_CLIENT + QUERIES_WAITING_PER_CLIENT
     try:
-        with network.client("de") as a, ThreadPoolExecutor(QUERIES_PER_CLIENT) as pool:
-            in_flight = [pool.submit(a.search.Search, jp_search, timeout=60) for _ in range(QUERIES_PER_CLIENT)]
+        with network.client("de") as a, ThreadPoolExecutor(sent) as pool:
+            in_flight = [pool.submit(a.search.Search, jp_search, timeout=60) for _ in range(sent)]
             for _ in range(QUERIES_PER_CLIENT):
-                assert held.acquire(timeout=60), "A's searches did not reach jp"
+                assert held.acquire(timeout=60), "A's first searches did not reach jp"
+            network.wait_for(lambda: "" if list(turns.in_use().values()) == [(QUERIES_PER_CLIENT,
+                                                                               QUERIES_WAITING_PER_CLIENT)]
+                             else f"A's searches at de: {turns.in_use()}", what="A's other searches waiting")
+            assert not held.acquire(timeout=0)  # the waiting ones have not reached jp
             refused = []
             for _ in range(3):
                 with pytest.raises(grpc.RpcError) as err:
                     a.search.Search(jp_search, timeout=60)
                 refused.append(err.value)
-            with NodeClient(other) as b:
+            with NodeClient(other) as b:  # another client's turn is its own
                 for nodes in (["fr", "pl"], ["kr", "us"], ["de", "br"]):
                     resp = b.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_NODES, nodes=nodes,
                                                                   deadline_ms=10_000), timeout=60)
                     assert resp.complete, [(n.node, n.status) for n in resp.nodes]
             release.set()
-            assert all(fut.result(timeout=60).complete for fut in in_flight)
+            assert all(fut.result(timeout=60).complete for fut in in_flight)  # each in its turn
     finally:
         release.set()
         del jp.answer
     for err in refused:
         assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
         assert int(dict(err.trailing_metadata())["grpc-retry-pushback-ms"]) > 0
+    assert turns.in_use() == {}
 
 
 def test_a_storm_of_global_queries_takes_no_node_down(network):
