@@ -72,6 +72,13 @@ class EvaluateStreams:
         self._streams: dict[str, _Stream] = {}
         self._unary_until: dict[str, float] = {}
         self._ids = itertools.count(1)
+        self._tasks: set[asyncio.Task] = set()  # the loop keeps only weak references to tasks
+
+    def _spawn(self, coro) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     def open_streams(self) -> list[str]:
         """The nodes a stream is open to now."""
@@ -100,7 +107,7 @@ class EvaluateStreams:
         s.last_used = time.monotonic()
         # The write in a task of its own, shielded from the deadline: grpc.aio cancels the whole call when a
         # write is cancelled, and other checks' requests may be open on it.
-        written = asyncio.ensure_future(self._write(s, hit_pb2.EvaluateStreamRequest(id=rid, request=request)))
+        written = self._spawn(self._write(s, hit_pb2.EvaluateStreamRequest(id=rid, request=request)))
         try:
             async with asyncio.timeout(timeout):
                 await asyncio.shield(written)
@@ -124,7 +131,7 @@ class EvaluateStreams:
     def _open(self, node: str, channel: grpc.aio.Channel) -> _Stream:
         call = hit_pb2_grpc.HitEvaluationServiceStub(channel).EvaluateStream()
         s = self._streams[node] = _Stream(channel=channel, call=call, last_used=time.monotonic())
-        asyncio.get_running_loop().create_task(self._read(node, s))
+        self._spawn(self._read(node, s))
         self._arm(node, s)
         return s
 
@@ -147,6 +154,8 @@ class EvaluateStreams:
             error = exc if s.answered else _RefusedAtStart()
         except asyncio.CancelledError:
             pass  # the channel closed (this node stops, the link is cut)
+        except Exception as exc:  # noqa: BLE001 - an answer that does not parse: the requests open on it fail
+            error = exc
         finally:
             if self._streams.get(node) is s:
                 del self._streams[node]
@@ -167,7 +176,7 @@ class EvaluateStreams:
             self._arm(node, s)
             return
         del self._streams[node]  # a check from now on opens a new one
-        asyncio.get_running_loop().create_task(self._close(s))
+        self._spawn(self._close(s))
 
     async def close_idle(self) -> list[str]:
         """Close now every stream that has been idle for `idle` seconds (each one's timer does it in time):
