@@ -65,6 +65,10 @@ def rpc_error(exc: grpc.RpcError) -> CliError:
                         EXIT_BAD_INPUT if code == grpc.StatusCode.INVALID_ARGUMENT else EXIT_FAIL)
     if code == grpc.StatusCode.UNAVAILABLE:
         return CliError(f"node unavailable: {detail}")
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        # The node may be slow, or not there at all: with a short --timeout, a connection that is refused
+        # can come back later than the deadline.
+        return CliError(f"no answer within --timeout (node slow or unavailable): {detail}")
     return CliError(f"{code.name}: {detail}")
 
 
