@@ -12,6 +12,15 @@ from contextlib import contextmanager
 from rilo_node.core.errors import BusyError
 
 
+def _release(counts: dict[str, int], key: str) -> None:
+    """One fewer for `key`; a key at none leaves the table (the caller holds the lock)."""
+    left = counts[key] - 1
+    if left:
+        counts[key] = left
+    else:
+        del counts[key]
+
+
 class Quota:
     """At most `limit` concurrent calls per key (a client identity, a calling peer, an asking node).
     A call over the limit raises BusyError at once, with a retry-after: it never queues, so one caller's
@@ -33,11 +42,7 @@ class Quota:
             yield
         finally:
             with self._lock:
-                left = self._busy[key] - 1
-                if left:
-                    self._busy[key] = left
-                else:
-                    del self._busy[key]
+                _release(self._busy, key)
 
     def in_use(self, key: str) -> int:
         with self._lock:
@@ -86,11 +91,7 @@ class Turns:
             yield time.monotonic() - started
         finally:
             with self._cond:
-                left = self._running[key] - 1
-                if left:
-                    self._running[key] = left
-                else:
-                    del self._running[key]
+                _release(self._running, key)
                 self._cond.notify_all()
 
     def in_use(self) -> dict[str, tuple[int, int]]:
