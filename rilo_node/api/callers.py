@@ -54,7 +54,7 @@ IDLE_STREAM_SECONDS = 120.0
 HEALTH_WORKERS = 2
 PEER_SERVICE = "/rilo.v1.PeerService/"
 EVALUATE_STREAM = "/rilo.v1.HitEvaluationService/EvaluateStream"
-EVALUATE_STREAMS = 16  # held open by as many asking nodes at once (node/hitcheck.EvaluateStreams)
+EVALUATE_STREAMS = 16  # held open by as many asking nodes at once (node/evaluate_streams.py)
 CALLS_AT_ONCE = 1_000  # grpc's maximum_concurrent_rpcs (api/server.py)
 REFUSALS_LOGGED_EVERY = 10.0  # seconds: one line per caller, with how many were refused since the last
 TRIM_EVERY_SECONDS = 2.0
@@ -185,6 +185,7 @@ class CallPools(grpc.ServerInterceptor):
         self.evaluate_streams = evaluate_streams
         self._evaluating = 0  # EvaluateStream calls running now
         self._evaluating_lock = threading.Lock()
+        self._refusing: grpc.RpcMethodHandler | None = None  # made with the EvaluateStream handler
         self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     @property

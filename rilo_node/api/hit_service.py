@@ -43,8 +43,8 @@ class HitEvaluationService(hit_pb2_grpc.HitEvaluationServiceServicer):
 
     @grpc_errors
     def EvaluateStream(self, request_iterator, context):
-        """Evaluate, once per request of a stream the asker keeps open (api/callers.EvaluateStreams bounds how
-        many this node holds). The caller's certificate is read once; what can change while the stream is
+        """Evaluate, once per request of a stream the asker keeps open (api/callers.CallPools bounds how many
+        this node holds). The caller's certificate is read once; what can change while the stream is
         open (the directory, a cut link) is checked again for each request, and a refused request is
         answered with its status while the stream goes on."""
         asker = self._peer(context)

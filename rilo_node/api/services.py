@@ -22,7 +22,7 @@ from rilo_node.core.events import check_listing
 from rilo_node.core.federation import validate_group_by
 from rilo_node.core.identity import Identity
 from rilo_node.node.clock import rfc3339
-from rilo_node.node.query import DEFAULT_DEADLINE_MS, MAX_DEADLINE_MS, parse_request
+from rilo_node.node.query import budget_of, parse_request
 from rilo_node.node.quota import Turns
 from rilo_node.node.records import RecordBook
 from rilo_node.pb.rilo.v1 import node_pb2, node_pb2_grpc, peer_pb2, record_pb2
@@ -231,10 +231,7 @@ class SearchService(_ClientServiceBase, node_pb2_grpc.SearchServiceServicer):
     def _turn(self, request, context, actor):
         """The client's turn (a context manager giving the seconds waited), waited for within the query's
         deadline; and that deadline, in seconds from now."""
-        budget = min(request.deadline_ms or DEFAULT_DEADLINE_MS, MAX_DEADLINE_MS) / 1000
-        remaining = context.time_remaining()
-        if remaining is not None:
-            budget = min(budget, remaining)
+        budget = budget_of(request.deadline_ms, context.time_remaining())
         return self.per_client.turn(str(actor), budget), budget
 
     @grpc_errors

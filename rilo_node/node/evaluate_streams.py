@@ -80,10 +80,6 @@ class EvaluateStreams:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def open_streams(self) -> list[str]:
-        """The nodes a stream is open to now."""
-        return sorted(self._streams)
-
     async def evaluate(self, node: str, request: hit_pb2.EvaluateRequest, timeout: float) -> hit_pb2.EvaluateResponse:
         """`node`'s answer to `request` within `timeout` seconds. Raises as a unary call would: grpc.RpcError
         (DEADLINE_EXCEEDED past the timeout), ConnectionError (a cut link, no address)."""

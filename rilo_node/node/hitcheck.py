@@ -424,8 +424,9 @@ class HitCheck:
     async def _evaluate(self, node: str, request: hit_pb2.EvaluateRequest, deadline: float, expected: int,
                         found: Callable[[str, hit_pb2.EvaluateResponse], list[bool]]):
         """One node's evaluation, on the node's event loop (node/channels.py), over the stream kept open to it
-        (node/evaluate_streams.py): (node, status, hits, error, ms), `hits` from found(node, answer) as soon as the answer is in (while others are still out), so
-        that the last answer leaves only its own to unblind and look up."""
+        (node/evaluate_streams.py): (node, status, hits, error, ms), `hits` from found(node, answer) as soon as
+        the answer is in (while others are still out), so that the last answer leaves only its own to unblind
+        and look up."""
         started = time.monotonic()
         timeout = deadline - started
         if timeout <= 0:

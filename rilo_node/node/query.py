@@ -77,6 +77,15 @@ SCOPES = {
 }
 
 
+def budget_of(deadline_ms: int, call_remaining: float | None) -> float:
+    """A query's time, in seconds: its deadline_ms (0: the default, at most MAX_DEADLINE_MS), and within the
+    gRPC call's own deadline when it has one (less 50 ms to answer in)."""
+    budget = min(deadline_ms or DEFAULT_DEADLINE_MS, MAX_DEADLINE_MS) / 1000
+    if call_remaining is not None:
+        budget = min(budget, max(0.05, call_remaining - 0.05))
+    return budget
+
+
 def status_of_error(exc: grpc.RpcError) -> int:
     code = exc.code()
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
@@ -395,10 +404,7 @@ class QueryEngine:
         first, and `next_page_token` when more follow (docs/protocol.md#pages-of-hits)."""
         started = time.monotonic()
         targets = scope_targets(scope, nodes, self.me, self.directory)
-        budget = min(deadline_ms or DEFAULT_DEADLINE_MS, MAX_DEADLINE_MS) / 1000
-        if call_remaining is not None:
-            budget = min(budget, max(0.05, call_remaining - 0.05))
-        deadline = time.monotonic() + budget
+        deadline = time.monotonic() + budget_of(deadline_ms, call_remaining)
         digest = search_digest(flt, scope, nodes)
         after = parse_page_token(page_token, digest) if page_token and kind != STATS else None
         rounds = []

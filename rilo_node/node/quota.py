@@ -68,10 +68,10 @@ class Turns:
         started = time.monotonic()
         me = object()
         with self._cond:
-            queue = self._queues.setdefault(key, deque())
-            if self._running.get(key, 0) + len(queue) >= self.running + self.waiting:
+            if self._running.get(key, 0) + len(self._queues.get(key, ())) >= self.running + self.waiting:
                 raise BusyError(f"too many concurrent {self.what} from {key} (at most {self.running} at once and "
                                 f"{self.waiting} waiting); try again in {self.retry_after_ms} ms", self.retry_after_ms)
+            queue = self._queues.setdefault(key, deque())
             queue.append(me)
             try:
                 while queue[0] is not me or self._running.get(key, 0) >= self.running:

@@ -118,3 +118,13 @@ def test_a_turn_that_fails_lets_the_next_one_go():
             raise RuntimeError("boom")
     with turns.turn("x", 0.0):
         assert turns.in_use() == {"x": (1, 0)}
+
+
+def test_a_call_refused_beyond_the_queue_leaves_nothing_behind():
+    turns = Turns(1, 0, "searches")
+    with turns.turn("x", None):
+        with pytest.raises(BusyError):
+            with turns.turn("x", None):
+                pass
+        assert turns.in_use() == {"x": (1, 0)}
+    assert turns.in_use() == {}
