@@ -1,24 +1,23 @@
 """Every caller's share of the node: at most so many calls and streams at once per certificate.
 
-The node has one pool of worker threads (api/server.py). A call holds a worker while it runs, and a
-stream for as long as it stays open, however slowly its caller sends or reads. Without a bound per
-caller, one client that opens streams and never sends holds every worker, and health checks, peers and
-every other caller wait. A call over its caller's share is refused at once with RESOURCE_EXHAUSTED and
-a retry-after; it takes no worker for longer than that. Health checks are never counted.
+The node's handlers run on pools of worker threads (api/server.py, api/aio_server.py). A call holds a
+worker while its handler works, and a stream that reads its caller's messages for as long as it stays
+open, however slowly its caller sends. Without a bound per caller, one client that opens streams and never
+sends holds every worker, and peers and every other caller wait. A call over its caller's share is refused
+with RESOURCE_EXHAUSTED and a retry-after, which the server's loop holds back for that long before it
+sends it, holding no worker meanwhile (`CallerShares.hold_back`). Health checks are never counted.
 
 A stream that makes no progress for `limits.idle_stream_seconds` (IDLE_STREAM_SECONDS) is cancelled: no
 message from a client that streams requests (until it has sent its last one), no message taken by a client
 that reads a stream (a feed sends a heartbeat every 15 s, so a live one is never idle that long).
 
-Health checks and the peer service have workers of their own (`CallPools`): a health check runs on two
-threads nothing else uses, and every PeerService call (replication feeds, deliveries, relayed queries) on
-a pool that client calls never reach, so that no number of client identities holding their shares can
-starve them. The hit-check evaluation streams that other nodes keep open here (HitEvaluationService.
-EvaluateStream) hold a thread each for as long as they are open: at most EVALUATE_STREAMS at once, on threads
-of their own; one more is refused at its start with RESOURCE_EXHAUSTED, and its node asks with unary
-Evaluate calls instead. grpc takes at most `CALLS_AT_ONCE` calls at once (running or waiting for a worker) before it
-refuses any at the door, whoever the caller: far above what the shares let the callers of a node run, so
-that a storm of refusals from one caller does not have the door refuse everyone else.
+The peer service has workers of its own (`CallPools`): every PeerService call (replication feeds,
+deliveries, relayed queries) runs on a pool that client calls never reach, so that no number of client
+identities holding their shares can starve it; a health check is answered on the server's loop itself
+(ON_LOOP), with no worker at all. The hit-check evaluation streams that other nodes keep open here
+(HitEvaluationService.EvaluateStream) hold a thread each for as long as they are open: at most
+EVALUATE_STREAMS at once, on threads of their own; one more is refused at its start with
+RESOURCE_EXHAUSTED, and its node asks with unary Evaluate calls instead.
 
 Memory goes back to the system after streams (`HeapTrim`): a large export or submission stream leaves tens
 of MiB free in the C heap (glibc keeps them); once a stream ends, and at most every TRIM_EVERY_SECONDS, the
@@ -49,13 +48,14 @@ logger = logging.getLogger(__name__)
 CALLS_PER_CLIENT = 8
 CALLS_PER_PEER_NODE = 24
 UNCOUNTED = ("/grpc.health.v1.Health/Check",)
+# Answered on the server's event loop itself (api/aio_server.py), never waiting for a worker: a health check
+# reads one value under a lock.
+ON_LOOP = ("/grpc.health.v1.Health/Check",)
 NEVER_IDLE = ("/grpc.health.v1.Health/Watch",)  # a watch is silent while nothing changes
 IDLE_STREAM_SECONDS = 120.0
-HEALTH_WORKERS = 2
 PEER_SERVICE = "/rilo.v1.PeerService/"
 EVALUATE_STREAM = "/rilo.v1.HitEvaluationService/EvaluateStream"
 EVALUATE_STREAMS = 16  # held open by as many asking nodes at once (node/evaluate_streams.py)
-CALLS_AT_ONCE = 1_000  # grpc's maximum_concurrent_rpcs (api/server.py)
 REFUSALS_LOGGED_EVERY = 10.0  # seconds: one line per caller, with how many were refused since the last
 TRIM_EVERY_SECONDS = 2.0
 
@@ -176,7 +176,6 @@ class CallPools(grpc.ServerInterceptor):
     a call's workers from the behaviour it is finally given (its `experimental_thread_pool`, when set)."""
 
     def __init__(self, peer_workers: int, node_id: str = "", evaluate_streams: int = EVALUATE_STREAMS):
-        self.health = futures.ThreadPoolExecutor(max_workers=HEALTH_WORKERS, thread_name_prefix=f"health-{node_id}")
         self.peers = futures.ThreadPoolExecutor(max_workers=peer_workers, thread_name_prefix=f"peers-{node_id}")
         # Two more threads than streams: a start that raced past the count in intercept_service is refused
         # by its behaviour on one of them, rather than waiting for a stream to end.
@@ -190,7 +189,7 @@ class CallPools(grpc.ServerInterceptor):
 
     @property
     def executors(self) -> tuple[futures.ThreadPoolExecutor, ...]:
-        return (self.health, self.peers, self.evaluations)
+        return (self.peers, self.evaluations)
 
     @property
     def evaluating(self) -> int:
@@ -232,8 +231,6 @@ class CallPools(grpc.ServerInterceptor):
         self._refusing = grpc.stream_stream_rpc_method_handler(refused, **kwargs)
 
     def pool_of(self, method: str) -> futures.ThreadPoolExecutor | None:
-        if method in UNCOUNTED:
-            return self.health
         if method.startswith(PEER_SERVICE):
             return self.peers
         return None
@@ -249,7 +246,8 @@ class CallPools(grpc.ServerInterceptor):
                 return self._refusing
             return self._wrapped[method][1]
         pool = self.pool_of(method)
-        if handler is None or pool is None:
+        on_loop = method in ON_LOOP
+        if handler is None or (pool is None and not on_loop):
             return handler
         cached = self._wrapped.get(method)
         if cached is not None and cached[0] is handler:
@@ -261,7 +259,10 @@ class CallPools(grpc.ServerInterceptor):
         def behaviour(request, context):
             return inner(request, context)
 
-        behaviour.experimental_thread_pool = pool
+        if on_loop:
+            behaviour.on_loop = True  # api/aio_server.py: run where the call is received, no worker
+        else:
+            behaviour.experimental_thread_pool = pool
         wrapped = getattr(grpc, f"{kind}_rpc_method_handler")(
             behaviour, request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer)
@@ -327,6 +328,21 @@ class CallerShares(grpc.ServerInterceptor):
         except BusyError as exc:
             self._refuse(context, exc)
         return hold
+
+    @staticmethod
+    def hold_back(context, refusal) -> tuple[str, float]:
+        """(caller, seconds) to hold a refusal back before it is sent (api/aio_server.py): a client's refusal
+        for its quota waits out its retry-after there; a node's refusal goes at once (it asks another way)."""
+        key = caller_key(context)
+        if refusal.code is not grpc.StatusCode.RESOURCE_EXHAUSTED or key.startswith("node:"):
+            return key, 0.0
+        for name, value in context.trailing:
+            if name == RETRY_PUSHBACK_KEY:
+                try:
+                    return key, int(value) / 1000
+                except ValueError:
+                    return key, 0.0
+        return key, 0.0
 
     def _refuse(self, context, exc: BusyError):
         self._refusals.refused(caller_key(context), exc)

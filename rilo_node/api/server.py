@@ -13,7 +13,8 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 import rilo_node
 from rilo_node.api.access import AccessLog
-from rilo_node.api.callers import CALLS_AT_ONCE, CallerShares, CallPools
+from rilo_node.api.aio_server import Bridge, LoopThread
+from rilo_node.api.callers import CallerShares, CallPools
 from rilo_node.api.errors import MalformedRequests
 from rilo_node.api.hit_service import HitEvaluationService, HitService
 from rilo_node.api.key_service import KeyAdminService, KeyService
@@ -118,7 +119,8 @@ class Node(NodeCore):
         self.operations = Operations(self.book, self.replicator, self.clock)
         self.jobs.tick(self.operations.close_due, "operations-close")
         self.health = health.HealthServicer()
-        self.server: grpc.Server | None = None
+        self.server: grpc.aio.Server | None = None
+        self._loop: LoopThread | None = None
         self.port: int | None = None
 
     @property
@@ -132,21 +134,45 @@ class Node(NodeCore):
         self.pools = CallPools(peer_workers=self._max_workers, node_id=self.config.node_id)
         self._executor = futures.ThreadPoolExecutor(max_workers=self._max_workers,
                                                     thread_name_prefix=f"grpc-{self.config.node_id}")
-        server = grpc.server(
-            self._executor,
+        if self.config.insecure and not self.config.listen.startswith("127.0.0.1:"):
+            raise ConfigError("--insecure binds 127.0.0.1 only")
+        credentials = None if self.config.insecure else server_credentials(self.config)
+        # The server receives every call on an event loop of its own; handlers run on the pools (api/aio_server.py).
+        self._loop = LoopThread(f"grpc-server:{self.config.node_id}")
+        try:
+            server, port = self._loop.run(self._make_server(credentials))
+        except BaseException:
+            self._loop.stop()
+            for executor in (self._executor, *self.pools.executors):
+                executor.shutdown(wait=False)
+            raise
+        self.server, self.port = server, port
+        for name in SERVICE_NAMES + ("",):
+            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self.start_background(replication=replication)
+        logger.info("[node=%s] serving on %s (%s)", self.config.node_id, self.address,
+                    "plaintext" if self.config.insecure else "mutual TLS")
+        return port
+
+    async def _make_server(self, credentials) -> tuple[grpc.aio.Server, int]:
+        """The server, its services added, bound and started (on the server's loop)."""
+        # The node's interceptors, outermost first: health checks and the peer service on workers of their own
+        # (api/callers.CallPools); the access log and RPC metrics (api/access.py), which see the refusals of
+        # the others too; bytes that are not the RPC's request type refused with INVALID_ARGUMENT naming it
+        # (api/errors.py); each caller's calls and open streams within its share (api/callers.py). The
+        # bridge runs them and each handler on its pool, and holds a client's refusal back for its
+        # retry-after on the loop (api/aio_server.py). No maximum_concurrent_rpcs: the aio server would stop
+        # taking calls at it (everyone's, health checks too) where the shares refuse one caller's.
+        self.bridge = Bridge([self.pools, AccessLog(self.metrics, insecure=self.config.insecure), MalformedRequests(),
+                              self.callers], self._executor, hold_back=self.callers.hold_back)
+        server = grpc.aio.server(
             options=[
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.so_reuseport", 0),
                 *KEEPALIVE,
             ],
-            maximum_concurrent_rpcs=CALLS_AT_ONCE,
-            # Bytes that are not the RPC's request type: INVALID_ARGUMENT naming it (api/errors.py); each
-            # caller's calls and open streams within its share of the workers (api/callers.py).
-            # Outside them, the access log and RPC metrics (api/access.py): it sees the refusals of the others too.
-            # Outermost, health checks and the peer service on workers of their own (api/callers.CallPools).
-            interceptors=[self.pools, AccessLog(self.metrics, insecure=self.config.insecure), MalformedRequests(),
-                          self.callers],
+            interceptors=[self.bridge],
         )
         insecure = self.config.insecure
         node_pb2_grpc.add_RecordServiceServicer_to_server(RecordService(self.book, insecure=insecure), server)
@@ -178,27 +204,17 @@ class Node(NodeCore):
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         # grpc.reflection.v1 and v1alpha, each listing the six rilo.v1 services, health and both reflections.
         enable_server_reflection(SERVICE_NAMES + (health.SERVICE_NAME,), server)
-        if insecure and not self.config.listen.startswith("127.0.0.1:"):
-            raise ConfigError("--insecure binds 127.0.0.1 only")
         try:
-            if insecure:
+            if credentials is None:
                 port = server.add_insecure_port(self.config.listen)
             else:
-                port = server.add_secure_port(self.config.listen, server_credentials(self.config))
+                port = server.add_secure_port(self.config.listen, credentials)
         except RuntimeError:  # grpc: "Failed to bind to address ..."; older versions return 0
             port = 0
         if port == 0:
-            for executor in (self._executor, *self.pools.executors):
-                executor.shutdown(wait=False)
             raise ConfigError(f"could not bind {self.config.listen} (in use?)")
-        server.start()
-        self.server, self.port = server, port
-        for name in SERVICE_NAMES + ("",):
-            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
-        self.start_background(replication=replication)
-        logger.info("[node=%s] serving on %s (%s)", self.config.node_id, self.address,
-                    "plaintext" if insecure else "mutual TLS")
-        return port
+        await server.start()
+        return server, port
 
     def stop(self, grace: float | None = 2.0) -> None:
         self.stop_metrics()
@@ -208,7 +224,10 @@ class Node(NodeCore):
             self.health.enter_graceful_shutdown()
             self.replicator.close()
             self.operations.stop()
-            self.server.stop(grace).wait()
+            try:
+                self._loop.run(self.server.stop(grace))
+            finally:
+                self._loop.stop()
             self.server = None
             # grpc does not wait for handlers that are still running (a feed between two reads): wait
             # for them here, so that none is inside the store when it closes.
@@ -226,7 +245,7 @@ class Node(NodeCore):
 
     def wait(self) -> None:
         if self.server is not None:
-            self.server.wait_for_termination()
+            self._loop.run(self.server.wait_for_termination())
 
 
 def serving_pid(config: NodeConfig) -> int | None:

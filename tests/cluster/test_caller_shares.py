@@ -100,3 +100,59 @@ def test_a_reader_that_stops_reading_an_export_is_cancelled(start_node):
             for _ in export:
                 pass
         assert err.value.code() == grpc.StatusCode.CANCELLED
+
+
+def test_a_clients_refusal_waits_out_its_retry_after_on_the_loop(start_node, tmp_path):
+    """A client over its share has its refusal held back for the retry-after it carries (api/aio_server.py),
+    so that asking again at once gains it nothing; the node holds it on its event loop, no worker thread."""
+    node = start_node("de")
+    bridge = node.node.bridge
+    release, opened = threading.Event(), threading.Semaphore(0)
+    with node.client() as greedy:
+        streams = [greedy.records.SubmitSeizures.future(idle_stream(release, opened), timeout=120)
+                   for _ in range(CALLS_PER_CLIENT)]
+        try:
+            for _ in range(CALLS_PER_CLIENT):
+                assert opened.acquire(timeout=60)
+            deadline = time.monotonic() + 60
+            while node.node.callers.idle.watching() < CALLS_PER_CLIENT and time.monotonic() < deadline:
+                time.sleep(0.01)
+            held_before = bridge.held
+            started = time.monotonic()
+            refused = [greedy.admin.GetStatus.future(node_pb2.GetStatusRequest(), timeout=30) for _ in range(20)]
+            for f in refused:
+                with pytest.raises(grpc.RpcError) as err:
+                    f.result()
+                assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+                pushback = int(dict(err.value.trailing_metadata())["grpc-retry-pushback-ms"])
+            assert time.monotonic() - started >= pushback / 1000  # none came back before its retry-after
+            assert bridge.held - held_before == 20
+        finally:
+            release.set()
+        assert all(f.result(timeout=60).stored == 0 for f in streams)
+
+
+def test_an_export_nobody_reads_holds_no_worker_thread(start_node):
+    """The node waits for a slow reader on its event loop (HTTP/2 flow control), not on a worker: each
+    response is made on a worker, which is free again while the response waits to go out."""
+    from rilo_node.core.seizure import parse_submission
+    from tests.conftest import seizure_example
+
+    node = start_node("de")
+    with node.client() as c:
+        subs = [parse_submission(seizure_example(case_ref=f"c{i}", description="x" * 9000)) for i in range(1500)]
+        c.records.SubmitSeizures(iter([node_pb2.SubmitSeizuresRequest(submissions=subs[i:i + 500])
+                                       for i in range(0, 1500, 500)]), timeout=120)
+        exports = [c.records.ExportRecords(node_pb2.ExportRecordsRequest(), timeout=120) for _ in range(4)]
+        for export in exports:
+            assert next(export).record.header  # then nobody reads: ~14 MB each wait behind the window
+        bridge, watched = node.node.bridge, node.node.callers.idle
+        deadline = time.monotonic() + 60
+        while bridge.running and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert bridge.running == 0  # no handler step on a worker...
+        assert watched.watching() == 4  # ...while the four exports are still open
+        for export in exports:
+            export.cancel()
+        # A worker is there for the next call at once.
+        assert c.admin.GetStatus(node_pb2.GetStatusRequest(), timeout=10).node_id == "de"
