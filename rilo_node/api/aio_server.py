@@ -24,6 +24,7 @@ the server's own.
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import threading
 from collections.abc import Callable
@@ -115,17 +116,41 @@ class SyncContext:
 
 
 class _Requests:
-    """The call's request stream as a blocking iterator, for a handler on a worker thread."""
+    """The call's request stream as a blocking iterator, for a handler on a worker thread. A message the loop
+    read ahead (`read_ahead`, for a handler that answers each request as it comes) is taken without a
+    hand-over; otherwise the worker has the loop read the next one and waits for it."""
 
-    __slots__ = ("_ctx", "_loop")
+    __slots__ = ("_ahead", "_ctx", "_loop", "ended")
 
     def __init__(self, ctx, loop: asyncio.AbstractEventLoop):
         self._ctx, self._loop = ctx, loop
+        self._ahead: collections.deque = collections.deque()
+        self.ended = False  # the loop read the end of the stream ahead
+
+    async def read_ahead(self) -> None:
+        """On the loop: read the next message now, unless one is waiting or the stream has ended."""
+        if not self._ahead and not self.ended:
+            try:
+                message = await self._ctx.read()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - grpc.aio: the call ended; the worker says so
+                message = StreamBroken(str(exc) or type(exc).__name__)
+            self._ahead.append(message)
+            self.ended = message is grpc.aio.EOF or isinstance(message, StreamBroken)
 
     def __iter__(self):
         return self
 
     def __next__(self):
+        if self._ahead:
+            message = self._ahead.popleft()
+            if message is grpc.aio.EOF or isinstance(message, StreamBroken):
+                self._ahead.append(message)  # the end, again for any later call
+                if isinstance(message, StreamBroken):
+                    raise message
+                raise StopIteration
+            return message
         try:
             future = asyncio.run_coroutine_threadsafe(self._ctx.read(), self._loop)
         except RuntimeError as exc:  # the loop is closed
@@ -151,6 +176,10 @@ class _Steps:
     def __init__(self, make: Callable[[], object]):
         self._make, self._it, self._lock = make, None, threading.Lock()
         self.done = False  # the iterator ended, or raised
+
+    @property
+    def started(self) -> bool:
+        return self._it is not None
 
     def step(self):
         with self._lock:
@@ -258,12 +287,20 @@ class Bridge(grpc.aio.ServerInterceptor):
         return handle
 
     def _streaming(self, behaviour, pool, streamed_in: bool):
+        # A handler that answers each request once, as it comes (HitEvaluationService.EvaluateStream): the
+        # loop reads its next request before handing it a step, so that the worker does not hand the read
+        # back to the loop and wait.
+        read_ahead = streamed_in and getattr(behaviour, "answers_each_request", False)
+
         async def handle(request, context):
             loop = asyncio.get_running_loop()
             sync = SyncContext(context, loop, asyncio.current_task())
-            steps = _Steps(lambda: behaviour(_Requests(context, loop) if streamed_in else request, sync))
+            requests = _Requests(context, loop) if streamed_in else None
+            steps = _Steps(lambda: behaviour(requests if streamed_in else request, sync))
             try:
                 while True:
+                    if read_ahead and steps.started:
+                        await requests.read_ahead()
                     self.running += 1
                     try:
                         item = await loop.run_in_executor(pool, steps.step)

@@ -227,6 +227,7 @@ class CallPools(grpc.ServerInterceptor):
                     pools._evaluating -= 1
 
         behaviour.experimental_thread_pool = self.evaluations
+        behaviour.answers_each_request = True  # api/aio_server.py reads each request ahead of its step
         self._wrapped[EVALUATE_STREAM] = (handler, grpc.stream_stream_rpc_method_handler(behaviour, **kwargs))
         self._refusing = grpc.stream_stream_rpc_method_handler(refused, **kwargs)
 

@@ -101,3 +101,63 @@ def test_close_waits_for_a_step_running_on_another_worker():
     worker.join(10)
     closer.join(10)
     assert ended == [True]
+
+
+class FakeStream:
+    """A call's request side: read() gives the messages, then EOF (or raises `error`)."""
+
+    def __init__(self, messages, error: Exception | None = None):
+        self.messages, self.error, self.reads = list(messages), error, 0
+
+    async def read(self):
+        self.reads += 1
+        if self.messages:
+            return self.messages.pop(0)
+        if self.error is not None:
+            raise self.error
+        return grpc.aio.EOF
+
+
+def test_requests_read_ahead_on_the_loop_are_taken_in_order_then_the_end():
+    import asyncio
+
+    from rilo_node.api.aio_server import _Requests
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        stream = FakeStream(["a", "b"])
+        requests = _Requests(stream, loop)
+        asyncio.run_coroutine_threadsafe(requests.read_ahead(), loop).result(10)
+        asyncio.run_coroutine_threadsafe(requests.read_ahead(), loop).result(10)  # one is waiting: no read
+        assert stream.reads == 1
+        assert next(requests) == "a"  # read ahead
+        assert next(requests) == "b"  # the worker has the loop read it
+        asyncio.run_coroutine_threadsafe(requests.read_ahead(), loop).result(10)
+        assert requests.ended and list(requests) == [] and list(requests) == []
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+
+
+def test_a_call_that_ended_under_a_read_ahead_breaks_the_workers_stream():
+    import asyncio
+
+    import pytest
+
+    from rilo_node.api.aio_server import StreamBroken, _Requests
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        requests = _Requests(FakeStream([], error=RuntimeError("RPC already finished.")), loop)
+        asyncio.run_coroutine_threadsafe(requests.read_ahead(), loop).result(10)
+        with pytest.raises(StreamBroken):
+            next(requests)
+        with pytest.raises(StreamBroken):
+            next(requests)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
