@@ -278,12 +278,8 @@ class Bridge(grpc.aio.ServerInterceptor):
                         pool, behaviour, _Requests(context, loop) if streamed_in else request, sync)
                 finally:
                     self.running -= 1
-            except Aborted as exc:
-                await self._abort(context, sync, exc)
-            except asyncio.CancelledError:
-                if sync.idle_cancelled:
-                    await context.abort(grpc.StatusCode.CANCELLED, "no progress: cancelled by the node")
-                raise
+            except (Aborted, asyncio.CancelledError) as exc:
+                await self._ended(context, sync, exc)
         return handle
 
     def _streaming(self, behaviour, pool, streamed_in: bool):
@@ -309,12 +305,8 @@ class Bridge(grpc.aio.ServerInterceptor):
                     if item is _END:
                         return
                     await context.write(item)
-            except Aborted as exc:
-                await self._abort(context, sync, exc)
-            except asyncio.CancelledError:
-                if sync.idle_cancelled:
-                    await context.abort(grpc.StatusCode.CANCELLED, "no progress: cancelled by the node")
-                raise
+            except (Aborted, asyncio.CancelledError) as exc:
+                await self._ended(context, sync, exc)
             finally:
                 if not steps.done:  # the call ended under the stream: its code's `finally` runs now
                     try:
@@ -322,6 +314,16 @@ class Bridge(grpc.aio.ServerInterceptor):
                     except RuntimeError:  # the pool is shut down (the node stops): close here
                         steps.close()
         return handle
+
+    async def _ended(self, context, sync: SyncContext, exc: BaseException):
+        """The handler aborted (its status goes, held back if it is a client's refusal), or the call was
+        cancelled (by the node's idle watch: the caller is told; otherwise it ended already)."""
+        if isinstance(exc, Aborted):
+            await self._abort(context, sync, exc)
+            return
+        if sync.idle_cancelled:
+            await context.abort(grpc.StatusCode.CANCELLED, "no progress: cancelled by the node")
+        raise exc
 
     async def _abort(self, context, sync: SyncContext, exc: Aborted):
         caller, wait = "", 0.0

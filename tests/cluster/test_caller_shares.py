@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -23,27 +24,38 @@ def idle_stream(release: threading.Event, opened: threading.Semaphore):
     yield  # a generator that yields nothing
 
 
+@contextlib.contextmanager
+def every_place_held(node, client):
+    """The client holds all its places at the node with idle SubmitSeizures streams (each stored nothing
+    when they end, on leaving)."""
+    release, opened = threading.Event(), threading.Semaphore(0)
+    streams = [client.records.SubmitSeizures.future(idle_stream(release, opened), timeout=120)
+               for _ in range(CALLS_PER_CLIENT)]
+    try:
+        for _ in range(CALLS_PER_CLIENT):
+            assert opened.acquire(timeout=60)
+        # Wait until every stream holds its place at the node: a stream is started here before its
+        # handler runs there, and a call sent meanwhile could take a place first (the stream would
+        # then be the one refused). The idle-stream watch counts handlers that hold their place.
+        deadline = time.monotonic() + 60
+        while node.node.callers.idle.watching() < CALLS_PER_CLIENT and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert node.node.callers.idle.watching() == CALLS_PER_CLIENT
+        yield streams
+    finally:
+        release.set()
+    assert all(f.result(timeout=60).stored == 0 for f in streams)
+
+
 def test_a_client_holding_all_its_streams_open_is_refused_more_and_others_are_served(start_node, network_ca,
                                                                                      tmp_path):
     node = start_node("de")
-    release, opened = threading.Event(), threading.Semaphore(0)
     cert, key = network_ca.issue_client("de", "other-system")
     write_pem(tmp_path / "o.pem", cert)
     write_pem(tmp_path / "o.key", key, private=True)
     other = Target(node.node.address, node.folder.ca, tmp_path / "o.pem", tmp_path / "o.key", node_dns("de"))
     with node.client() as greedy:
-        streams = [greedy.records.SubmitSeizures.future(idle_stream(release, opened), timeout=120)
-                   for _ in range(CALLS_PER_CLIENT)]
-        try:
-            for _ in range(CALLS_PER_CLIENT):
-                assert opened.acquire(timeout=60)
-            # Wait until every stream holds its place at the node: a stream is started here before its
-            # handler runs there, and a call sent meanwhile could take a place first (the stream would
-            # then be the one refused). The idle-stream watch counts handlers that hold their place.
-            deadline = time.monotonic() + 60
-            while node.node.callers.idle.watching() < CALLS_PER_CLIENT and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert node.node.callers.idle.watching() == CALLS_PER_CLIENT
+        with every_place_held(node, greedy):
             with pytest.raises(grpc.RpcError) as err:
                 greedy.admin.GetStatus(node_pb2.GetStatusRequest(), timeout=10)
             assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
@@ -53,9 +65,6 @@ def test_a_client_holding_all_its_streams_open_is_refused_more_and_others_are_se
             assert health.status == health_pb2.HealthCheckResponse.SERVING
             with NodeClient(other) as c:
                 assert c.admin.GetStatus(node_pb2.GetStatusRequest(), timeout=10).node_id == "de"
-        finally:
-            release.set()
-        assert all(f.result(timeout=60).stored == 0 for f in streams)
         # The share comes back when the streams end.
         assert greedy.admin.GetStatus(node_pb2.GetStatusRequest(), timeout=10).node_id == "de"
 
@@ -107,16 +116,8 @@ def test_a_clients_refusal_waits_out_its_retry_after_on_the_loop(start_node, tmp
     so that asking again at once gains it nothing; the node holds it on its event loop, no worker thread."""
     node = start_node("de")
     bridge = node.node.bridge
-    release, opened = threading.Event(), threading.Semaphore(0)
     with node.client() as greedy:
-        streams = [greedy.records.SubmitSeizures.future(idle_stream(release, opened), timeout=120)
-                   for _ in range(CALLS_PER_CLIENT)]
-        try:
-            for _ in range(CALLS_PER_CLIENT):
-                assert opened.acquire(timeout=60)
-            deadline = time.monotonic() + 60
-            while node.node.callers.idle.watching() < CALLS_PER_CLIENT and time.monotonic() < deadline:
-                time.sleep(0.01)
+        with every_place_held(node, greedy):
             held_before = bridge.held
             started = time.monotonic()
             refused = [greedy.admin.GetStatus.future(node_pb2.GetStatusRequest(), timeout=30) for _ in range(20)]
@@ -127,9 +128,6 @@ def test_a_clients_refusal_waits_out_its_retry_after_on_the_loop(start_node, tmp
                 pushback = int(dict(err.value.trailing_metadata())["grpc-retry-pushback-ms"])
             assert time.monotonic() - started >= pushback / 1000  # none came back before its retry-after
             assert bridge.held - held_before == 20
-        finally:
-            release.set()
-        assert all(f.result(timeout=60).stored == 0 for f in streams)
 
 
 def test_an_export_nobody_reads_holds_no_worker_thread(start_node):
