@@ -27,7 +27,6 @@ from rilo_node.api.user_service import UserService
 from rilo_node.core.errors import ConfigError
 from rilo_node.node.config import NodeConfig
 from rilo_node.node.logs import enable_access_log, use_json_logs
-from rilo_node.node.pki import key_matches_certificate
 from rilo_node.node.node import NodeCore
 from rilo_node.node.operations import Operations
 from rilo_node.pb.rilo.v1 import (
@@ -74,6 +73,20 @@ KEEPALIVE = (
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 
+def pair_matches(cert_path: Path, key_path: Path) -> bool:
+    """True when the PEM key file is the private key of the PEM certificate file (False for anything
+    unreadable). Checked by the ssl module, which the node has loaded anyway: the running node does not load
+    the cryptography package (6.6 MiB of its memory) for it; pki.key_matches_certificate is the same check."""
+    import ssl
+
+    try:
+        # An encrypted key is refused (an empty password), never asked for on a terminal.
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(cert_path, key_path, password=lambda: b"")
+    except (ssl.SSLError, OSError, ValueError):
+        return False
+    return True
+
+
 def server_credentials(config: NodeConfig) -> grpc.ServerCredentials:
     """Mutual TLS. The certificate, key and CA files are read again when they change (`rilo-node cert
     install`): a renewed certificate serves the next connection, without a restart. A key and certificate
@@ -86,8 +99,10 @@ def server_credentials(config: NodeConfig) -> grpc.ServerCredentials:
 
     def configuration():
         cert, key, ca = (path.read_bytes() for path in files)
-        if not key_matches_certificate(cert, key):
+        if not pair_matches(config.tls_cert, config.tls_key):
             return None
+        if (config.tls_cert.read_bytes(), config.tls_key.read_bytes()) != (cert, key):
+            return None  # replaced while it was checked: taken at the next look, checked again
         return grpc.ssl_server_certificate_configuration([(key, cert)], root_certificates=ca)
 
     def fetch():

@@ -40,7 +40,7 @@ from rilo_node.core.topology import Directory, parse_topology
 from rilo_node.node.channels import Channels
 from rilo_node.node.clock import Clock, rfc3339
 from rilo_node.node.metrics import NodeMetrics
-from rilo_node.node.pki import write_pem
+from rilo_node.node.pemfiles import write_pem
 from rilo_node.pb.rilo.v1 import keys_pb2, keys_pb2_grpc
 from rilo_node.store import db as st
 

@@ -176,10 +176,21 @@ class NodeMetrics:
 class _NodeGauges(Collector):
     """The gauges, computed when Prometheus scrapes."""
 
+    @property
+    def expiry(self) -> dict:
+        """{label: notAfter} of the certificates given that parse."""
+        if self._expiry is None:
+            self._expiry = {name: at for name, pem in self._certificates.items()
+                            if (at := certificate_expiry(pem)) is not None}
+        return self._expiry
+
     def __init__(self, store: st.Store, node_id: str, head: Callable[[], int], network,
                  certificates: dict[str, bytes], info: dict[str, str]):
         self.store, self.node_id, self.head, self.network, self.info = store, node_id, head, network, info
-        self.expiry = {name: at for name, pem in certificates.items() if (at := certificate_expiry(pem)) is not None}
+        # Read at the first scrape (the cryptography package then loads), not at start: a node nobody scrapes
+        # does not hold it.
+        self._certificates = certificates
+        self._expiry: dict | None = None
         self._lock = threading.Lock()
         # A connection of its own: every scrape runs on a new thread of the HTTP server, and the store's
         # per-thread readers would pile up, one per scrape.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from rilo_node.core.identity import NODE_DNS_SUFFIX, Identity, node_dns  # noqa: F401 - re-exported
+from rilo_node.node.pemfiles import write_pem  # noqa: F401 - re-exported
 
 
 def _key() -> ec.EllipticCurvePrivateKey:
@@ -177,18 +177,3 @@ def key_matches_certificate(cert_pem: bytes, key_pem: bytes) -> bool:
         return False
     der, spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     return key.public_key().public_bytes(der, spki) == cert.public_key().public_bytes(der, spki)
-
-
-def write_pem(path: Path, data: bytes, private: bool = False) -> None:
-    """Write a PEM file; a private one is created 0600 in a 0700 folder, never readable by others, not even
-    for a moment."""
-    if private:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path.parent.chmod(0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
