@@ -76,7 +76,8 @@ MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 def pair_matches(cert_path: Path, key_path: Path) -> bool:
     """True when the PEM key file is the private key of the PEM certificate file (False for anything
     unreadable). Checked by the ssl module, which the node has loaded anyway: the running node does not load
-    the cryptography package (6.6 MiB of its memory) for it; pki.key_matches_certificate is the same check."""
+    the cryptography package (6.6 MiB of its memory) for it; `config check` compares the keys with it
+    (node/check.py, pki.same_public_key)."""
     import ssl
 
     try:

@@ -23,6 +23,7 @@ from rilo_node.core.signing import SigningKey
 from rilo_node.node.config import NodeConfig, load_config
 from rilo_node.node.directory import load_topology
 from rilo_node.node.keys import rotated_to
+from rilo_node.node.pki import same_public_key
 
 
 @dataclass
@@ -149,12 +150,9 @@ def _check_tls(report: ConfigReport, config: NodeConfig, now: datetime.datetime)
             cert.verify_directly_issued_by(ca)
         except (ValueError, TypeError, InvalidSignature):
             report.problems.append(f"tls.cert ({config.tls_cert}): not signed by the CA in tls.ca ({config.tls_ca})")
-    if key is not None:
-        public = serialization.PublicFormat.SubjectPublicKeyInfo
-        if (key.public_key().public_bytes(serialization.Encoding.DER, public)
-                != cert.public_key().public_bytes(serialization.Encoding.DER, public)):
-            report.problems.append(f"tls.key ({config.tls_key}): not the key of the certificate in tls.cert "
-                                   f"({config.tls_cert})")
+    if key is not None and not same_public_key(key, cert):
+        report.problems.append(f"tls.key ({config.tls_key}): not the key of the certificate in tls.cert "
+                               f"({config.tls_cert})")
 
 
 def _certificate(report: ConfigReport, key: str, path: Path | None, pem: bytes | None) -> x509.Certificate | None:

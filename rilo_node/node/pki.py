@@ -159,21 +159,15 @@ def check_certificate(cert_pem: bytes, key_pem: bytes, ca_pem: bytes, common_nam
         cert.verify_directly_issued_by(ca)
     except (ValueError, TypeError, InvalidSignature):
         raise ValueError("the certificate was not issued by this node's network CA (tls/ca.pem)") from None
-    key = serialization.load_pem_private_key(key_pem, password=None)
-    der, spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    if key.public_key().public_bytes(der, spki) != cert.public_key().public_bytes(der, spki):
+    if not same_public_key(serialization.load_pem_private_key(key_pem, password=None), cert):
         raise ValueError("the certificate is not for the key of the pending request")
     if cert.not_valid_after_utc <= datetime.datetime.now(datetime.timezone.utc):
         raise ValueError(f"the certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}")
     return cert
 
 
-def key_matches_certificate(cert_pem: bytes, key_pem: bytes) -> bool:
-    """True when the PEM key is the private key of the PEM certificate (False for anything unreadable)."""
-    try:
-        cert = x509.load_pem_x509_certificate(cert_pem)
-        key = serialization.load_pem_private_key(key_pem, password=None)
-    except (ValueError, TypeError):
-        return False
+def same_public_key(key, cert: x509.Certificate) -> bool:
+    """Whether `key` (a private key) is the key of `cert`. The running node checks its TLS pair with the ssl
+    module instead (api/server.pair_matches), so as not to load this package."""
     der, spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     return key.public_key().public_bytes(der, spki) == cert.public_key().public_bytes(der, spki)

@@ -1,12 +1,13 @@
 """The node takes a TLS key and certificate only as a matching pair (api/server.pair_matches), checked
-without the cryptography package, and agreeing with pki.key_matches_certificate."""
+without the cryptography package, and agreeing with pki.same_public_key (`config check`)."""
 
 from __future__ import annotations
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from rilo_node.api.server import pair_matches
-from rilo_node.node.pki import CertificateAuthority, key_matches_certificate, write_pem
+from rilo_node.node.pki import CertificateAuthority, same_public_key, write_pem
 
 
 def pair(tmp_path, name, cert, key):
@@ -21,7 +22,9 @@ def test_a_matching_pair_is_taken_and_a_key_of_another_certificate_is_not(tmp_pa
     cert_b, key_b = ca.issue_node("fr")
     assert pair_matches(*pair(tmp_path, "a", cert_a, key_a))
     assert pair_matches(*pair(tmp_path, "mixed", cert_a, key_b)) is False
-    assert key_matches_certificate(cert_a, key_a) and not key_matches_certificate(cert_a, key_b)
+    cert, key, other = (x509.load_pem_x509_certificate(cert_a), serialization.load_pem_private_key(key_a, None),
+                        serialization.load_pem_private_key(key_b, None))
+    assert same_public_key(key, cert) and not same_public_key(other, cert)
 
 
 def test_an_encrypted_key_is_refused_without_asking_for_a_password(tmp_path):
