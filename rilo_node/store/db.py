@@ -403,6 +403,7 @@ def insert_new_records_txn(conn: sqlite3.Connection, recs: list[dict], received_
     conn.executemany(FTS_INSERT, [(r["id"], r.get("description"), r.get("commodities")) for r in rows])
     conn.executemany("INSERT INTO seizure_items (origin, record_id, idx, section, category, commodity, quantity, "
                      "unit, currency, value_usd) VALUES (?,?,?,?,?,?,?,?,?,?)", items)
+    conn.executemany(FACTS_INSERT, [f for r, (_row, its) in zip(rows, seizures) for f in seizure_facts(r, its)])
 
 
 def held_version_txn(conn: sqlite3.Connection, origin: str, record_id: str) -> tuple[int, bool, bool] | None:
@@ -452,6 +453,20 @@ def seizure_tags(row: dict) -> list[str]:
 
 # The full-text row of a search row, written with it (a delete trigger removes it).
 FTS_INSERT = "INSERT INTO seizures_fts (rowid, description, commodities) VALUES (?, ?, ?)"
+FACTS_INSERT = ("INSERT INTO seizure_facts (sid, section, category, pid, seizure_date, country, departure_country, "
+                "destination_country, items) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def seizure_facts(row: dict, items: Iterable[dict]) -> list[tuple]:
+    """The rows of a search row (with its `id` and `pid`) in `seizure_facts` (migration m0013): one per
+    (section, category) of its items, with how many items it has there."""
+    n: dict[tuple[str, str], int] = {}
+    for i in items:
+        key = (i["section"] or "", i["category"] or "")
+        n[key] = n.get(key, 0) + 1
+    return [(row["id"], section, category, row["pid"], row.get("seizure_date"), row.get("country"),
+             row.get("departure_country"), row.get("destination_country"), count)
+            for (section, category), count in n.items()]
 
 
 def put_projection_txn(conn: sqlite3.Connection, row: dict, items: Iterable[dict], *, new: bool = False) -> None:
@@ -467,6 +482,7 @@ def put_projection_txn(conn: sqlite3.Connection, row: dict, items: Iterable[dict
     conn.executemany("INSERT OR IGNORE INTO seizure_tags (tag, sid) VALUES (?, ?)",
                      [(tag, sid) for tag in seizure_tags(row)])
     conn.execute(FTS_INSERT, (sid, row.get("description"), row.get("commodities")))
+    items = list(items)
     conn.executemany(
         "INSERT INTO seizure_items (origin, record_id, idx, section, category, commodity, quantity, unit, "
         "currency, value_usd) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -476,6 +492,7 @@ def put_projection_txn(conn: sqlite3.Connection, row: dict, items: Iterable[dict
             for i in items
         ],
     )
+    conn.executemany(FACTS_INSERT, seizure_facts({**row, "id": sid}, items))
 
 
 def set_projection_policy_txn(conn: sqlite3.Connection, origin: str, record_id: str, version: int,

@@ -9,6 +9,7 @@ newest first along `seizures_order` until the page is full (each filter then a p
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from dataclasses import dataclass
 
@@ -82,17 +83,35 @@ def _after_sql(after: Cursor | None) -> tuple[str, list]:
             [after.seizure_date, after.seizure_date, after.origin, after.origin, after.record_id])
 
 
-def _pids_sql(pids) -> str:
-    return "s.pid IN (" + ",".join(str(int(p)) for p in sorted(pids)) + ")"
+def _pids_sql(pids, alias: str = "s") -> str:
+    return f"{alias}.pid IN (" + ",".join(str(int(p)) for p in sorted(pids)) + ")"
 
 
-def _count(conn: sqlite3.Connection, sql: str, args: list) -> int:
-    return conn.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT {DRIVER_CAP})", args).fetchone()[0]
+def _count(conn: sqlite3.Connection, sql: str, args: list, cap: int) -> int:
+    return conn.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT {int(cap)})", args).fetchone()[0]
 
 
-def choose_driver(conn: sqlite3.Connection, flt: dict, pids) -> tuple[str, list] | None:
+def _held(conn: sqlite3.Connection) -> int:
+    """How many search rows the store holds, about (the last id given: no count of the table)."""
+    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'seizures'").fetchone()
+    return row[0] if row else 0
+
+
+def _ordered(flt: dict) -> str:
+    """The index read newest first when every list is long: a filtered column's (column, seizure_date), which
+    holds only the rows of that value, else every row's `seizures_order`."""
+    for key, (_column, index) in _COLUMNS.items():
+        if key in flt:
+            return f"seizures s INDEXED BY {index}"
+    return "seizures s INDEXED BY seizures_order"
+
+
+def choose_driver(conn: sqlite3.Connection, flt: dict, pids, cap: int | None = None) -> tuple[str, list] | None:
     """The FROM clause (aliasing `seizures s`) of the shortest index list for this query, with its
-    arguments; None when every list holds DRIVER_CAP rows or more (read newest first instead)."""
+    arguments; None when every list holds `cap` (DRIVER_CAP) rows or more (read newest first instead).
+    Reading a list whole costs its length; reading newest first about limit × held / length rows: a search
+    passes cap = √(limit × held), where the two meet."""
+    cap = DRIVER_CAP if cap is None else cap
     pid_list = ",".join(str(int(p)) for p in sorted(pids))
     options = [(f"SELECT 1 FROM seizures INDEXED BY seizures_pid WHERE pid IN ({pid_list})", [],
                 "seizures s INDEXED BY seizures_pid", [])]
@@ -105,14 +124,20 @@ def choose_driver(conn: sqlite3.Connection, flt: dict, pids) -> tuple[str, list]
         if key in flt:
             options.append((f"SELECT 1 FROM seizures INDEXED BY {index} WHERE {column} = ?", [flt[key]],
                             f"seizures s INDEXED BY {index}", []))
+    if "category" in flt and "departure_country" in flt:
+        # Two common filters, each matching many, together few: the facts' category index lists both.
+        pair = ("SELECT DISTINCT sid FROM seizure_facts INDEXED BY seizure_facts_category "
+                "WHERE category = ? AND departure_country = ?")
+        both = [flt["category"], flt["departure_country"]]
+        options.append((pair, both, f"({pair}) t CROSS JOIN seizures s ON s.id = t.sid", both))
     if "text" in flt:
         q = fts_query(flt["text"])
         options.append(("SELECT 1 FROM seizures_fts WHERE seizures_fts MATCH ?", [q],
                         "seizures_fts f CROSS JOIN seizures s ON s.id = f.rowid AND seizures_fts MATCH ?", [q]))
     best = None
     for count_sql, count_args, from_sql, from_args in options:
-        n = _count(conn, count_sql, count_args)
-        if n < DRIVER_CAP and (best is None or n < best[0]):
+        n = _count(conn, count_sql, count_args, cap)
+        if n < cap and (best is None or n < best[0]):
             best = (n, from_sql, from_args)
         if n == 0:
             break
@@ -127,12 +152,16 @@ def matching_seizures(conn: sqlite3.Connection, flt: dict, pids, limit: int, aft
         return []
     where, args = filter_sql(flt)
     after_sql, after_args = _after_sql(after)
-    driver = choose_driver(conn, flt, pids)
-    from_sql, from_args = driver if driver else ("seizures s INDEXED BY seizures_order", [])
+    driver = choose_driver(conn, flt, pids, cap=max(DRIVER_CAP, math.isqrt(limit * _held(conn))))
+    from_sql, from_args = driver if driver else (_ordered(flt), [])
+    # The page is chosen over the narrow search rows; only its own records are read (their signed bytes
+    # would otherwise go through the sort with every candidate). A withdrawn record has no search row
+    # (store.db apply_withdrawal_txn; `rilo-node check` looks for one); the join checks it once more.
     return conn.execute(
-        f"SELECT {HIT_COLUMNS} FROM {from_sql} "
-        "JOIN records r ON r.origin = s.origin AND r.record_id = s.record_id "
-        f"WHERE {_pids_sql(pids)} AND {where} AND {after_sql} AND r.withdrawn = 0 ORDER BY {ORDER} LIMIT ?",
+        f"SELECT {HIT_COLUMNS} FROM (SELECT s.id FROM {from_sql} "
+        f"WHERE {_pids_sql(pids)} AND {where} AND {after_sql} ORDER BY {ORDER} LIMIT ?) k "
+        "CROSS JOIN seizures s ON s.id = k.id JOIN records r ON r.origin = s.origin AND r.record_id = s.record_id "
+        f"WHERE r.withdrawn = 0 ORDER BY {ORDER}",
         [*from_args, *args, *after_args, limit],
     ).fetchall()
 
@@ -142,8 +171,10 @@ def counts(conn: sqlite3.Connection, flt: dict, group_by: list[str], pids) -> li
     (*group values, cases, items). `region` groups by origin (the caller maps it)."""
     if not pids:
         return []
-    where, args = filter_sql(flt)
     item_level = any(f in ("section", "category") for f in group_by)
+    if item_level and all(f in _FACT_GROUPS for f in group_by):
+        return _fact_counts(conn, flt, group_by, pids)
+    where, args = filter_sql(flt)
     cols = []
     for f in group_by:
         if f in ("section", "category"):
@@ -167,3 +198,57 @@ def counts(conn: sqlite3.Connection, flt: dict, group_by: list[str], pids) -> li
     sql = (f"SELECT {', '.join(cols)}, {count_sql} FROM {from_sql} {join} "
            f"WHERE {_pids_sql(pids)} AND {where} GROUP BY {', '.join(cols)}")
     return conn.execute(sql, [*from_args, *args]).fetchall()
+
+
+# Statistics by section or category read `seizure_facts` (migration m0013): a row per seizure and
+# (section, category) of its items. The group columns it holds; `region` groups by origin (a join of the
+# small `policies` table).
+_FACT_GROUPS = {"section": "f.section", "category": "f.category", "country": "f.country",
+                "departure_country": "f.departure_country", "destination_country": "f.destination_country",
+                "month": "substr(f.seizure_date, 1, 7)", "region": "p.origin"}
+_FACT_COLUMNS = ("section", "category", "country", "departure_country", "destination_country")
+
+
+def _fact_counts(conn: sqlite3.Connection, flt: dict, group_by: list[str], pids) -> list[tuple]:
+    """counts() grouped by section or category, from `seizure_facts` through a covering index: the
+    category's or the departure country's when the filter names one, else the seizures that the route,
+    text or group filter lists, else the category index read whole."""
+    where, args = [_pids_sql(pids, "f")], []
+    for key in _FACT_COLUMNS:
+        if key in flt:
+            where.append(f"f.{key} = ?")
+            args.append(flt[key])
+    if "route_country" in flt:
+        where.append("f.sid IN (SELECT sid FROM seizure_tags WHERE tag = ?)")
+        args.append("r:" + flt["route_country"])
+    if "text" in flt:
+        where.append("f.sid IN (SELECT rowid FROM seizures_fts WHERE seizures_fts MATCH ?)")
+        args.append(fts_query(flt["text"]))
+    if "date_from" in flt:
+        where.append("f.seizure_date >= ?")
+        args.append(flt["date_from"])
+    if "date_to" in flt:
+        where.append("f.seizure_date <= ?")
+        args.append(flt["date_to"])
+    if "origin" in flt:
+        where.append("f.pid IN (SELECT pid FROM policies WHERE origin = ?)")
+        args.append(flt["origin"])
+    if "group" in flt:
+        where.append("f.pid IN (SELECT pid FROM policy_groups WHERE operation_id = ?)")
+        args.append(flt["group"])
+    if "category" in flt:
+        index = "INDEXED BY seizure_facts_category"
+    elif "departure_country" in flt:
+        index = "INDEXED BY seizure_facts_departure"
+    elif any(k in flt for k in ("route_country", "text", "group")):
+        index = ""  # the listed seizures, each looked up by its key
+    else:
+        index = "INDEXED BY seizure_facts_category"
+    # A row per (seizure, section, category): grouped by category (or filtered to one), each seizure is
+    # in a group once; grouped by section alone, one with items of two categories there would count twice.
+    cases = "COUNT(*)" if "category" in group_by or "category" in flt else "COUNT(DISTINCT f.sid)"
+    cols = [_FACT_GROUPS[f] for f in group_by]
+    join = "JOIN policies p ON p.pid = f.pid" if "region" in group_by else ""
+    sql = (f"SELECT {', '.join(cols)}, {cases}, SUM(f.items) FROM seizure_facts f {index} {join} "
+           f"WHERE {' AND '.join(where)} GROUP BY {', '.join(cols)}")
+    return conn.execute(sql, args).fetchall()

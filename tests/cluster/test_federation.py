@@ -510,6 +510,11 @@ def test_a_cut_link_answers_unavailable_and_a_garbage_answer_is_refused_not_an_i
     query = peer_pb2.Query(query_id="01JQ6ZK00000000000000000QZ", asker="de")
     with pytest.raises(SignatureError):
         engine.open_answer(peer_pb2.SealedAnswer(node="fr", sealed=box.encrypt(b"\xff\xff not a message")), query)
+    # An answer from the network in de's own name is refused, even signed by de's key (its own answer never
+    # leaves it, and its hits are not verified again).
+    own = engine.seal(peer_pb2.Answer(query_id=query.query_id, node="de", asker="de"), "de")
+    with pytest.raises(SignatureError, match="own name"):
+        engine.open_answer(own, query)
 
 
 def test_a_relay_speaks_only_for_the_nodes_it_was_sent_to_reach():

@@ -154,8 +154,8 @@ def test_the_search_rows_are_read_from_the_signed_case_and_reindex_rebuilds_them
 
     def rows():
         out = []
-        for table in ("seizures", "seizure_items"):
-            cols = [c[1] for c in book.store.reader.execute(f"PRAGMA table_info({table})") if c[1] != "id"]
+        for table in ("seizures", "seizure_items", "seizure_facts"):
+            cols = [c[1] for c in book.store.reader.execute(f"PRAGMA table_info({table})") if c[1] not in ("id", "sid")]
             out.append(sorted(book.store.reader.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall(), key=repr))
         return out
 
@@ -169,6 +169,28 @@ def test_the_search_rows_are_read_from_the_signed_case_and_reindex_rebuilds_them
     assert currencies == [("EUR",)]
     assert book.reindex() == 2
     assert rows() == before
+
+
+def test_the_facts_of_a_seizure_follow_its_search_row(book):
+    """seizure_facts (what statistics by section or category read): a row per (section, category) of the
+    items, re-pointed when the search row takes another policy, gone with the row."""
+    from rilo_node.store import db as st
+
+    book.submit_seizure(seizure_example(record_id=RID, items=[
+        {"section": "DRUGS", "category": "COCAINE"}, {"section": "DRUGS", "category": "COCAINE"},
+        {"section": "AML_CTF", "category": "CASH_SMUGGLING", "quantity": 5, "unit": "CURRENCY", "currency": "eur"}]))
+    sid, pid = book.store.reader.execute("SELECT id, pid FROM seizures").fetchone()
+
+    def facts():
+        return sorted(book.store.reader.execute(
+            "SELECT sid, section, category, pid, departure_country, items FROM seizure_facts").fetchall())
+
+    assert facts() == [(sid, "AML_CTF", "CASH_SMUGGLING", pid, "EC", 1), (sid, "DRUGS", "COCAINE", pid, "EC", 2)]
+    book.store.write(lambda conn: st.set_projection_policy_txn(conn, "de", RID, 2, b"\x08\x01"))
+    other = book.store.reader.execute("SELECT pid FROM seizures").fetchone()[0]
+    assert other != pid and {f[3] for f in facts()} == {other}
+    book.store.write(lambda conn: st.delete_projection_txn(conn, "de", RID))
+    assert facts() == []
 
 
 def test_while_catching_up_after_a_restore_no_own_version_is_signed(book):
