@@ -40,6 +40,7 @@ from rilo_node.api.errors import RETRY_PUSHBACK_KEY
 from rilo_node.core.errors import BusyError
 from rilo_node.core.identity import Identity
 from rilo_node.node.quota import Quota
+from rilo_node.store.priority import lower_this_thread
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ NEVER_IDLE = ("/grpc.health.v1.Health/Watch",)  # a watch is silent while nothin
 IDLE_STREAM_SECONDS = 120.0
 PEER_SERVICE = "/rilo.v1.PeerService/"
 EVALUATE_STREAM = "/rilo.v1.HitEvaluationService/EvaluateStream"
+REPLICATION_METHODS = frozenset(PEER_SERVICE + m for m in ("Pull", "Deliver", "Digest", "Fetch"))
 EVALUATE_STREAMS = 16  # held open by as many asking nodes at once (node/evaluate_streams.py)
 REFUSALS_LOGGED_EVERY = 10.0  # seconds: one line per caller, with how many were refused since the last
 TRIM_EVERY_SECONDS = 2.0
@@ -177,6 +179,10 @@ class CallPools(grpc.ServerInterceptor):
 
     def __init__(self, peer_workers: int, node_id: str = "", evaluate_streams: int = EVALUATE_STREAMS):
         self.peers = futures.ThreadPoolExecutor(max_workers=peer_workers, thread_name_prefix=f"peers-{node_id}")
+        # What peers call to replicate (pulls, deliveries, digests, fetches) at the background priority
+        # (store/priority.py); their queries and the clients' calls are answered first.
+        self.exports = futures.ThreadPoolExecutor(max_workers=peer_workers, thread_name_prefix=f"exports-{node_id}",
+                                                  initializer=lower_this_thread)
         # Two more threads than streams: a start that raced past the count in intercept_service is refused
         # by its behaviour on one of them, rather than waiting for a stream to end.
         self.evaluations = futures.ThreadPoolExecutor(max_workers=evaluate_streams + 2,
@@ -189,7 +195,7 @@ class CallPools(grpc.ServerInterceptor):
 
     @property
     def executors(self) -> tuple[futures.ThreadPoolExecutor, ...]:
-        return (self.peers, self.evaluations)
+        return (self.peers, self.exports, self.evaluations)
 
     @property
     def evaluating(self) -> int:
@@ -232,6 +238,8 @@ class CallPools(grpc.ServerInterceptor):
         self._refusing = grpc.stream_stream_rpc_method_handler(refused, **kwargs)
 
     def pool_of(self, method: str) -> futures.ThreadPoolExecutor | None:
+        if method in REPLICATION_METHODS:
+            return self.exports
         if method.startswith(PEER_SERVICE):
             return self.peers
         return None

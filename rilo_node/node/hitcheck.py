@@ -44,6 +44,7 @@ from rilo_node.pb.rilo.v1 import (
     seizure_pb2,
 )
 from rilo_node.store import db as st
+from rilo_node.store.priority import lower_this_thread
 
 logger = logging.getLogger(__name__)
 
@@ -128,12 +129,15 @@ class HitCheck:
         self.quota_per_day = quota_per_day
         self._lock = threading.RLock()
         # The filter's inputs, kept up to date from the own seizures stored since the last look:
-        self._epoch = ""  # the key they are under
+        self._epoch = ""  # the key the entries are under
+        self._loaded = False  # the inputs kept in the store (hitcheck_inputs) read into memory
         self._seen_seq = 0  # the last own seizure's local seq read
         self._by_record: dict[str, frozenset[bytes]] = {}  # live own record -> its OPRF inputs
         self._counts: dict[bytes, int] = {}  # OPRF input -> live records holding it
         self._entries: dict[bytes, bytes] = {}  # OPRF input -> filter entry, under the current key
         self._unpublished = False  # changes taken that no published version holds yet (a build cut short)
+        self._taken: dict[str, frozenset[bytes]] = {}  # record -> its inputs, taken and not yet in the store
+        self._kept_seq = 0  # the seen_seq the store holds (hitcheck_state)
         self.channels = channels  # the node's one channel to each other node (node/channels.py), node.py's
         self.streams = EvaluateStreams(channels)  # the asker's evaluation stream to each node, kept open
         # Following the own seizures (start()): read by the thread at each wake-up, so tests may set them.
@@ -162,17 +166,55 @@ class HitCheck:
                          for i in seizure_pb2.SeizureAnnex.FromString(annex).identifiers)
 
     def _published(self) -> dict[int, tuple[int, hit_pb2.HitFilterChunk, policy_pb2.SharingPolicy]]:
-        """index -> (version, chunk, policy) of each chunk of the own published filter."""
+        """index -> (version, chunk, policy) of each chunk of the own published filter: the own records whose
+        ids start with FILTER_PREFIX, a range of the records' key (not a look at every own record)."""
         out = {}
         for version, header, body in self.store.reader.execute(
-                "SELECT version, header, body FROM records WHERE origin = ? AND kind = ? AND retracted = 0 "
-                "AND body IS NOT NULL", (self.me, HIT_FILTER)):
+                "SELECT version, header, body FROM records WHERE origin = ? AND record_id >= ? AND record_id < ? "
+                "AND kind = ? AND retracted = 0 AND body IS NOT NULL",
+                (self.me, FILTER_PREFIX, FILTER_PREFIX[:-1] + chr(ord(FILTER_PREFIX[-1]) + 1), HIT_FILTER)):
             chunk = hit_pb2.HitFilterChunk.FromString(body)
             out[chunk.index] = (version, chunk, record_pb2.RecordHeader.FromString(header).policy)
         return out
 
     def _policy(self) -> policy_pb2.SharingPolicy:
         return filter_policy(self.directory().ids_where("role", "partner") - {self.me})
+
+    def _load(self) -> None:
+        """The inputs of the own seizures as the store keeps them (hitcheck_inputs, hitcheck_state; written with
+        each publication): a restart reads the own identifiers and what was stored since, never every own
+        record again (migration m0014)."""
+        by_record: dict[str, set[bytes]] = {}
+        for record_id, x in self.store.reader.execute("SELECT record_id, input FROM hitcheck_inputs"):
+            by_record.setdefault(record_id, set()).add(bytes(x))
+        self._by_record = {r: frozenset(xs) for r, xs in by_record.items()}
+        self._counts = {}
+        for xs in self._by_record.values():
+            for x in xs:
+                self._counts[x] = self._counts.get(x, 0) + 1
+        row = self.store.reader.execute("SELECT seen_seq FROM hitcheck_state").fetchone()
+        self._seen_seq = row[0] if row else 0
+        self._taken = {}
+        self._loaded = True
+
+    def _keep_txn(self, conn) -> None:
+        """Write the inputs taken since the last write, and how far they go, into the store (the writer)."""
+        for record_id, xs in self._taken.items():
+            conn.execute("DELETE FROM hitcheck_inputs WHERE record_id = ?", (record_id,))
+            conn.executemany("INSERT INTO hitcheck_inputs (record_id, input) VALUES (?, ?)",
+                             [(record_id, x) for x in sorted(xs)])
+        conn.execute("INSERT INTO hitcheck_state (one, seen_seq) VALUES (1, ?) "
+                     "ON CONFLICT (one) DO UPDATE SET seen_seq = excluded.seen_seq", (self._seen_seq,))
+
+    def _keep(self) -> None:
+        """The changes taken, when nothing is to be published for them (the identifiers stay the same)."""
+        if not self._taken and self._kept_seq == self._seen_seq:
+            return
+        taken, seq = self._taken, self._seen_seq
+        self.store.write(self._keep_txn)
+        if self._taken is taken:
+            self._taken = {}
+        self._kept_seq = seq
 
     def _take_changes(self) -> bool:
         """Read the own seizures stored since the last look (each version gets a new local seq, a
@@ -188,6 +230,8 @@ class HitCheck:
             old = self._by_record.pop(record_id, frozenset())
             if new:
                 self._by_record[record_id] = new
+            if new != old:
+                self._taken[record_id] = new
             for x in old - new:
                 self._counts[x] -= 1
                 if not self._counts[x]:
@@ -206,12 +250,17 @@ class HitCheck:
         settled (start()); a check, before it looks; a key rotation, at once. Only what was stored since the
         last call is read, and only the chunks it touches rebuilt."""
         with self._lock:
-            if self._epoch != self.key.epoch:  # a new key: everything again
-                self._epoch, self._seen_seq, force = self.key.epoch, 0, True
-                self._by_record, self._counts, self._entries = {}, {}, {}
+            if not self._loaded:
+                self._load()
+                self._kept_seq = self._seen_seq
+            if self._epoch != self.key.epoch:  # the first look, or a new key: entries under this key
+                self._epoch, self._entries = self.key.epoch, {}
+                # A filter published under another key (a rotation a stop cut short) is built again whole.
+                force = force or any(c.key_epoch != self._epoch for _v, c, _p in self._published().values())
             if self._take_changes():
                 self._unpublished = True
             if not self._unpublished and not force:
+                self._keep()
                 return 0
             key = self.key.key
             for x in set(self._entries) - set(self._counts):
@@ -224,6 +273,7 @@ class HitCheck:
             published = self._published()
             if not self._entries and not published:
                 self._unpublished = False
+                self._keep()
                 return 0  # no identifiers, ever: no filter (an asker finds no hit at a node without one)
             same_epoch = [c for _v, c, _p in published.values() if c.key_epoch == self.key.epoch]
             bits = hitfilter.bits_for(len(self._entries), max((c.bits for c in same_epoch), default=0))
@@ -245,10 +295,12 @@ class HitCheck:
                 recs.append(self.book.sign(kind=HIT_FILTER, policy=policy,
                                            body=chunk.SerializeToString(deterministic=True),
                                            record_id=f"{FILTER_PREFIX}{i}", version=version))
+            taken, seq = self._taken, self._seen_seq
             if recs:
                 now = rfc3339(self.clock.now())
 
                 def txn(conn):
+                    self._keep_txn(conn)  # the inputs and the chunks made of them, in one transaction
                     for rec in recs:
                         h = record_pb2.RecordHeader.FromString(rec.header)
                         held = conn.execute("SELECT 1 FROM records WHERE origin = ? AND record_id = ?",
@@ -263,6 +315,11 @@ class HitCheck:
                 self.publications += 1
                 logger.info("[node=%s] hit-check filter: %d identifiers, %d of %d chunks republished", self.me,
                             len(self._entries), len(recs), 1 << bits)
+                if self._taken is taken:
+                    self._taken = {}
+                self._kept_seq = seq
+            else:
+                self._keep()
             self._unpublished = False
             return len(recs)
 
@@ -322,6 +379,7 @@ class HitCheck:
                 logger.exception("[node=%s] hit-check filter refresh failed", self.me)
 
     def _follow(self) -> None:
+        lower_this_thread()  # store/priority.py: filter rebuilds are background work
         try:
             self._looked_seq = self.store.reader.execute(
                 "SELECT COALESCE(MAX(seq), 0) FROM records WHERE origin = ?", (self.me,)).fetchone()[0]

@@ -44,6 +44,7 @@ from rilo_node.pb.rilo.v1 import (
     seizure_pb2,
 )
 from rilo_node.store import db as st
+from rilo_node.store.priority import lower_this_thread
 from rilo_node.store import projections
 
 logger = logging.getLogger(__name__)
@@ -667,8 +668,9 @@ class PeerNetwork:
             if self._closed:
                 return None
             if self._receivers is None:
-                self._receivers = concurrent.futures.ThreadPoolExecutor(max_workers=RECEIVERS,
-                                                                        thread_name_prefix=f"receive:{self.me}")
+                self._receivers = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=RECEIVERS, thread_name_prefix=f"receive:{self.me}",
+                    initializer=lower_this_thread)  # store/priority.py: background work
         return self.channels.loop()
 
     # -- pull links --------------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import Any
 from rilo_node.core.replication import bucket_of, key_hash
 from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2
 from rilo_node.store import migrations
+from rilo_node.store.priority import lower_this_thread
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +140,7 @@ class Store:
         self._listeners.append(listener)
 
     def _write_loop(self) -> None:
+        lower_this_thread()  # store/priority.py: calls being answered get the CPU first
         while True:
             item = self._queue.get()
             if item is _STOP:

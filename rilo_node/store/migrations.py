@@ -443,6 +443,17 @@ def m0013_seizure_facts(db: "sqlite_utils.Database") -> None:
         db.execute(f"CREATE INDEX {name} ON seizures ({column}, seizure_date)")
 
 
+@migration
+def m0014_hitcheck_inputs(db: "sqlite_utils.Database") -> None:
+    # The OPRF inputs of the own live seizures, as the published hit-check filter holds them, and the last
+    # own record's seq they take in (node/hitcheck.py): written with each publication, so that a restart
+    # reads the own identifiers instead of every own record. Empty here: the first refresh reads every own
+    # record once, as before.
+    db.execute("CREATE TABLE hitcheck_inputs (record_id TEXT NOT NULL, input BLOB NOT NULL, "
+               "PRIMARY KEY (record_id, input)) WITHOUT ROWID")
+    db.execute("CREATE TABLE hitcheck_state (one INTEGER PRIMARY KEY CHECK (one = 1), seen_seq INTEGER NOT NULL)")
+
+
 def applied(conn: sqlite3.Connection) -> list[str]:
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_migrations'").fetchone():
         return []

@@ -243,6 +243,7 @@ def test_a_retracted_records_identifiers_leave_its_filter(net):
     with c.client("de") as cl:
         cl.records.RetractRecord(node_pb2.RetractRecordRequest(record_id=key.record_id))
     c.wait_for(republished(c, "de", before), what="de's filter without the retracted record's identifiers")
+    assert kept_inputs(c.nodes["de"]) == {}  # written with the chunks, in their transaction
     after = own_filter(c, "de")
     assert {k: v - before[k] for k, v in after.items() if v != before[k]} == {f"{FILTER_PREFIX}0": 1}  # the delta
     c.wait_for(lambda: filters_reached(c, "de"), what="de's new filter everywhere")
@@ -544,3 +545,66 @@ def test_a_refused_request_on_an_evaluation_stream_is_answered_with_its_status_a
     c.nodes["de"].hitcheck.answers.flush()  # only the good one counted
     assert c.nodes["de"].store.reader.execute("SELECT asker, used FROM hitcheck_quota").fetchall() == [("nl", 1)]
     assert c.nodes["de"].pools.evaluating == 0  # the stream ended with its requests
+
+
+# -- after a restart (migration m0014): the inputs kept in the store, not every own record read again ----------
+
+
+def kept_inputs(node) -> dict:
+    rows = node.store.reader.execute("SELECT record_id, input FROM hitcheck_inputs").fetchall()
+    out: dict = {}
+    for record_id, x in rows:
+        out.setdefault(record_id, set()).add(bytes(x))
+    return {r: frozenset(xs) for r, xs in out.items()}
+
+
+def test_a_restarted_node_reads_its_kept_inputs_not_every_own_record_and_follows_from_there(net, monkeypatch):
+    from rilo_node.node.hitcheck import HitCheck
+
+    c = net
+    seed(c, "de", ("CONTAINER", SEEDED))
+    for _ in range(3):  # own seizures without identifiers: read once, never again
+        c.submit("de", member_seizure("de", c.directory))
+    reader = c.nodes["de"].store.reader
+    top = reader.execute("SELECT MAX(seq) FROM records WHERE origin = 'de' AND kind = 1").fetchone()[0]
+
+    def kept_up():
+        row = reader.execute("SELECT seen_seq FROM hitcheck_state").fetchone()
+        return "" if row and row[0] == top else f"de keeps its inputs up to {row}, not {top}"
+
+    c.wait_for(kept_up, what="de's inputs kept up to its last seizure")
+    hc = c.nodes["de"].hitcheck
+    kept, counts = kept_inputs(c.nodes["de"]), dict(hc._counts)
+    assert kept == hc._by_record and len(kept) == 1
+    before = own_filter(c, "de")
+
+    parsed = []
+    original = HitCheck._inputs_of
+    monkeypatch.setattr(HitCheck, "_inputs_of", lambda self, annex: parsed.append(1) or original(self, annex))
+    c.stop("de")
+    c.restart("de")
+    hc = c.nodes["de"].hitcheck
+    assert hc.followed.wait(30)
+    assert parsed == [] and hc._by_record == kept and hc._counts == counts
+    assert own_filter(c, "de") == before  # nothing published again
+    # What comes after the restart is followed as before: one record read, the filter republished.
+    times(c, SETTLE, 30.0)
+    seed(c, "de", ("PHONE", "+49 30 123456"))
+    assert len(parsed) == 1 and len(kept_inputs(c.nodes["de"])) == 2
+    assert [list(r.hits) for r in check(c, "nl", (CONTAINER, SEEDED), (PHONE, "+49 30 123456"))] == [["de"], ["de"]]
+
+
+def test_a_filter_published_under_an_older_key_is_built_again_whole_at_the_next_start(net):
+    c = net
+    seed(c, "de", ("CONTAINER", SEEDED))
+    old = c.nodes["de"].hitcheck.key.epoch
+    key_file = Path(c.nodes["de"].config.signing_key).with_name("hitcheck.key")
+    c.stop("de")
+    # The key rotated, and the node stopped before it published the filter under it.
+    key_file.write_text(f"feedfacefeedface {oprf.generate_key().hex()}\n")
+    node = c.restart("de")
+    assert node.hitcheck.followed.wait(30)
+    chunk = hit_pb2.HitFilterChunk.FromString(node.store.get_record("de", f"{FILTER_PREFIX}0").body)
+    assert chunk.key_epoch == "feedfacefeedface" != old
+    c.wait_for(lambda: filters_reached(c, "de"), what="de's rebuilt filter everywhere")
+    assert list(check(c, "nl", (CONTAINER, SEEDED))[0].hits) == ["de"]
