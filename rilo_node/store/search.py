@@ -18,6 +18,7 @@ from rilo_node.core.federation import WORD
 # A driver listing fewer rows than this is read whole and sorted; past it, the newest-first scan
 # stops after about limit / selectivity rows, which is no more than a sort of DRIVER_CAP rows.
 DRIVER_CAP = 5000
+LIST_ALWAYS = 10_000
 HIT_COLUMNS = ("r.origin, r.record_id, r.version, r.kind, r.header, r.body, r.annex, r.signature, r.key_id, "
                "s.seizure_date, s.country, s.sections, s.categories, s.pid")
 ORDER = "s.seizure_date DESC, s.origin, s.record_id"
@@ -52,7 +53,9 @@ def filter_sql(flt: dict) -> tuple[str, list]:
         where.append("s.seizure_date <= ?")
         args.append(flt["date_to"])
     if "text" in flt:
-        where.append("s.id IN (SELECT rowid FROM seizures_fts WHERE seizures_fts MATCH ?)")
+        # "+": a probe of each row, never a key of the index read (with the pid list, SQLite would look up
+        # every pair of a listed pid and a matching rowid).
+        where.append("+s.id IN (SELECT rowid FROM seizures_fts WHERE seizures_fts MATCH ?)")
         args.append(fts_query(flt["text"]))
     # search --group (issue 14, node/operations.py): only seizures shared to the operation, by their
     # (origin, policy) pair; policy_groups is written with the pair (migration m0007_operations).
@@ -106,42 +109,77 @@ def _ordered(flt: dict) -> str:
     return "seizures s INDEXED BY seizures_order"
 
 
-def choose_driver(conn: sqlite3.Connection, flt: dict, pids, cap: int | None = None) -> tuple[str, list] | None:
-    """The FROM clause (aliasing `seizures s`) of the shortest index list for this query, with its
-    arguments; None when every list holds `cap` (DRIVER_CAP) rows or more (read newest first instead).
-    Reading a list whole costs its length; reading newest first about limit × held / length rows: a search
-    passes cap = √(limit × held), where the two meet."""
+def choose_driver(conn: sqlite3.Connection, flt: dict, pids, cap: int | None = None, *, limit: int = 0,
+                  held: int = 0) -> tuple[str, list] | None:
+    """The FROM clause (aliasing `seizures s`) of the index list to read whole for this query, with its
+    arguments; None to read the rows newest first instead (`_ordered`). Each list is counted up to `cap`
+    (DRIVER_CAP). Without `limit` and `held` the shortest list under the cap is read. With them (a search:
+    `held` rows, a page of `limit`), a list costs its length, and reading newest first about limit / the
+    share of rows that match, the filters taken as independent (each list's share of `held`): the (pid
+    IN ...) of a node answering for few pairs and a common word together are rare, and read from the list."""
     cap = DRIVER_CAP if cap is None else cap
     pid_list = ",".join(str(int(p)) for p in sorted(pids))
-    options = [(f"SELECT 1 FROM seizures INDEXED BY seizures_pid WHERE pid IN ({pid_list})", [],
-                "seizures s INDEXED BY seizures_pid", [])]
+    # The asker's own search at its own node answers for every pair: then no list of pairs narrows anything.
+    every_pair = len(pids) >= conn.execute("SELECT MAX(pid) FROM policies").fetchone()[0]
+    # Each option: how to count its list, how to read it, the index read newest first it stands for (a
+    # column's), and the filters it lists (the shares of two lists of one filter are not multiplied).
+    options = [] if every_pair else [(f"SELECT 1 FROM seizures INDEXED BY seizures_pid WHERE pid IN ({pid_list})",
+                                      [], "seizures s INDEXED BY seizures_pid", [], None, {"pid"})]
     for key, prefix in _TAGS.items():
         if key in flt:
             options.append(("SELECT 1 FROM seizure_tags WHERE tag = ?", [prefix + flt[key]],
                             "seizure_tags t CROSS JOIN seizures s ON s.id = t.sid AND t.tag = ?",
-                            [prefix + flt[key]]))
+                            [prefix + flt[key]], None, {key}))
     for key, (column, index) in _COLUMNS.items():
         if key in flt:
             options.append((f"SELECT 1 FROM seizures INDEXED BY {index} WHERE {column} = ?", [flt[key]],
-                            f"seizures s INDEXED BY {index}", []))
-    if "category" in flt and "departure_country" in flt:
-        # Two common filters, each matching many, together few: the facts' category index lists both.
-        pair = ("SELECT DISTINCT sid FROM seizure_facts INDEXED BY seizure_facts_category "
-                "WHERE category = ? AND departure_country = ?")
-        both = [flt["category"], flt["departure_country"]]
-        options.append((pair, both, f"({pair}) t CROSS JOIN seizures s ON s.id = t.sid", both))
+                            f"seizures s INDEXED BY {index}", [], key, {key}))
+    if "category" in flt or "departure_country" in flt:
+        # The facts' covering index lists the seizures of a category (and departure country) of the pairs
+        # answered for: two filters that each match many rows, together often few.
+        if "category" in flt:
+            index, conds, facts_args = "seizure_facts_category", ["category = ?"], [flt["category"]]
+            if "departure_country" in flt:
+                conds.append("departure_country = ?")
+                facts_args.append(flt["departure_country"])
+        else:
+            index, conds, facts_args = "seizure_facts_departure", ["departure_country = ?"], [flt["departure_country"]]
+        if not every_pair:
+            conds.append(f"pid IN ({pid_list})")
+        facts = f"FROM seizure_facts INDEXED BY {index} WHERE {' AND '.join(conds)}"
+        options.append((f"SELECT 1 {facts}", facts_args, f"(SELECT DISTINCT sid {facts}) t CROSS JOIN seizures s "
+                        "ON s.id = t.sid", facts_args, None,
+                        {"category", "departure_country", "pid"} & {*flt, *(() if every_pair else ("pid",))}))
     if "text" in flt:
         q = fts_query(flt["text"])
         options.append(("SELECT 1 FROM seizures_fts WHERE seizures_fts MATCH ?", [q],
-                        "seizures_fts f CROSS JOIN seizures s ON s.id = f.rowid AND seizures_fts MATCH ?", [q]))
-    best = None
-    for count_sql, count_args, from_sql, from_args in options:
+                        "seizures_fts f CROSS JOIN seizures s ON s.id = f.rowid AND seizures_fts MATCH ?", [q],
+                        None, {"text"}))
+    counted = []
+    for count_sql, count_args, from_sql, from_args, column, lists in options:
         n = _count(conn, count_sql, count_args, cap)
-        if n < cap and (best is None or n < best[0]):
-            best = (n, from_sql, from_args)
+        counted.append((n, from_sql, from_args, column, lists))
         if n == 0:
             break
-    return (best[1], best[2]) if best else None
+    lists = [c for c in counted if c[0] < cap]
+    if not lists:
+        return None
+    best = min(lists, key=lambda c: c[0])
+    if limit and held:
+        share, covered = 1.0, set()
+        for n, _f, _a, _c, lists in sorted(counted, key=lambda c: -len(c[4])):  # the facts' list first
+            if n < cap and not lists & covered:  # a list counted to the cap may hold any share: taken as all
+                share *= min(1.0, max(n, 1) / held)
+                covered |= lists
+        ordered = _ordered(flt)
+        along = next((n for n, _f, _a, column, _l in counted if column and ordered.endswith(_COLUMNS[column][1])),
+                     held)
+        # Reading newest first (along that index) when it costs well less; a list of LIST_ALWAYS rows or fewer
+        # is read whatever the estimate says (a few ms): rows that match one filter may match another far
+        # less often than their shares say, and a scan newest first could then read every row.
+        if best[0] > LIST_ALWAYS and best[0] >= 2 * limit * (along / held) / share:
+            return None
+    return best[1], best[2]
 
 
 def matching_seizures(conn: sqlite3.Connection, flt: dict, pids, limit: int, after: Cursor | None = None
@@ -152,7 +190,10 @@ def matching_seizures(conn: sqlite3.Connection, flt: dict, pids, limit: int, aft
         return []
     where, args = filter_sql(flt)
     after_sql, after_args = _after_sql(after)
-    driver = choose_driver(conn, flt, pids, cap=max(DRIVER_CAP, math.isqrt(limit * _held(conn))))
+    held = _held(conn)
+    # Counted far enough to tell a list from reading newest first, where the two cost about the same.
+    driver = choose_driver(conn, flt, pids, cap=max(DRIVER_CAP, 4 * math.isqrt(limit * held)), limit=limit,
+                           held=held)
     from_sql, from_args = driver if driver else (_ordered(flt), [])
     # The page is chosen over the narrow search rows; only its own records are read (their signed bytes
     # would otherwise go through the sort with every candidate). A withdrawn record has no search row
