@@ -82,8 +82,21 @@ class Cursor:
 def _after_sql(after: Cursor | None) -> tuple[str, list]:
     if after is None:
         return "1 = 1", []
-    return ("(s.seizure_date < ? OR (s.seizure_date = ? AND (s.origin > ? OR (s.origin = ? AND s.record_id > ?))))",
-            [after.seizure_date, after.seizure_date, after.origin, after.origin, after.record_id])
+    # The first term repeats what the second says, as a range of the dates that an index read in date order
+    # can start or stop at (SQLite uses no OR for that).
+    return ("s.seizure_date <= ? AND (s.seizure_date < ? OR (s.seizure_date = ? AND (s.origin > ? OR "
+            "(s.origin = ? AND s.record_id > ?))))",
+            [after.seizure_date, after.seizure_date, after.seizure_date, after.origin, after.origin, after.record_id])
+
+
+def _before_sql(before: Cursor | None) -> tuple[str, list]:
+    """Rows that come before `before` in the order of hits (newer dates, then smaller (origin, record_id))."""
+    if before is None:
+        return "1 = 1", []
+    return ("s.seizure_date >= ? AND (s.seizure_date > ? OR (s.seizure_date = ? AND (s.origin < ? OR "
+            "(s.origin = ? AND s.record_id < ?))))",
+            [before.seizure_date, before.seizure_date, before.seizure_date, before.origin, before.origin,
+             before.record_id])
 
 
 def _pids_sql(pids, alias: str = "s") -> str:
@@ -110,13 +123,15 @@ def _ordered(flt: dict) -> str:
 
 
 def choose_driver(conn: sqlite3.Connection, flt: dict, pids, cap: int | None = None, *, limit: int = 0,
-                  held: int = 0) -> tuple[str, list] | None:
+                  held: int = 0, newer_than: str = "") -> tuple[str, list] | None:
     """The FROM clause (aliasing `seizures s`) of the index list to read whole for this query, with its
     arguments; None to read the rows newest first instead (`_ordered`). Each list is counted up to `cap`
     (DRIVER_CAP). Without `limit` and `held` the shortest list under the cap is read. With them (a search:
     `held` rows, a page of `limit`), a list costs its length, and reading newest first about limit / the
     share of rows that match, the filters taken as independent (each list's share of `held`): the (pid
-    IN ...) of a node answering for few pairs and a common word together are rare, and read from the list."""
+    IN ...) of a node answering for few pairs and a common word together are rare, and read from the list.
+    `newer_than` (a search bounded by `before`): reading newest first stops at that date, so it reads no
+    more rows than are that new; fewer than the shortest list, and no list is read."""
     cap = DRIVER_CAP if cap is None else cap
     pid_list = ",".join(str(int(p)) for p in sorted(pids))
     # The asker's own search at its own node answers for every pair: then no list of pairs narrows anything.
@@ -165,6 +180,9 @@ def choose_driver(conn: sqlite3.Connection, flt: dict, pids, cap: int | None = N
     if not lists:
         return None
     best = min(lists, key=lambda c: c[0])
+    if newer_than and _count(conn, "SELECT 1 FROM seizures INDEXED BY seizures_order WHERE seizure_date >= ?",
+                             [newer_than], best[0]) < best[0]:
+        return None
     if limit and held:
         share, covered = 1.0, set()
         for n, _f, _a, _c, lists in sorted(counted, key=lambda c: -len(c[4])):  # the facts' list first
@@ -182,18 +200,20 @@ def choose_driver(conn: sqlite3.Connection, flt: dict, pids, cap: int | None = N
     return best[1], best[2]
 
 
-def matching_seizures(conn: sqlite3.Connection, flt: dict, pids, limit: int, after: Cursor | None = None
-                      ) -> list[tuple]:
+def matching_seizures(conn: sqlite3.Connection, flt: dict, pids, limit: int, after: Cursor | None = None,
+                      before: Cursor | None = None) -> list[tuple]:
     """The first `limit` matching, not withdrawn seizures of the given (origin, policy) pairs, after
-    `after`, newest seizure first (then origin, record_id): rows of HIT_COLUMNS."""
+    `after` and before `before`, newest seizure first (then origin, record_id): rows of HIT_COLUMNS."""
     if not pids or limit <= 0:
         return []
     where, args = filter_sql(flt)
     after_sql, after_args = _after_sql(after)
+    before_sql, before_args = _before_sql(before)
+    after_sql, after_args = f"{after_sql} AND {before_sql}", [*after_args, *before_args]
     held = _held(conn)
     # Counted far enough to tell a list from reading newest first, where the two cost about the same.
     driver = choose_driver(conn, flt, pids, cap=max(DRIVER_CAP, 4 * math.isqrt(limit * held)), limit=limit,
-                           held=held)
+                           held=held, newer_than=before.seizure_date if before else "")
     from_sql, from_args = driver if driver else (_ordered(flt), [])
     # The page is chosen over the narrow search rows; only its own records are read (their signed bytes
     # would otherwise go through the sort with every candidate). A withdrawn record has no search row

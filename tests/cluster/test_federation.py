@@ -577,6 +577,40 @@ def test_pages_give_exactly_the_matches_in_order_with_no_repeat_and_no_gap(netwo
     assert got == expected
 
 
+def test_the_others_send_only_hits_that_come_before_the_askers_own_last_one(network):
+    """The asker answers first; with a full page of its own, the query asks the others only for hits that
+    come before its last one (`before`), and the page is the same as the one asked without that bound."""
+    seen: list[tuple[str, peer_pb2.Query, list]] = []
+    for nid, node in network.nodes.items():
+        if nid == "de":
+            continue
+        engine = node.queries
+
+        def spy(query, deadline=None, nid=nid, engine=engine, answer=engine.answer):
+            out = answer(query, deadline)
+            seen.append((nid, query, [(h.summary.seizure_date, h.origin, h.record_id) for h in out.hits]))
+            return out
+
+        engine.answer = spy
+    try:
+        with network.client("de") as c:
+            bounded = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, limit=3), timeout=30)
+            own = network.nodes["de"].queries.local_hits({}, 4, "de", frozenset(network.nodes))
+            assert len(own) == 4  # de holds a full page of its own (and one more)
+            last = (own[-1].summary.seizure_date, own[-1].origin, own[-1].record_id)
+            queries = [q for _n, q, _h in seen]
+            assert queries and all((q.before.seizure_date, q.before.origin, q.before.record_id) == last
+                                   for q in queries)
+            for _nid, _q, hits in seen:  # newer, or as new and before it by (origin, record_id)
+                assert all(h[0] > last[0] or (h[0] == last[0] and h[1:] < last[1:]) for h in hits), hits
+    finally:
+        for nid, node in network.nodes.items():
+            node.queries.__dict__.pop("answer", None)
+    held, notices = reference(network, "de", "global", lambda d: True)
+    assert bounded.complete and bounded.next_page_token
+    assert [(h.origin, h.record_id) for h in bounded.hits] == in_hit_order(network, held | notices)[:3]
+
+
 def test_a_page_token_of_another_search_is_refused_naming_it(network):
     with network.client("de") as c:
         first = c.search.Search(node_pb2.SearchRequest(scope=node_pb2.QUERY_SCOPE_GLOBAL, limit=2))

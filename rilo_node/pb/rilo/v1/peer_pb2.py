@@ -26,15 +26,15 @@ from rilo_node.pb.rilo.v1 import node_pb2 as rilo_dot_v1_dot_node__pb2
 from rilo_node.pb.rilo.v1 import record_pb2 as rilo_dot_v1_dot_record__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x12rilo/v1/peer.proto\x12\x07rilo.v1\x1a\x12rilo/v1/node.proto\x1a\x14rilo/v1/record.proto\"A\n\x0bPullRequest\x12\x11\n\tafter_seq\x18\x01 \x01(\x04\x12\x0c\n\x04live\x18\x02 \x01(\x08\x12\x11\n\tmax_batch\x18\x03 \x01(\r\">\n\x08\x46\x65\x65\x64Item\x12%\n\x06record\x18\x01 \x01(\x0b\x32\x15.rilo.v1.SignedRecord\x12\x0b\n\x03seq\x18\x02 \x01(\x04\"W\n\x0cPullResponse\x12 \n\x05items\x18\x01 \x03(\x0b\x32\x11.rilo.v1.FeedItem\x12\x13\n\x0bscanned_seq\x18\x02 \x01(\x04\x12\x10\n\x08head_seq\x18\x03 \x01(\x04\"8\n\x0e\x44\x65liverRequest\x12&\n\x07records\x18\x01 \x03(\x0b\x32\x15.rilo.v1.SignedRecord\"#\n\x0f\x44\x65liverResponse\x12\x10\n\x08outcomes\x18\x01 \x03(\t\":\n\x0c\x42ucketDigest\x12\x0e\n\x06\x62ucket\x18\x01 \x01(\r\x12\r\n\x05\x63ount\x18\x02 \x01(\x04\x12\x0b\n\x03xor\x18\x03 \x01(\x0c\"\'\n\rDigestRequest\x12\x16\n\x0e\x64\x65tail_buckets\x18\x01 \x03(\r\"p\n\x0e\x44igestResponse\x12\x14\n\x0c\x62ucket_count\x18\x01 \x01(\r\x12&\n\x07\x62uckets\x18\x02 \x03(\x0b\x32\x15.rilo.v1.BucketDigest\x12 \n\x04keys\x18\x03 \x03(\x0b\x32\x12.rilo.v1.RecordKey\"0\n\x0c\x46\x65tchRequest\x12 \n\x04keys\x18\x01 \x03(\x0b\x32\x12.rilo.v1.RecordKey\"7\n\rFetchResponse\x12&\n\x07records\x18\x01 \x03(\x0b\x32\x15.rilo.v1.SignedRecord\"\xdd\x01\n\x05Query\x12\x10\n\x08query_id\x18\x01 \x01(\t\x12\r\n\x05\x61sker\x18\x02 \x01(\t\x12 \n\x04kind\x18\x03 \x01(\x0e\x32\x12.rilo.v1.QueryKind\x12%\n\x06\x66ilter\x18\x04 \x01(\x0b\x32\x15.rilo.v1.SearchFilter\x12\x0f\n\x07targets\x18\x05 \x03(\t\x12\r\n\x05limit\x18\x06 \x01(\r\x12\x10\n\x08group_by\x18\x07 \x03(\t\x12\x12\n\nexpires_at\x18\x08 \x01(\t\x12$\n\x05\x61\x66ter\x18\t \x01(\x0b\x32\x15.rilo.v1.SearchCursor\"^\n\x0cSearchCursor\x12\x14\n\x0cseizure_date\x18\x01 \x01(\t\x12\x0e\n\x06origin\x18\x02 \x01(\t\x12\x11\n\trecord_id\x18\x03 \x01(\t\x12\x15\n\rsearch_digest\x18\x04 \x01(\x0c\"?\n\x0bSignedQuery\x12\r\n\x05query\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\x0c\x12\x0e\n\x06key_id\x18\x03 \x01(\t\"f\n\x0cQueryRequest\x12#\n\x05query\x18\x01 \x01(\x0b\x32\x14.rilo.v1.SignedQuery\x12\x11\n\thops_left\x18\x02 \x01(\r\x12\x0f\n\x07\x63overed\x18\x03 \x03(\t\x12\r\n\x05reach\x18\x04 \x03(\t\"\x8a\x01\n\x06\x41nswer\x12\x10\n\x08query_id\x18\x01 \x01(\t\x12\x0c\n\x04node\x18\x02 \x01(\t\x12\r\n\x05\x61sker\x18\x03 \x01(\t\x12 \n\x04hits\x18\x04 \x03(\x0b\x32\x12.rilo.v1.SearchHit\x12#\n\x06groups\x18\x05 \x03(\x0b\x32\x13.rilo.v1.StatsGroup\x12\n\n\x02ms\x18\x06 \x01(\r\"A\n\x0cSignedAnswer\x12\x0e\n\x06\x61nswer\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\x0c\x12\x0e\n\x06key_id\x18\x03 \x01(\t\",\n\x0cSealedAnswer\x12\x0c\n\x04node\x18\x01 \x01(\t\x12\x0e\n\x06sealed\x18\x02 \x01(\x0c\"^\n\rQueryResponse\x12&\n\x07\x61nswers\x18\x01 \x03(\x0b\x32\x15.rilo.v1.SealedAnswer\x12%\n\x08\x66\x61ilures\x18\x02 \x03(\x0b\x32\x13.rilo.v1.NodeAnswer\"#\n\x12\x44isclosuresRequest\x12\r\n\x05limit\x18\x01 \x01(\r\"k\n\nDisclosure\x12\n\n\x02\x61t\x18\x01 \x01(\t\x12\r\n\x05\x61sker\x18\x02 \x01(\t\x12\x10\n\x08query_id\x18\x03 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12 \n\x04keys\x18\x05 \x03(\x0b\x32\x12.rilo.v1.RecordKey\"?\n\x13\x44isclosuresResponse\x12(\n\x0b\x64isclosures\x18\x01 \x03(\x0b\x32\x13.rilo.v1.Disclosure*T\n\tQueryKind\x12\x1a\n\x16QUERY_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11QUERY_KIND_SEARCH\x10\x01\x12\x14\n\x10QUERY_KIND_STATS\x10\x02\x32\xf7\x02\n\x0bPeerService\x12\x35\n\x04Pull\x12\x14.rilo.v1.PullRequest\x1a\x15.rilo.v1.PullResponse0\x01\x12<\n\x07\x44\x65liver\x12\x17.rilo.v1.DeliverRequest\x1a\x18.rilo.v1.DeliverResponse\x12\x39\n\x06\x44igest\x12\x16.rilo.v1.DigestRequest\x1a\x17.rilo.v1.DigestResponse\x12\x36\n\x05\x46\x65tch\x12\x15.rilo.v1.FetchRequest\x1a\x16.rilo.v1.FetchResponse\x12\x36\n\x05Query\x12\x15.rilo.v1.QueryRequest\x1a\x16.rilo.v1.QueryResponse\x12H\n\x0b\x44isclosures\x12\x1b.rilo.v1.DisclosuresRequest\x1a\x1c.rilo.v1.DisclosuresResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x12rilo/v1/peer.proto\x12\x07rilo.v1\x1a\x12rilo/v1/node.proto\x1a\x14rilo/v1/record.proto\"A\n\x0bPullRequest\x12\x11\n\tafter_seq\x18\x01 \x01(\x04\x12\x0c\n\x04live\x18\x02 \x01(\x08\x12\x11\n\tmax_batch\x18\x03 \x01(\r\">\n\x08\x46\x65\x65\x64Item\x12%\n\x06record\x18\x01 \x01(\x0b\x32\x15.rilo.v1.SignedRecord\x12\x0b\n\x03seq\x18\x02 \x01(\x04\"W\n\x0cPullResponse\x12 \n\x05items\x18\x01 \x03(\x0b\x32\x11.rilo.v1.FeedItem\x12\x13\n\x0bscanned_seq\x18\x02 \x01(\x04\x12\x10\n\x08head_seq\x18\x03 \x01(\x04\"8\n\x0e\x44\x65liverRequest\x12&\n\x07records\x18\x01 \x03(\x0b\x32\x15.rilo.v1.SignedRecord\"#\n\x0f\x44\x65liverResponse\x12\x10\n\x08outcomes\x18\x01 \x03(\t\":\n\x0c\x42ucketDigest\x12\x0e\n\x06\x62ucket\x18\x01 \x01(\r\x12\r\n\x05\x63ount\x18\x02 \x01(\x04\x12\x0b\n\x03xor\x18\x03 \x01(\x0c\"\'\n\rDigestRequest\x12\x16\n\x0e\x64\x65tail_buckets\x18\x01 \x03(\r\"p\n\x0e\x44igestResponse\x12\x14\n\x0c\x62ucket_count\x18\x01 \x01(\r\x12&\n\x07\x62uckets\x18\x02 \x03(\x0b\x32\x15.rilo.v1.BucketDigest\x12 \n\x04keys\x18\x03 \x03(\x0b\x32\x12.rilo.v1.RecordKey\"0\n\x0c\x46\x65tchRequest\x12 \n\x04keys\x18\x01 \x03(\x0b\x32\x12.rilo.v1.RecordKey\"7\n\rFetchResponse\x12&\n\x07records\x18\x01 \x03(\x0b\x32\x15.rilo.v1.SignedRecord\"\x84\x02\n\x05Query\x12\x10\n\x08query_id\x18\x01 \x01(\t\x12\r\n\x05\x61sker\x18\x02 \x01(\t\x12 \n\x04kind\x18\x03 \x01(\x0e\x32\x12.rilo.v1.QueryKind\x12%\n\x06\x66ilter\x18\x04 \x01(\x0b\x32\x15.rilo.v1.SearchFilter\x12\x0f\n\x07targets\x18\x05 \x03(\t\x12\r\n\x05limit\x18\x06 \x01(\r\x12\x10\n\x08group_by\x18\x07 \x03(\t\x12\x12\n\nexpires_at\x18\x08 \x01(\t\x12$\n\x05\x61\x66ter\x18\t \x01(\x0b\x32\x15.rilo.v1.SearchCursor\x12%\n\x06\x62\x65\x66ore\x18\n \x01(\x0b\x32\x15.rilo.v1.SearchCursor\"^\n\x0cSearchCursor\x12\x14\n\x0cseizure_date\x18\x01 \x01(\t\x12\x0e\n\x06origin\x18\x02 \x01(\t\x12\x11\n\trecord_id\x18\x03 \x01(\t\x12\x15\n\rsearch_digest\x18\x04 \x01(\x0c\"?\n\x0bSignedQuery\x12\r\n\x05query\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\x0c\x12\x0e\n\x06key_id\x18\x03 \x01(\t\"f\n\x0cQueryRequest\x12#\n\x05query\x18\x01 \x01(\x0b\x32\x14.rilo.v1.SignedQuery\x12\x11\n\thops_left\x18\x02 \x01(\r\x12\x0f\n\x07\x63overed\x18\x03 \x03(\t\x12\r\n\x05reach\x18\x04 \x03(\t\"\x8a\x01\n\x06\x41nswer\x12\x10\n\x08query_id\x18\x01 \x01(\t\x12\x0c\n\x04node\x18\x02 \x01(\t\x12\r\n\x05\x61sker\x18\x03 \x01(\t\x12 \n\x04hits\x18\x04 \x03(\x0b\x32\x12.rilo.v1.SearchHit\x12#\n\x06groups\x18\x05 \x03(\x0b\x32\x13.rilo.v1.StatsGroup\x12\n\n\x02ms\x18\x06 \x01(\r\"A\n\x0cSignedAnswer\x12\x0e\n\x06\x61nswer\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\x0c\x12\x0e\n\x06key_id\x18\x03 \x01(\t\",\n\x0cSealedAnswer\x12\x0c\n\x04node\x18\x01 \x01(\t\x12\x0e\n\x06sealed\x18\x02 \x01(\x0c\"^\n\rQueryResponse\x12&\n\x07\x61nswers\x18\x01 \x03(\x0b\x32\x15.rilo.v1.SealedAnswer\x12%\n\x08\x66\x61ilures\x18\x02 \x03(\x0b\x32\x13.rilo.v1.NodeAnswer\"#\n\x12\x44isclosuresRequest\x12\r\n\x05limit\x18\x01 \x01(\r\"k\n\nDisclosure\x12\n\n\x02\x61t\x18\x01 \x01(\t\x12\r\n\x05\x61sker\x18\x02 \x01(\t\x12\x10\n\x08query_id\x18\x03 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12 \n\x04keys\x18\x05 \x03(\x0b\x32\x12.rilo.v1.RecordKey\"?\n\x13\x44isclosuresResponse\x12(\n\x0b\x64isclosures\x18\x01 \x03(\x0b\x32\x13.rilo.v1.Disclosure*T\n\tQueryKind\x12\x1a\n\x16QUERY_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11QUERY_KIND_SEARCH\x10\x01\x12\x14\n\x10QUERY_KIND_STATS\x10\x02\x32\xf7\x02\n\x0bPeerService\x12\x35\n\x04Pull\x12\x14.rilo.v1.PullRequest\x1a\x15.rilo.v1.PullResponse0\x01\x12<\n\x07\x44\x65liver\x12\x17.rilo.v1.DeliverRequest\x1a\x18.rilo.v1.DeliverResponse\x12\x39\n\x06\x44igest\x12\x16.rilo.v1.DigestRequest\x1a\x17.rilo.v1.DigestResponse\x12\x36\n\x05\x46\x65tch\x12\x15.rilo.v1.FetchRequest\x1a\x16.rilo.v1.FetchResponse\x12\x36\n\x05Query\x12\x15.rilo.v1.QueryRequest\x1a\x16.rilo.v1.QueryResponse\x12H\n\x0b\x44isclosures\x12\x1b.rilo.v1.DisclosuresRequest\x1a\x1c.rilo.v1.DisclosuresResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'rilo_node.pb.rilo.v1.peer_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_QUERYKIND']._serialized_start=1760
-  _globals['_QUERYKIND']._serialized_end=1844
+  _globals['_QUERYKIND']._serialized_start=1799
+  _globals['_QUERYKIND']._serialized_end=1883
   _globals['_PULLREQUEST']._serialized_start=73
   _globals['_PULLREQUEST']._serialized_end=138
   _globals['_FEEDITEM']._serialized_start=140
@@ -56,27 +56,27 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_FETCHRESPONSE']._serialized_start=653
   _globals['_FETCHRESPONSE']._serialized_end=708
   _globals['_QUERY']._serialized_start=711
-  _globals['_QUERY']._serialized_end=932
-  _globals['_SEARCHCURSOR']._serialized_start=934
-  _globals['_SEARCHCURSOR']._serialized_end=1028
-  _globals['_SIGNEDQUERY']._serialized_start=1030
-  _globals['_SIGNEDQUERY']._serialized_end=1093
-  _globals['_QUERYREQUEST']._serialized_start=1095
-  _globals['_QUERYREQUEST']._serialized_end=1197
-  _globals['_ANSWER']._serialized_start=1200
-  _globals['_ANSWER']._serialized_end=1338
-  _globals['_SIGNEDANSWER']._serialized_start=1340
-  _globals['_SIGNEDANSWER']._serialized_end=1405
-  _globals['_SEALEDANSWER']._serialized_start=1407
-  _globals['_SEALEDANSWER']._serialized_end=1451
-  _globals['_QUERYRESPONSE']._serialized_start=1453
-  _globals['_QUERYRESPONSE']._serialized_end=1547
-  _globals['_DISCLOSURESREQUEST']._serialized_start=1549
-  _globals['_DISCLOSURESREQUEST']._serialized_end=1584
-  _globals['_DISCLOSURE']._serialized_start=1586
-  _globals['_DISCLOSURE']._serialized_end=1693
-  _globals['_DISCLOSURESRESPONSE']._serialized_start=1695
-  _globals['_DISCLOSURESRESPONSE']._serialized_end=1758
-  _globals['_PEERSERVICE']._serialized_start=1847
-  _globals['_PEERSERVICE']._serialized_end=2222
+  _globals['_QUERY']._serialized_end=971
+  _globals['_SEARCHCURSOR']._serialized_start=973
+  _globals['_SEARCHCURSOR']._serialized_end=1067
+  _globals['_SIGNEDQUERY']._serialized_start=1069
+  _globals['_SIGNEDQUERY']._serialized_end=1132
+  _globals['_QUERYREQUEST']._serialized_start=1134
+  _globals['_QUERYREQUEST']._serialized_end=1236
+  _globals['_ANSWER']._serialized_start=1239
+  _globals['_ANSWER']._serialized_end=1377
+  _globals['_SIGNEDANSWER']._serialized_start=1379
+  _globals['_SIGNEDANSWER']._serialized_end=1444
+  _globals['_SEALEDANSWER']._serialized_start=1446
+  _globals['_SEALEDANSWER']._serialized_end=1490
+  _globals['_QUERYRESPONSE']._serialized_start=1492
+  _globals['_QUERYRESPONSE']._serialized_end=1586
+  _globals['_DISCLOSURESREQUEST']._serialized_start=1588
+  _globals['_DISCLOSURESREQUEST']._serialized_end=1623
+  _globals['_DISCLOSURE']._serialized_start=1625
+  _globals['_DISCLOSURE']._serialized_end=1732
+  _globals['_DISCLOSURESRESPONSE']._serialized_start=1734
+  _globals['_DISCLOSURESRESPONSE']._serialized_end=1797
+  _globals['_PEERSERVICE']._serialized_start=1886
+  _globals['_PEERSERVICE']._serialized_end=2261
 # @@protoc_insertion_point(module_scope)

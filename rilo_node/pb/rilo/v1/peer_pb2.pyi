@@ -97,7 +97,7 @@ class FetchResponse(_message.Message):
     def __init__(self, records: _Optional[_Iterable[_Union[_record_pb2.SignedRecord, _Mapping]]] = ...) -> None: ...
 
 class Query(_message.Message):
-    __slots__ = ("query_id", "asker", "kind", "filter", "targets", "limit", "group_by", "expires_at", "after")
+    __slots__ = ("query_id", "asker", "kind", "filter", "targets", "limit", "group_by", "expires_at", "after", "before")
     QUERY_ID_FIELD_NUMBER: _ClassVar[int]
     ASKER_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -107,6 +107,7 @@ class Query(_message.Message):
     GROUP_BY_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     AFTER_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_FIELD_NUMBER: _ClassVar[int]
     query_id: str
     asker: str
     kind: QueryKind
@@ -116,7 +117,8 @@ class Query(_message.Message):
     group_by: _containers.RepeatedScalarFieldContainer[str]
     expires_at: str
     after: SearchCursor
-    def __init__(self, query_id: _Optional[str] = ..., asker: _Optional[str] = ..., kind: _Optional[_Union[QueryKind, str]] = ..., filter: _Optional[_Union[_node_pb2.SearchFilter, _Mapping]] = ..., targets: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ..., group_by: _Optional[_Iterable[str]] = ..., expires_at: _Optional[str] = ..., after: _Optional[_Union[SearchCursor, _Mapping]] = ...) -> None: ...
+    before: SearchCursor
+    def __init__(self, query_id: _Optional[str] = ..., asker: _Optional[str] = ..., kind: _Optional[_Union[QueryKind, str]] = ..., filter: _Optional[_Union[_node_pb2.SearchFilter, _Mapping]] = ..., targets: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ..., group_by: _Optional[_Iterable[str]] = ..., expires_at: _Optional[str] = ..., after: _Optional[_Union[SearchCursor, _Mapping]] = ..., before: _Optional[_Union[SearchCursor, _Mapping]] = ...) -> None: ...
 
 class SearchCursor(_message.Message):
     __slots__ = ("seizure_date", "origin", "record_id", "search_digest")
