@@ -339,9 +339,11 @@ def serve(config: NodeConfig, *, log_format: str = "text", web=None) -> int:
         signal.signal(sig, lambda *_: stop.set())
     # `kill -USR1 <pid>` writes every thread's stack to standard error (the node's log): what a stuck
     # node is doing, without stopping it.
+    # A crash in native code (a segmentation fault, an abort) leaves every thread's stack there too.
     import faulthandler
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)
+    faulthandler.enable(all_threads=True)
     if site:
         print(f"web interface on {site.url}", flush=True)
     stop.wait()
