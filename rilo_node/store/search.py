@@ -46,23 +46,28 @@ def filter_sql(flt: dict) -> tuple[str, list]:
         if key in flt:
             where.append(f"s.{column} = ?")
             args.append(flt[key])
+    # "+": a text match is a probe of each row, never a key of the index read (with the pid list, SQLite
+    # would look up every pair of a listed pid and a matching rowid).
+    _shared_terms(flt, "s", "+s.id", where, args)
+    return " AND ".join(where), args
+
+
+def _shared_terms(flt: dict, alias: str, id_column: str, where: list, args: list) -> None:
+    """The conditions of the dates, the text and the group, over `alias` (seizures or seizure_facts)."""
     if "date_from" in flt:
-        where.append("s.seizure_date >= ?")
+        where.append(f"{alias}.seizure_date >= ?")
         args.append(flt["date_from"])
     if "date_to" in flt:
-        where.append("s.seizure_date <= ?")
+        where.append(f"{alias}.seizure_date <= ?")
         args.append(flt["date_to"])
     if "text" in flt:
-        # "+": a probe of each row, never a key of the index read (with the pid list, SQLite would look up
-        # every pair of a listed pid and a matching rowid).
-        where.append("+s.id IN (SELECT rowid FROM seizures_fts WHERE seizures_fts MATCH ?)")
+        where.append(f"{id_column} IN (SELECT rowid FROM seizures_fts WHERE seizures_fts MATCH ?)")
         args.append(fts_query(flt["text"]))
     # search --group (issue 14, node/operations.py): only seizures shared to the operation, by their
     # (origin, policy) pair; policy_groups is written with the pair (migration m0007_operations).
     if "group" in flt:
-        where.append("s.pid IN (SELECT pid FROM policy_groups WHERE operation_id = ?)")
+        where.append(f"{alias}.pid IN (SELECT pid FROM policy_groups WHERE operation_id = ?)")
         args.append(flt["group"])
-    return " AND ".join(where), args
 
 
 def uses_fts(flt: dict) -> bool:
@@ -282,21 +287,10 @@ def _fact_counts(conn: sqlite3.Connection, flt: dict, group_by: list[str], pids)
     if "route_country" in flt:
         where.append("f.sid IN (SELECT sid FROM seizure_tags WHERE tag = ?)")
         args.append("r:" + flt["route_country"])
-    if "text" in flt:
-        where.append("f.sid IN (SELECT rowid FROM seizures_fts WHERE seizures_fts MATCH ?)")
-        args.append(fts_query(flt["text"]))
-    if "date_from" in flt:
-        where.append("f.seizure_date >= ?")
-        args.append(flt["date_from"])
-    if "date_to" in flt:
-        where.append("f.seizure_date <= ?")
-        args.append(flt["date_to"])
     if "origin" in flt:
         where.append("f.pid IN (SELECT pid FROM policies WHERE origin = ?)")
         args.append(flt["origin"])
-    if "group" in flt:
-        where.append("f.pid IN (SELECT pid FROM policy_groups WHERE operation_id = ?)")
-        args.append(flt["group"])
+    _shared_terms(flt, "f", "f.sid", where, args)
     if "category" in flt:
         index = "INDEXED BY seizure_facts_category"
     elif "departure_country" in flt:
