@@ -325,7 +325,7 @@ class Replicator:
                 st.set_checkpoint_txn(conn, peer, checkpoint, now)
             return outcomes
 
-        stored = iter(self.store.write(txn))
+        stored = iter(self.store.write(txn, background=True))  # after any call's own write (Store.submit)
         if "validation" in signals:
             self.store.validation_pending = True
         if "endorsements" in signals:

@@ -6,6 +6,7 @@ Functions named *_txn take a connection inside an open transaction and never com
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import os
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 _STOP = object()
+_LATER = object()  # a background task waits in Store._later
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class Store:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._later: collections.deque = collections.deque()  # background tasks (submit(background=True))
         self._listeners: list[Callable[[int], None]] = []
         self._audit_sources: list[Callable[[], Any]] = []  # before_audit_read()
         self._last_notified = -1
@@ -112,7 +115,8 @@ class Store:
 
     # -- writing -----------------------------------------------------------------
 
-    def submit(self, fn: Callable[[sqlite3.Connection], Any], *, quiet: bool = False) -> Future:
+    def submit(self, fn: Callable[[sqlite3.Connection], Any], *, quiet: bool = False,
+               background: bool = False) -> Future:
         """Queue fn(conn) for the writer; the future resolves once its batch has committed.
 
         `quiet`: fn writes only audit lines and counters, nothing derived from the records. A batch of
@@ -120,15 +124,25 @@ class Store:
         for it), and commits without an fsync (synchronous=NORMAL for that commit, in WAL mode): it is in
         the WAL when the future resolves, so it survives a crash of the node, but not an OS crash or a
         power loss before the next synchronous commit or checkpoint. A batch with any other task is
-        committed as every write is (synchronous, FULL by default), quiet tasks in it too."""
+        committed as every write is (synchronous, FULL by default), quiet tasks in it too.
+
+        `background`: fn stores what replication brought (a pulled batch, a fetch). The writer commits
+        every other task queued before it takes a background one: a submission, a search's audit line
+        or an operation's message does not wait behind a backlog of copies; background tasks are
+        committed in batches of their own, in the order they came."""
         if self._closed:
             raise RuntimeError("store is closed")
         fut: Future = Future()
-        self._queue.put((fn, fut, quiet))
+        if background:
+            self._later.append((fn, fut, quiet))
+            self._queue.put(_LATER)  # wakes the writer
+        else:
+            self._queue.put((fn, fut, quiet))
         return fut
 
-    def write(self, fn: Callable[[sqlite3.Connection], Any], *, quiet: bool = False) -> Any:
-        return self.submit(fn, quiet=quiet).result()
+    def write(self, fn: Callable[[sqlite3.Connection], Any], *, quiet: bool = False,
+              background: bool = False) -> Any:
+        return self.submit(fn, quiet=quiet, background=background).result()
 
     def before_audit_read(self, flush: Callable[[], Any]) -> None:
         """Call flush() before each read of the audit: audit lines kept elsewhere for a moment (the hit
@@ -141,21 +155,36 @@ class Store:
 
     def _write_loop(self) -> None:
         lower_this_thread()  # store/priority.py: calls being answered get the CPU first
+        stopping = False
         while True:
-            item = self._queue.get()
-            if item is _STOP:
-                return
-            batch = [item]
-            while len(batch) < self._batch_max:
+            # Every task queued now first (a background task's wake-up token is dropped: it waits in
+            # _later); the writer blocks only when no background task waits either.
+            urgent = []
+            try:
+                item = self._queue.get(block=not self._later and not stopping)
+            except queue.Empty:
+                item = None
+            while item is not None:
+                if item is _STOP:
+                    stopping = True  # what was queued before it is still committed
+                elif item is not _LATER:
+                    urgent.append(item)
+                if len(urgent) >= self._batch_max:
+                    break
                 try:
-                    nxt = self._queue.get_nowait()
+                    item = self._queue.get_nowait()
                 except queue.Empty:
-                    break
-                if nxt is _STOP:
-                    self._queue.put(_STOP)
-                    break
-                batch.append(nxt)
-            self._commit(batch)
+                    item = None
+            if urgent:
+                self._commit(urgent)
+                continue
+            later = []
+            while self._later and len(later) < self._batch_max:
+                later.append(self._later.popleft())
+            if later:
+                self._commit(later)
+            elif stopping:
+                return
 
     def _commit(self, batch: list[tuple[Callable[[sqlite3.Connection], Any], Future, bool]]) -> None:
         """Run one batch in one transaction and resolve its futures (the writer thread)."""

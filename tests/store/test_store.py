@@ -146,3 +146,35 @@ def test_the_store_file_and_its_wal_are_readable_by_the_node_alone(tmp_path):
         assert (tmp_path / "node.db").exists()
     finally:
         store.close()
+
+
+def test_a_background_write_waits_for_every_other_write_queued_and_nothing_is_lost_at_close(tmp_path):
+    """Replication's writes (background=True) come after every other task queued: a submission or a search's
+    audit line does not wait behind a backlog of copies. All are committed, in their order within each
+    kind, and close() commits what was queued before it."""
+    store = st.Store(tmp_path / "node.db")
+    entered, release, order = threading.Event(), threading.Event(), []
+
+    def hold(conn):
+        entered.set()
+        assert release.wait(30)
+
+    first = store.submit(hold)
+    assert entered.wait(30)  # the writer is inside a batch: what follows queues up behind it
+    later = [store.submit(lambda conn, i=i: order.append(f"b{i}"), background=True) for i in range(3)]
+    urgent = [store.submit(lambda conn, i=i: order.append(f"u{i}")) for i in range(3)]
+    release.set()
+    for f in (first, *later, *urgent):
+        f.result(timeout=30)
+    assert order == ["u0", "u1", "u2", "b0", "b1", "b2"]
+
+    order.clear()
+    entered.clear()
+    release.clear()
+    store.submit(hold)
+    assert entered.wait(30)
+    queued = [store.submit(lambda conn, i=i: order.append(i), background=i % 2 == 0) for i in range(6)]
+    release.set()
+    store.close()
+    assert all(f.done() and f.exception() is None for f in queued)
+    assert order == [1, 3, 5, 0, 2, 4]
