@@ -60,6 +60,8 @@ SETTLE = 2.0
 MAX_DELAY = 30.0
 # After a commit has been looked at, the next look waits this long: a burst of commits costs one look.
 LOOK_GAP = 0.05
+# Own records read per query by _take_changes, the interpreter handed over between two.
+TAKE_CHUNK = 500
 _TYPE = seizure_pb2.IdentifierType.DESCRIPTOR
 
 
@@ -221,9 +223,20 @@ class HitCheck:
         retraction too) and bring the identifiers held per record, and their counts, up to date. Returns
         whether the set of identifiers changed (a seizure without any, or a value another live record
         also holds, changes nothing)."""
-        rows = self.store.reader.execute(
-            "SELECT seq, record_id, withdrawn, retracted, annex FROM records WHERE origin = ? AND kind = ? "
-            "AND seq > ? ORDER BY seq", (self.me, SEIZURE, self._seen_seq)).fetchall()
+        changed = False
+        while True:
+            # In chunks, with the interpreter handed to other threads between them: the first look of a node
+            # that holds a million own records (a bulk load, an older store) must not double the time of
+            # the searches answered meanwhile.
+            rows = self.store.reader.execute(
+                "SELECT seq, record_id, withdrawn, retracted, annex FROM records WHERE origin = ? AND kind = ? "
+                "AND seq > ? ORDER BY seq LIMIT ?", (self.me, SEIZURE, self._seen_seq, TAKE_CHUNK)).fetchall()
+            changed = self._take(rows) or changed
+            if len(rows) < TAKE_CHUNK:
+                return changed
+            time.sleep(0)
+
+    def _take(self, rows) -> bool:
         changed = False
         for seq, record_id, withdrawn, retracted, annex in rows:
             new = frozenset() if (withdrawn or retracted) else self._inputs_of(annex)
