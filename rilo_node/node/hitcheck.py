@@ -195,7 +195,7 @@ class HitCheck:
             for x in xs:
                 self._counts[x] = self._counts.get(x, 0) + 1
         row = self.store.reader.execute("SELECT seen_seq FROM hitcheck_state").fetchone()
-        self._seen_seq = row[0] if row else 0
+        self._seen_seq = self._kept_seq = row[0] if row else 0
         self._taken = {}
         self._loaded = True
 
@@ -209,14 +209,12 @@ class HitCheck:
                      "ON CONFLICT (one) DO UPDATE SET seen_seq = excluded.seen_seq", (self._seen_seq,))
 
     def _keep(self) -> None:
-        """The changes taken, when nothing is to be published for them (the identifiers stay the same)."""
+        """The changes taken, when nothing is to be published for them (the identifiers stay the same).
+        Under refresh()'s lock, as every change of what it writes."""
         if not self._taken and self._kept_seq == self._seen_seq:
             return
-        taken, seq = self._taken, self._seen_seq
         self.store.write(self._keep_txn)
-        if self._taken is taken:
-            self._taken = {}
-        self._kept_seq = seq
+        self._taken, self._kept_seq = {}, self._seen_seq
 
     def _take_changes(self) -> bool:
         """Read the own seizures stored since the last look (each version gets a new local seq, a
@@ -265,7 +263,6 @@ class HitCheck:
         with self._lock:
             if not self._loaded:
                 self._load()
-                self._kept_seq = self._seen_seq
             if self._epoch != self.key.epoch:  # the first look, or a new key: entries under this key
                 self._epoch, self._entries = self.key.epoch, {}
                 # A filter published under another key (a rotation a stop cut short) is built again whole.
@@ -308,7 +305,6 @@ class HitCheck:
                 recs.append(self.book.sign(kind=HIT_FILTER, policy=policy,
                                            body=chunk.SerializeToString(deterministic=True),
                                            record_id=f"{FILTER_PREFIX}{i}", version=version))
-            taken, seq = self._taken, self._seen_seq
             if recs:
                 now = rfc3339(self.clock.now())
 
@@ -328,9 +324,7 @@ class HitCheck:
                 self.publications += 1
                 logger.info("[node=%s] hit-check filter: %d identifiers, %d of %d chunks republished", self.me,
                             len(self._entries), len(recs), 1 << bits)
-                if self._taken is taken:
-                    self._taken = {}
-                self._kept_seq = seq
+                self._taken, self._kept_seq = {}, self._seen_seq
             else:
                 self._keep()
             self._unpublished = False

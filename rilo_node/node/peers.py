@@ -44,8 +44,8 @@ from rilo_node.pb.rilo.v1 import (
     seizure_pb2,
 )
 from rilo_node.store import db as st
-from rilo_node.store.priority import lower_this_thread
 from rilo_node.store import projections
+from rilo_node.store.priority import lower_this_thread
 
 logger = logging.getLogger(__name__)
 

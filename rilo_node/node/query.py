@@ -318,8 +318,9 @@ class QueryEngine:
     def local_hits(self, flt: dict, limit: int, asker: str, targets: frozenset[str] | None = None,
                    after: search_sql.Cursor | None = None, before: search_sql.Cursor | None = None
                    ) -> list[node_pb2.SearchHit]:
-        """The first `limit` matching records (after `after`) this node answers for, as the asker may see
-        them. Which records is decided once per (origin, policy) pair; the SQL returns exactly those rows."""
+        """The first `limit` matching records (after `after`, before `before`) this node answers for, as the
+        asker may see them. Which records is decided once per (origin, policy) pair; the SQL returns exactly
+        those rows."""
         plan = self.search_plan(asker, targets)
         policies = self.policies()
         out = []
@@ -473,7 +474,8 @@ class QueryEngine:
         def answer_here():
             local.append(self.answer(query, deadline))
 
-        if self.me in targets and kind != STATS:
+        here = self.me in targets  # this node's part still to run beside the calls
+        if here and kind != STATS:
             # This node's own hits first, within LOCAL_FIRST of the time: with a full page of them, no other
             # node need send a hit that comes after its last one (`before`), which cuts what the others
             # build, seal and send, and what this node opens, to the hits that can still be among the
@@ -483,17 +485,15 @@ class QueryEngine:
             except QueryTimeout as exc:
                 logger.info("[query=%s] own part first: %s; asking the others meanwhile", query.query_id, exc)
             if local:
-                answer_here = False
+                here = False
                 if len(local[0].hits) >= limit and local[0].hits[-1].summary.seizure_date:
                     last = local[0].hits[-1]
                     query.before.CopyFrom(peer_pb2.SearchCursor(seizure_date=last.summary.seizure_date,
                                                                 origin=last.origin, record_id=last.record_id))
-        elif self.me not in targets:
-            answer_here = False
         signed = self.sign_query(query)
 
         resp = self._fan_out(query, signed, MAX_HOPS, set(targets) - {self.me}, deadline,
-                             answer_here=answer_here)
+                             answer_here=answer_here if here else False)
         status: dict[str, dict] = {}
         answers: list[peer_pb2.Answer] = []
         for answer in local:

@@ -126,7 +126,7 @@ class Store:
         power loss before the next synchronous commit or checkpoint. A batch with any other task is
         committed as every write is (synchronous, FULL by default), quiet tasks in it too.
 
-        `background`: fn stores what replication brought (a pulled batch, a fetch). The writer commits
+        `background`: fn stores what replication brought (a pulled batch, a delivery, a fetch). The writer commits
         every other task queued before it takes a background one: a submission, a search's audit line
         or an operation's message does not wait behind a backlog of copies; background tasks are
         committed in batches of their own, in the order they came."""
