@@ -48,13 +48,15 @@ def bulk_load(cluster: Cluster, n: int, seed: int = 5, processes: int = 2) -> di
     global _PLACED
     _PLACED = []
     for origin, seizure in generate_seizures(n, origins, seed=seed, today=datetime.date.today()):
-        prep = books[origin].prepare(seizure)
-        header = record_pb2.RecordHeader.FromString(prep.record.header)
-        e = ent.of(header)
-        policy = header.policy.SerializeToString(deterministic=True)
-        row, items = projections.seizure_rows(origin, prep.record_id, 1, prep.case, policy)
-        _PLACED.append((origin, prep.record_id, prep.record, prep.created_at, prep.submit_hash, policy, e.hold,
-                        e.annex, row, items))
+        prep = books[origin].prepare(seizure)  # signed, with its rows for the store (store.db.NewRows)
+        e = ent.of(record_pb2.RecordHeader.FromString(prep.record.header))
+        stripped = prep.rows
+        if prep.record.annex:  # the rows of the copy that nodes not entitled to the annex hold
+            stripped = st.new_rows({**record_row(strip_annex(prep.record), origin=origin, record_id=prep.record_id,
+                                                 version=1, kind=record_pb2.RECORD_KIND_SEIZURE,
+                                                 created_at=prep.created_at), "policy": prep.signed_policy},
+                                   projections.seizure_rows(origin, prep.record_id, 1, prep.case, prep.signed_policy))
+        _PLACED.append((origin, prep.record_id, prep.submit_hash, e.hold, e.annex, prep.rows, stripped))
         if len(_PLACED) % 50_000 == 0:
             print(f"  signed {len(_PLACED):,}/{n:,} ({time.monotonic() - t0:.0f} s)", flush=True)
     jobs = [(node, str(folders[node] / "data" / "node.db"), list(directory.peers(node))) for node in directory.ids()]
@@ -79,19 +81,14 @@ def _load_node(job) -> tuple[str, int]:
     node, path, _peers = job
     now = rfc3339(SystemClock().now())
     store = st.Store(path, synchronous="OFF")
-    mine = [p for p in _PLACED if node in p[6]]
+    mine = [p for p in _PLACED if node in p[3]]
     for i in range(0, len(mine), BULK_BATCH):
         batch = mine[i:i + BULK_BATCH]
 
         def txn(conn, batch=batch):
-            recs = []
-            for origin, record_id, rec, created_at, _h, policy, _hold, annex, _row, _items in batch:
-                rec = rec if node in annex else strip_annex(rec)
-                recs.append({**record_row(rec, origin=origin, record_id=record_id, version=1,
-                                          kind=record_pb2.RECORD_KIND_SEIZURE, created_at=created_at), "policy": policy})
-            st.insert_new_records_txn(conn, recs, None, now, [(p[8], p[9]) for p in batch])
+            st.insert_new_records_txn(conn, [p[5] if node in p[4] else p[6] for p in batch], None, now)
             conn.executemany("INSERT INTO submissions (record_id, version, submit_hash) VALUES (?, 1, ?)",
-                             [(p[1], p[4]) for p in batch if p[0] == node])
+                             [(p[1], p[2]) for p in batch if p[0] == node])
 
         store.write(txn)
     store.close()
@@ -342,19 +339,13 @@ def single_node_phase(n: int, queries: int) -> dict:
             batch = []
 
             def flush():
-                recs = [{**record_row(p.record, origin=ASKER, record_id=p.record_id, version=1,
-                                      kind=record_pb2.RECORD_KIND_SEIZURE, created_at=p.created_at),
-                         "policy": pol} for p, pol, _r, _i in batch]
-                rows = [(r, i) for _p, _pol, r, i in batch]
-                store.write(lambda conn: st.insert_new_records_txn(conn, recs, None, now, rows))
+                rows = [p.rows for p in batch]
+                store.write(lambda conn: st.insert_new_records_txn(conn, rows, None, now))
                 batch.clear()
 
             origin = Origin(ASKER, info.country, info.region, info.area)
             for i, (_, seizure) in enumerate(generate_seizures(n, [origin], seed=11, today=datetime.date.today())):
-                prep = book.prepare(seizure)
-                policy = record_pb2.RecordHeader.FromString(prep.record.header).policy.SerializeToString(
-                    deterministic=True)
-                batch.append((prep, policy, *projections.seizure_rows(ASKER, prep.record_id, 1, prep.case, policy)))
+                batch.append(book.prepare(seizure))  # signed, with its rows for the store (store.db.NewRows)
                 if len(batch) >= BULK_BATCH:
                     flush()
                 if (i + 1) % 100_000 == 0:

@@ -43,6 +43,7 @@ class SigningKey:
         if len(self.seed) != 32:
             raise ValueError("an Ed25519 seed is 32 bytes")
         object.__setattr__(self, "_nacl", nacl.signing.SigningKey(self.seed))
+        object.__setattr__(self, "_key_id", key_id_for(self.node_id, bytes(self._nacl.verify_key)))
 
     @property
     def public_raw(self) -> bytes:
@@ -54,7 +55,7 @@ class SigningKey:
 
     @property
     def key_id(self) -> str:
-        return key_id_for(self.node_id, self.public_raw)
+        return self._key_id
 
     def sign(self, message: bytes) -> bytes:
         return self._nacl.sign(message).signature

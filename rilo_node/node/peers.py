@@ -123,6 +123,7 @@ class Incoming:
     body: object | None = None  # the parsed body: a SeizureCase, or a request-side message
     ent: object | None = None  # who its signed policy entitles (replication.Entitlements.of)
     error: str = ""
+    rows: st.NewRows | None = None  # a live seizure's rows for the store's bulk path, made before its transaction
 
 
 class Replicator:
@@ -182,6 +183,12 @@ class Replicator:
                 item.ent = self.ent.of(h)
                 if h.kind == SEIZURE and not h.retracted:
                     item.body = seizure_pb2.SeizureCase.FromString(rec.body)
+                    policy = h.policy.SerializeToString(deterministic=True)
+                    item.rows = st.new_rows(
+                        {**record_row(item.verified.record, origin=h.origin, record_id=h.record_id, version=h.version,
+                                      kind=h.kind,
+                                      created_at=h.created_at), "policy": policy},
+                        projections.seizure_rows(h.origin, h.record_id, h.version, item.body, policy))
                 elif h.kind == WITHDRAWAL:
                     w = record_pb2.Withdrawal.FromString(rec.body)
                     if not w.record_id or not w.version:
@@ -264,7 +271,7 @@ class Replicator:
                                             held_annex=False)
                             annex_refused = bool(item.verified.record.annex) and me not in item.ent.annex
                             if verdict is Verdict.STORE and not annex_refused:
-                                bulk.append((item.verified, item.body))
+                                bulk.append(item)
                                 bulk_keys.add((h.origin, h.record_id))
                                 outcomes.append(verdict.value)
                                 continue
@@ -336,22 +343,15 @@ class Replicator:
             self.metrics.security_event(kind)
         return outcomes
 
-    def _store_new_txn(self, conn, bulk: list[tuple[VerifiedRecord, seizure_pb2.SeizureCase]], peer: str, now: str,
+    def _store_new_txn(self, conn, bulk: list[Incoming], peer: str, now: str,
                        signals: set[str]) -> None:
         """_store_txn for many new seizures, none held in any version, through the store's bulk path."""
-        recs, rows = [], []
-        for v, body in bulk:
-            h = v.header
-            policy = h.policy.SerializeToString(deterministic=True)
-            recs.append({**record_row(v.record, origin=h.origin, record_id=h.record_id, version=h.version,
-                                      kind=h.kind, created_at=h.created_at), "policy": policy})
-            rows.append(projections.seizure_rows(h.origin, h.record_id, h.version, body, policy))
-            if self._my_members and h.origin in self._my_members:
-                signals.add("endorsements")  # an endorsement of this RILO's may have to follow it
-        st.insert_new_records_txn(conn, recs, peer, now, rows)
+        if self._my_members and any(item.verified.header.origin in self._my_members for item in bulk):
+            signals.add("endorsements")  # an endorsement of this RILO's may have to follow it
+        st.insert_new_records_txn(conn, [item.rows for item in bulk], peer, now)
         if self.operations is not None:
-            for v, _body in bulk:
-                self.operations.stored_txn(conn, v.header, v.record)
+            for item in bulk:
+                self.operations.stored_txn(conn, item.verified.header, item.verified.record)
 
     def _store_txn(self, conn, v: VerifiedRecord, body: seizure_pb2.SeizureCase | None, annex: bytes | None, peer: str, now: str,
                    *, new: bool, signals: set[str]) -> None:

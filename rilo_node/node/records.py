@@ -67,6 +67,8 @@ class PreparedSeizure:
     intended_policy: bytes | None = None
     # The serialized policy of the signed header (what the store numbers with the origin).
     signed_policy: bytes = b""
+    # Its rows for the store's bulk path, made here rather than on the store's writer.
+    rows: st.NewRows | None = None
 
 
 def submission_hash(body: bytes, policy: bytes, annex: bytes | None) -> bytes:
@@ -175,9 +177,12 @@ class RecordBook:
             policy=policy_pb, body=body_bytes, annex=annex_bytes,
         )
         signed_policy = policy_bytes if intended is None else policy_pb.SerializeToString(deterministic=True)
+        rows = st.new_rows({**record_row(rec, origin=self.node_id, record_id=rid, version=version, kind=SEIZURE,
+                                         created_at=created_at), "policy": signed_policy},
+                           projections.seizure_rows(self.node_id, rid, version, sub.seizure, signed_policy))
         return PreparedSeizure(rid, version, sub.seizure, policy, rec,
                                submission_hash(body_bytes, policy_bytes, annex_bytes), created_at, intended,
-                               signed_policy)
+                               signed_policy, rows)
 
     # -- writing -------------------------------------------------------------------
 
@@ -331,17 +336,10 @@ class RecordBook:
         return known
 
     def _put_new_txn(self, conn: sqlite3.Connection, preps: list[PreparedSeizure], now: str) -> None:
-        """_put_txn for many seizures whose ids are new, with one executemany per table."""
-        recs, rows = [], []
-        for prep in preps:
-            recs.append({**record_row(prep.record, origin=self.node_id, record_id=prep.record_id,
-                                      version=prep.version, kind=SEIZURE, created_at=prep.created_at),
-                         "policy": prep.signed_policy})
-            rows.append(projections.seizure_rows(self.node_id, prep.record_id, prep.version, prep.case,
-                                                 prep.signed_policy))
-        st.insert_new_records_txn(conn, recs, None, now, rows)
-        conn.executemany("INSERT INTO submissions (record_id, version, submit_hash) VALUES (?, ?, ?)",
-                         [(p.record_id, p.version, p.submit_hash) for p in preps])
+        """_put_txn for many seizures whose ids are new, through the store's bulk path (rows made by prepare)."""
+        st.insert_new_records_txn(conn, [p.rows for p in preps], None, now)
+        st.insert_rows(conn, "INSERT INTO submissions (record_id, version, submit_hash)",
+                       [(p.record_id, p.version, p.submit_hash) for p in preps], 3)
         held = [(p.record_id, p.version, p.intended_policy) for p in preps if p.intended_policy is not None]
         if held:
             conn.executemany(

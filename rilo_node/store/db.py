@@ -7,6 +7,7 @@ Functions named *_txn take a connection inside an open transaction and never com
 from __future__ import annotations
 
 import collections
+import itertools
 import json
 import logging
 import os
@@ -27,6 +28,7 @@ from rilo_node.store.priority import lower_this_thread
 logger = logging.getLogger(__name__)
 
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+WRITER_CACHE_KIB = 32 * 1024
 _STOP = object()
 _LATER = object()  # a background task waits in Store._later
 
@@ -77,6 +79,9 @@ def connect(path: str | Path, synchronous: str = "FULL") -> sqlite3.Connection:
     conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
+    # Statement and savepoint journals (a savepoint per task, store/db.py Store._commit) in memory, not
+    # in temporary files: a batch wrote each page it changed to such a file before changing it.
+    conn.execute("PRAGMA temp_store=MEMORY")
     return conn
 
 
@@ -88,6 +93,9 @@ class Store:
         self.synchronous = synchronous
         self._batch_max = batch_max
         self._wconn = connect(self.path, synchronous)
+        # The writer's page cache: a batch that changes more pages than it holds spills them to the WAL
+        # before its commit and reads them back (SQLite's default is 2 MiB; readers keep it).
+        self._wconn.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
         if str(path) != ":memory:":
             os.chmod(self.path, 0o600)  # a store made by an older version may be readable by others
         self.applied_migrations = migrations.migrate(self._wconn)
@@ -385,56 +393,108 @@ def upsert_record_txn(conn: sqlite3.Connection, rec: dict, received_from: str | 
     policy of its header, saves parsing the header when the caller has it."""
     if not new:
         conn.execute("DELETE FROM records WHERE origin = ? AND record_id = ?", (rec["origin"], rec["record_id"]))
-    cur = conn.execute(f"INSERT INTO records ({_INSERT_COLUMNS}) VALUES ({_INSERT_MARKS})",
-                       _record_values(conn, rec, received_from, now, {}))
+    policy = _policy_of(rec)
+    cur = conn.execute(f"{RECORDS_INSERT} VALUES ({','.join('?' * 18)})",
+                       _record_columns(rec) + (now, received_from, pid_txn(conn, rec["origin"], policy)))
     return cur.lastrowid
 
 
-_INSERT_COLUMNS = ("origin, record_id, version, kind, created_at, key_id, header, body, annex, signature, withdrawn, "
-                   "retracted, received_at, received_from, pid, bucket, h1, h2")
-_INSERT_MARKS = ",".join("?" * 18)
+# The columns of a new record: those fixed by the record itself, then where and when it came and its pair.
+RECORDS_INSERT = ("INSERT INTO records (origin, record_id, version, kind, created_at, key_id, header, body, annex, "
+                  "signature, withdrawn, retracted, bucket, h1, h2, received_at, received_from, pid)")
+# The columns of a search row given by the seizure (store/projections.py seizure_rows); its id and pair
+# are set at the insert.
+SEIZURE_COLUMNS = ("origin", "record_id", "version", "seizure_date", "month", "country", "location_type",
+                   "direction", "detection", "conveyance", "concealment", "departure_country",
+                   "destination_country", "route_countries", "ecommerce", "sections", "categories", "items",
+                   "description", "commodities", "policy")
+SEIZURES_INSERT = f"INSERT INTO seizures (id, pid, {', '.join(SEIZURE_COLUMNS)})"
+ITEMS_INSERT = ("INSERT INTO seizure_items (origin, record_id, idx, section, category, commodity, quantity, unit, "
+                "currency, value_usd)")
 
 
-def _record_values(conn: sqlite3.Connection, rec: dict, received_from: str | None, now: str, pids: dict) -> tuple:
-    policy = _policy_of(rec)
-    pid = pids.get((rec["origin"], policy))
-    if pid is None:
-        pid = pids[(rec["origin"], policy)] = pid_txn(conn, rec["origin"], policy)
+def _record_columns(rec: dict) -> tuple:
     return (rec["origin"], rec["record_id"], rec["version"], rec["kind"], rec["created_at"], rec["key_id"],
-            rec["header"], rec["body"], rec["annex"], rec["signature"], int(rec["withdrawn"]), int(rec["retracted"]),
-            now, received_from, pid, *digest_columns(rec["origin"], rec["record_id"], rec["version"]))
+            rec["header"], rec["body"], rec["annex"], rec["signature"], int(rec["withdrawn"]),
+            int(rec["retracted"]), *digest_columns(rec["origin"], rec["record_id"], rec["version"]))
 
 
-def insert_new_records_txn(conn: sqlite3.Connection, recs: list[dict], received_from: str | None, now: str,
-                           seizures: list[tuple[dict, list[dict]]] = ()) -> None:
-    """The bulk path: many records none of which is held in any version, and the search rows of the
-    seizures among them, with one executemany per table. Tags and ids of the search rows are set here;
-    the full-text index, counters and digests follow by trigger."""
+@dataclass(frozen=True, slots=True)
+class NewRows:
+    """The rows of one record that no version is held of, with the search rows of a seizure, made before
+    the write transaction (new_rows): the writer only numbers them and inserts them."""
+
+    pair: tuple[str, bytes]  # (origin, serialized policy): its number in `policies`
+    record: tuple  # the records columns of RECORDS_INSERT up to `retracted` and its digest columns
+    seizure: tuple | None = None  # the SEIZURE_COLUMNS of its search row
+    tags: tuple[str, ...] = ()
+    text: tuple = ()  # (description, commodities): its full-text row
+    items: tuple[tuple, ...] = ()  # its seizure_items rows
+    facts: tuple[tuple, ...] = ()  # its seizure_facts rows without sid and pid: (section, category, date, countries, n)
+
+
+def new_rows(rec: dict, seizure: tuple[dict, list[dict]] | None = None) -> NewRows:
+    """NewRows of a record row (`rec["policy"]`, the serialized policy of its header, saves parsing it)
+    and, for a live seizure, its search rows (projections.seizure_rows). Pure: runs on any thread."""
+    pair = (rec["origin"], _policy_of(rec) or b"")
+    if seizure is None:
+        return NewRows(pair, _record_columns(rec))
+    row, its = seizure
+    return NewRows(
+        pair, _record_columns(rec), tuple(row.get(c) for c in SEIZURE_COLUMNS), tuple(seizure_tags(row)),
+        (row.get("description"), row.get("commodities")),
+        tuple((row["origin"], row["record_id"], i["idx"], i["section"], i["category"], i.get("commodity"),
+               i.get("quantity"), i.get("unit"), i.get("currency"), i.get("value_usd")) for i in its),
+        tuple(f[1:3] + f[4:] for f in seizure_facts({"id": 0, "pid": 0, **row}, its)),
+    )
+
+
+def insert_new_records_txn(conn: sqlite3.Connection, rows: list[NewRows], received_from: str | None,
+                           now: str) -> None:
+    """The bulk path: many records none of which is held in any version (NewRows made off the writer),
+    a few multi-row INSERTs per table (insert_rows). Pairs and ids of the search rows are set here; the
+    counters and digests follow by trigger."""
     pids: dict = {}
-    conn.executemany(f"INSERT INTO records ({_INSERT_COLUMNS}) VALUES ({_INSERT_MARKS})",
-                     [_record_values(conn, rec, received_from, now, pids) for rec in recs])
+    recs = []
+    for r in rows:
+        pid = pids.get(r.pair)
+        if pid is None:
+            pid = pids[r.pair] = pid_txn(conn, *r.pair)
+        recs.append(r.record + (now, received_from, pid))
+    insert_rows(conn, RECORDS_INSERT, recs, 18)
+    seizures = [r for r in rows if r.seizure is not None]
     if not seizures:
         return
     row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'seizures'").fetchone()
     top = max(row[0] if row else 0, conn.execute("SELECT COALESCE(MAX(id), 0) FROM seizures").fetchone()[0])
-    rows, tags, items = [], [], []
-    for n, (row, its) in enumerate(seizures, start=top + 1):
-        policy = row.get("policy") or b""
-        pid = pids.get((row["origin"], policy))
-        if pid is None:
-            pid = pids[(row["origin"], policy)] = pid_txn(conn, row["origin"], policy)
-        rows.append({**row, "id": n, "pid": pid})
-        tags += [(tag, n) for tag in seizure_tags(row)]
-        items += [(row["origin"], row["record_id"], i["idx"], i["section"], i["category"], i.get("commodity"),
-                   i.get("quantity"), i.get("unit"), i.get("currency"), i.get("value_usd")) for i in its]
-    cols = list(rows[0])
-    conn.executemany(f"INSERT INTO seizures ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-                     [[r[c] for c in cols] for r in rows])
-    conn.executemany("INSERT OR IGNORE INTO seizure_tags (tag, sid) VALUES (?, ?)", tags)
-    conn.executemany(FTS_INSERT, [(r["id"], r.get("description"), r.get("commodities")) for r in rows])
-    conn.executemany("INSERT INTO seizure_items (origin, record_id, idx, section, category, commodity, quantity, "
-                     "unit, currency, value_usd) VALUES (?,?,?,?,?,?,?,?,?,?)", items)
-    conn.executemany(FACTS_INSERT, [f for r, (_row, its) in zip(rows, seizures) for f in seizure_facts(r, its)])
+    search, tags, text, items, facts = [], [], [], [], []
+    for sid, r in enumerate(seizures, start=top + 1):
+        pid = pids[r.pair]
+        search.append((sid, pid) + r.seizure)
+        tags += [(tag, sid) for tag in r.tags]
+        text.append((sid,) + r.text)
+        items += r.items
+        facts += [(sid, *f[:2], pid, *f[2:]) for f in r.facts]
+    insert_rows(conn, SEIZURES_INSERT, search, 2 + len(SEIZURE_COLUMNS))
+    insert_rows(conn, "INSERT OR IGNORE INTO seizure_tags (tag, sid)", tags, 2)
+    insert_rows(conn, "INSERT INTO seizures_fts (rowid, description, commodities)", text, 3)
+    insert_rows(conn, ITEMS_INSERT, items, 10)
+    insert_rows(conn, FACTS_HEAD, facts, 9)
+
+
+def insert_rows(conn: sqlite3.Connection, head: str, rows: list, width: int) -> None:
+    """`head` (an INSERT up to and without VALUES) for many rows of `width` values, as few multi-row
+    VALUES statements: SQLite inserts each in one step, where executemany steps (and hands the GIL
+    back and forth) once per row. Chunks of 64, 32, ... 1 rows keep the distinct statements few."""
+    i, n = 0, len(rows)
+    one = "(" + ",".join("?" * width) + ")"
+    while i < n:
+        size = 64
+        while size > n - i:
+            size //= 2
+        chunk = rows[i:i + size]
+        conn.execute(f"{head} VALUES {','.join([one] * size)}", list(itertools.chain.from_iterable(chunk)))
+        i += size
 
 
 def held_version_txn(conn: sqlite3.Connection, origin: str, record_id: str) -> tuple[int, bool, bool] | None:
@@ -484,8 +544,9 @@ def seizure_tags(row: dict) -> list[str]:
 
 # The full-text row of a search row, written with it (a delete trigger removes it).
 FTS_INSERT = "INSERT INTO seizures_fts (rowid, description, commodities) VALUES (?, ?, ?)"
-FACTS_INSERT = ("INSERT INTO seizure_facts (sid, section, category, pid, seizure_date, country, departure_country, "
-                "destination_country, items) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+FACTS_HEAD = ("INSERT INTO seizure_facts (sid, section, category, pid, seizure_date, country, departure_country, "
+              "destination_country, items)")
+FACTS_INSERT = FACTS_HEAD + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 def seizure_facts(row: dict, items: Iterable[dict]) -> list[tuple]:

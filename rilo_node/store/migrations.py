@@ -454,6 +454,13 @@ def m0014_hitcheck_inputs(db: "sqlite_utils.Database") -> None:
     db.execute("CREATE TABLE hitcheck_state (one INTEGER PRIMARY KEY CHECK (one = 1), seen_seq INTEGER NOT NULL)")
 
 
+@migration
+def m0015_drop_seizures_date(db: "sqlite_utils.Database") -> None:
+    # seizures_order (seizure_date DESC, origin, record_id) serves every date range this index served:
+    # one B-tree fewer to write with each search row.
+    db.execute("DROP INDEX IF EXISTS seizures_date")
+
+
 def applied(conn: sqlite3.Connection) -> list[str]:
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_migrations'").fetchone():
         return []
