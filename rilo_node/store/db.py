@@ -29,6 +29,10 @@ logger = logging.getLogger(__name__)
 
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 WRITER_CACHE_KIB = 32 * 1024
+# The checkpointer (Store._checkpoint_loop) copies the WAL into the database file after a commit, then
+# waits this long before the next: pages written again within it are copied once.
+CHECKPOINT_GAP = 0.5
+WAL_PAGES = 10_000  # 40 MiB of 4 KiB pages
 _STOP = object()
 _LATER = object()  # a background task waits in Store._later
 
@@ -96,6 +100,10 @@ class Store:
         # The writer's page cache: a batch that changes more pages than it holds spills them to the WAL
         # before its commit and reads them back (SQLite's default is 2 MiB; readers keep it).
         self._wconn.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
+        # Checkpoints: a thread of their own copies the WAL into the database file after commits
+        # (_checkpoint_loop). The writer's own checkpoint, which lets the WAL start over, comes only every
+        # WAL_PAGES pages (SQLite's default: 1,000) and finds most of them copied already.
+        self._wconn.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
         if str(path) != ":memory:":
             os.chmod(self.path, 0o600)  # a store made by an older version may be readable by others
         self.applied_migrations = migrations.migrate(self._wconn)
@@ -120,6 +128,15 @@ class Store:
         self.commits = 0
         self._writer = threading.Thread(target=self._write_loop, name=f"store-writer:{self.path.name}", daemon=True)
         self._writer.start()
+        self._checkpoint_due = threading.Event()
+        self._stop_checkpoints = threading.Event()
+        self._checkpointed = threading.Condition()
+        self.checkpoints = 0  # checkpoints the checkpointer ran (wait_checkpoint)
+        self._checkpointer: threading.Thread | None = None
+        if str(path) != ":memory:":
+            self._checkpointer = threading.Thread(target=self._checkpoint_loop, daemon=True,
+                                                  name=f"store-checkpoint:{self.path.name}")
+            self._checkpointer.start()
 
     # -- writing -----------------------------------------------------------------
 
@@ -217,6 +234,7 @@ class Store:
                     conn.execute("RELEASE task")
                     results.append((fut, True, value))
             conn.execute("COMMIT")
+            self._checkpoint_due.set()
             if not quiet:
                 self.commits += 1
                 self.outbox_pending = True
@@ -249,6 +267,36 @@ class Store:
             else:
                 fut.set_exception(value)
 
+    def _checkpoint_loop(self) -> None:
+        """Copy committed WAL pages into the database file (a PASSIVE checkpoint: it never waits for the
+        writer or a reader, and they never wait for it), once after each burst of commits. The writer
+        goes on committing meanwhile; the WAL starts over at the first write after a checkpoint that
+        copied everything."""
+        lower_this_thread()
+        conn = connect(self.path, self.synchronous)
+        try:
+            while True:
+                self._checkpoint_due.wait()
+                if self._closed:
+                    return
+                self._checkpoint_due.clear()
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as exc:  # the next commit asks again
+                    logger.warning("[store=%s] checkpoint failed: %s", self.path.name, exc)
+                with self._checkpointed:
+                    self.checkpoints += 1
+                    self._checkpointed.notify_all()
+                if self._stop_checkpoints.wait(CHECKPOINT_GAP):
+                    return
+        finally:
+            conn.close()
+
+    def wait_checkpoint(self, count: int, timeout: float | None = None) -> bool:
+        """Wait until the checkpointer has run `count` checkpoints; False when `timeout` passed first."""
+        with self._checkpointed:
+            return self._checkpointed.wait_for(lambda: self.checkpoints >= count, timeout)
+
     def close(self, *, close_readers: bool = True) -> None:
         """Stop the writer and close the connections. Closing a reader that another thread is still
         using can crash the process (sqlite3 connections are shared across threads here), so a caller
@@ -259,7 +307,11 @@ class Store:
         self._closed = True
         self._queue.put(_STOP)
         self._writer.join(timeout=30)
-        self._wconn.close()
+        if self._checkpointer is not None:
+            self._stop_checkpoints.set()
+            self._checkpoint_due.set()
+            self._checkpointer.join(timeout=30)
+        self._wconn.close()  # the last connection to close copies what is left and removes the WAL
         if not close_readers:
             return
         with self._readers_lock:

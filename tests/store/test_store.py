@@ -30,6 +30,23 @@ def test_the_store_uses_wal_and_the_durability_setting(store):
     assert level == {"FULL": 2, "NORMAL": 1}[store.synchronous]
 
 
+def test_the_checkpointer_copies_commits_into_the_database_file(store):
+    """Checkpoints run on a thread of their own, not in the writer's commits (store/db.py
+    _checkpoint_loop): after a commit, the row is in the database file itself (read with the WAL ignored)."""
+    assert store._wconn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == st.WAL_PAGES
+    before = store.checkpoints
+    store.write(lambda c: st.upsert_record_txn(c, row(1), None, "now"))
+    assert store.wait_checkpoint(before + 1, timeout=60)
+    # One more checkpoint after the commit's: the first may have started before the commit ended.
+    store.write(lambda c: st.upsert_record_txn(c, row(1, "r2"), None, "now"))
+    assert store.wait_checkpoint(before + 2, timeout=60)
+    file_only = sqlite3.connect(f"file:{store.path}?immutable=1", uri=True)
+    try:
+        assert {r[0] for r in file_only.execute("SELECT record_id FROM records")} >= {"r1"}
+    finally:
+        file_only.close()
+
+
 def test_migrations_are_named_and_applied_once(tmp_path):
     s = st.Store(tmp_path / "a.db")
     assert s.applied_migrations == [name for name, _ in migrations.MIGRATIONS]
