@@ -623,6 +623,9 @@ def propagation(ctl: Controller, work: Path, records: int) -> dict:
         say(f"  {up['nodes']} nodes healthy after {time.monotonic() - t0:.1f} s")
         directory = cluster.directory()
         ids = list(directory.ids())
+        # Partner agencies hold records of their operations only (docs/protocol.md#operations), never a
+        # GLOBAL record: a record has propagated once every other node holds it.
+        holders = {n.id for n in directory if n.role != "partner"}
         members = [n.id for n in directory if n.role == "member"]
         clients = {i: node_client(cl, i) for i in ids}
         rounds = []
@@ -649,7 +652,7 @@ def propagation(ctl: Controller, work: Path, records: int) -> dict:
             with lock:
                 seen = arrivals.setdefault(key, {})
                 seen.setdefault(node_id, at)
-                if len(seen) == len(ids) and key in complete:
+                if holders <= set(seen) and key in complete:
                     complete[key].set()
 
         poller = DbPoller(cl, ids, on_record)
@@ -671,8 +674,8 @@ def propagation(ctl: Controller, work: Path, records: int) -> dict:
             if not complete[rid].wait(timeout=10):
                 with lock:
                     have = set(arrivals.get(rid, {}))
-                missing.append((rid, sorted(set(ids) - have)))
-                say(f"  record {k + 1} from {member}: not on {sorted(set(ids) - have)} after 10 s")
+                missing.append((rid, sorted(holders - have)))
+                say(f"  record {k + 1} from {member}: not on {sorted(holders - have)} after 10 s")
                 continue
             with lock:
                 last = max(arrivals[rid].values())
@@ -683,6 +686,7 @@ def propagation(ctl: Controller, work: Path, records: int) -> dict:
             raise RuntimeError(f"{len(missing)} of {records} records did not reach every node in 10 s: {missing[:3]}")
         return {"p50": percentile(lat, 50), "p99": percentile(lat, 99), "max": max(lat),
                 "submit_p50": percentile(submit_ms, 50), "status_all_p50": baseline, "nodes": len(ids),
+                "holders": len(holders),
                 "records": records}
     finally:
         for w in watchers:
@@ -767,11 +771,11 @@ def run(n: int = 100_000, records: int = 50) -> list[dict]:
          "baseline": ({"what": "Hypercore: catch-up of 1,000 blocks after B reopens from disk", "value": hc["catchup_ms"],
                        "unit": "ms"} if hc else
                       {"what": "one health-check round trip", "value": two["catchup_health_ms"], "unit": "ms"})},
-        {"what": f"propagation of one GLOBAL record from a member to all {prop['nodes']} nodes, p50 of "
-                 f"{prop['records']}", "value": prop["p50"], "unit": "ms", "goal": "≤ 60 ms floor, ≤ 40 ms goal",
+        {"what": f"propagation of one GLOBAL record from a member to all {prop['holders']} nodes that may hold it "
+                 f"(of {prop['nodes']}: partners hold none), p50 of {prop['records']}", "value": prop["p50"], "unit": "ms", "goal": "≤ 60 ms floor, ≤ 40 ms goal",
          "baseline": {"what": f"one GetStatus to each of the {prop['nodes']} nodes in turn, p50",
                       "value": prop["status_all_p50"], "unit": "ms"}},
-        {"what": f"propagation to all {prop['nodes']} nodes, p99 of {prop['records']}", "value": prop["p99"],
+        {"what": f"propagation to all {prop['holders']} nodes, p99 of {prop['records']}", "value": prop["p99"],
          "unit": "ms", "goal": "≤ 150 ms floor, ≤ 100 ms goal",
          "baseline": {"what": f"one GetStatus to each of the {prop['nodes']} nodes in turn, p50",
                       "value": prop["status_all_p50"], "unit": "ms"}},
@@ -788,7 +792,7 @@ def run(n: int = 100_000, records: int = 50) -> list[dict]:
         f"an annex), loaded with SubmitSeizures while {RECEIVER} was stopped; the rate counts from the start "
         f"command until {RECEIVER} holds all {n:,} (COUNT(*) of its records table, read from its SQLite file "
         f"every {POLL * 1000:.0f} ms: what GetStatus reports as records_held, confirmed by GetStatus at the "
-        "end, without GetStatus's full-table scan taking CPU from the node being timed), so it includes the "
+        "end, without a call taking CPU from the node being timed), so it includes the "
         f"process start ({two['start_s'] * 1000:.0f} ms until Cluster.start returned; "
         f"{two['rate_from_return']:,.0f}/s counted from then). Nodes are forked (`Cluster`, from a process "
         "that makes no gRPC object); all processes share the machine's cores. Catch-up: from the start "
