@@ -83,9 +83,6 @@ def connect(path: str | Path, synchronous: str = "FULL") -> sqlite3.Connection:
     conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
-    # Statement and savepoint journals (a savepoint per task, store/db.py Store._commit) in memory, not
-    # in temporary files: a batch wrote each page it changed to such a file before changing it.
-    conn.execute("PRAGMA temp_store=MEMORY")
     return conn
 
 
