@@ -184,11 +184,10 @@ class Replicator:
                 if h.kind == SEIZURE and not h.retracted:
                     item.body = seizure_pb2.SeizureCase.FromString(rec.body)
                     policy = h.policy.SerializeToString(deterministic=True)
-                    item.rows = st.new_rows(
-                        {**record_row(item.verified.record, origin=h.origin, record_id=h.record_id, version=h.version,
-                                      kind=h.kind,
-                                      created_at=h.created_at), "policy": policy},
-                        projections.seizure_rows(h.origin, h.record_id, h.version, item.body, policy))
+                    row = record_row(item.verified.record, origin=h.origin, record_id=h.record_id, version=h.version,
+                                     kind=h.kind, created_at=h.created_at)
+                    item.rows = st.new_rows({**row, "policy": policy},
+                                            projections.seizure_rows(h.origin, h.record_id, h.version, item.body, policy))
                 elif h.kind == WITHDRAWAL:
                     w = record_pb2.Withdrawal.FromString(rec.body)
                     if not w.record_id or not w.version:
