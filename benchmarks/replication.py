@@ -290,7 +290,7 @@ def two_nodes(ctl: Controller, work: Path, n: int) -> dict:
 
             out.update(catch_up(ctl, cluster, cl, de, late, n))
         cluster.down()
-        say("ceiling: the same signed records through Replicator.receive in a loop, no gRPC")
+        say("ceiling: the same signed records through Replicator.start_receive in a loop, pipelined, no gRPC")
         records = offered_records(cl, n)
         out["ceiling"] = ceiling(cl, records, work)
         say(f"  ceiling {out['ceiling']:,.0f} records/s")
@@ -429,7 +429,8 @@ def receiver_replicator(cl: Path, db: Path):
 
 
 def ceiling(cl: Path, records: list, work: Path) -> float:
-    """Replicator.receive of the same signed records, FEED_BATCH at a time, on a fresh store."""
+    """Replicator.start_receive of the same signed records, FEED_BATCH at a time, on a fresh store,
+    pipelined as a node's pull is (node/peers.py PeerNetwork._pull)."""
     store, r = receiver_replicator(cl, work / "ceiling.db")
     profile = os.environ.get("RILO_BENCH_PROFILE")
     prof = None
@@ -442,9 +443,18 @@ def ceiling(cl: Path, records: list, work: Path) -> float:
         if prof:
             prof.enable()
         outcomes = []
+        pending = None  # as a node's pull does: the next batch verified while the writer stores this one
         for i in range(0, len(records), FEED_BATCH):
             batch = records[i:i + FEED_BATCH]
-            outcomes += r.receive([rec for _, rec in batch], peer=SENDER, via="pull", checkpoint=batch[-1][0])
+            receipt = r.start_receive([rec for _, rec in batch], peer=SENDER, via="pull", checkpoint=batch[-1][0])
+            if pending is not None:
+                outcomes += pending.outcomes.result()
+            pending = receipt
+            if receipt.barrier:
+                outcomes += pending.outcomes.result()
+                pending = None
+        if pending is not None:
+            outcomes += pending.outcomes.result()
         if prof:
             prof.disable()
         elapsed = time.perf_counter() - t0

@@ -58,8 +58,8 @@ HEARTBEAT_SECONDS = 15.0
 COALESCE_SECONDS = 0.005
 CHECKPOINT_EVERY = 2.0
 BACKOFF_FIRST, BACKOFF_MAX = 0.2, 30.0
-# Threads that verify and store what the pulls receive (each pull hands one message at a time to them);
-# the store has one writer, so more would only wait for it.
+# Threads that verify what the pulls receive and queue it for the store's writer (each pull hands them one
+# message at a time, the next while the writer stores the previous one); more would only wait for the writer.
 RECEIVERS = 2
 
 
@@ -124,6 +124,25 @@ class Incoming:
     ent: object | None = None  # who its signed policy entitles (replication.Entitlements.of)
     error: str = ""
     rows: st.NewRows | None = None  # a live seizure's rows for the store's bulk path, made before its transaction
+
+
+@dataclass
+class Receipt:
+    """A received batch queued for the store's writer (Replicator.start_receive)."""
+
+    outcomes: concurrent.futures.Future  # the outcome of each record, once the batch has committed
+    barrier: bool  # the batch holds records that change how the next batch is verified: wait for it first
+    failed: bool = False  # its transaction raised (set on the writer's thread)
+
+    def lost(self) -> bool:
+        """Not stored: its transaction raised, or its commit failed."""
+        f = self.outcomes
+        return self.failed or (f.done() and (f.cancelled() or f.exception() is not None))
+
+
+class NotStoredBefore(Exception):
+    """A batch queued behind one of the same pull that was not stored: it is not stored either, so that the
+    pull's checkpoint never passes records it lacks."""
 
 
 class Replicator:
@@ -232,19 +251,50 @@ class Replicator:
         """Verify, judge and store records from `peer`; with `checkpoint`, advance that peer's
         checkpoint in the same transaction. Returns an outcome per record. With `lazy_checkpoint`,
         a batch with nothing new writes nothing (the caller persists the checkpoint later)."""
+        return self.start_receive(records, peer=peer, via=via, checkpoint=checkpoint,
+                                  lazy_checkpoint=lazy_checkpoint).outcomes.result()
+
+    def start_receive(self, records, *, peer: str, via: str, checkpoint: int | None = None,
+                      lazy_checkpoint: bool = False, after: Receipt | None = None) -> Receipt:
+        """receive() up to the store's writer: the records are verified here, on the calling thread, and
+        their transaction is queued; the receipt's future gives the outcomes once it has committed.
+        Transactions commit in the order they were queued, so a pull may verify its next batch while the
+        writer stores this one, unless the receipt says this batch changes how later ones are verified.
+        With `after` (the previous batch of the same pull), this one stores nothing if that one was not
+        stored (NotStoredBefore)."""
         duplicate = [self._already_held(r) for r in records]
         if self.learn_keys is not None:
             self.learn_keys(peer, [r for r, d in zip(records, duplicate) if not d])
         items = self.verify([r for r, d in zip(records, duplicate) if not d])
         if lazy_checkpoint and not items:
             self.metrics.received(peer, via, ["duplicate"] * len(records))
-            return ["duplicate"] * len(records)
+            done: concurrent.futures.Future = concurrent.futures.Future()
+            if after is not None and after.lost():
+                done.set_exception(NotStoredBefore(f"the batch before this one from {peer} was not stored"))
+            else:
+                done.set_result(["duplicate"] * len(records))
+            return Receipt(done, barrier=False)
+        # Operation records, withdrawals and the other request-side kinds change the membership or what is
+        # held in ways the next batch's verification reads (operations.verify, Entitlements); seizures not.
+        barrier = any(item.verified is not None and item.verified.header.kind != SEIZURE for item in items)
         now = rfc3339(self.clock.now())
         me = self.me
         signals: set[str] = set()  # raised on the store once the batch has committed
         events: list[str] = []  # the kinds of security event stored, counted once the batch has committed
 
+        receipt = Receipt(concurrent.futures.Future(), barrier=barrier)
+
         def txn(conn) -> list[str]:
+            if after is not None and after.lost():
+                receipt.failed = True
+                raise NotStoredBefore(f"the batch before this one from {peer} was not stored")
+            try:
+                return store_txn(conn)
+            except BaseException:
+                receipt.failed = True
+                raise
+
+        def store_txn(conn) -> list[str]:
             signals.clear()
             events.clear()
             outcomes = []
@@ -331,16 +381,28 @@ class Replicator:
                 st.set_checkpoint_txn(conn, peer, checkpoint, now)
             return outcomes
 
-        stored = iter(self.store.write(txn, background=True))  # after any call's own write (Store.submit)
-        if "validation" in signals:
-            self.store.validation_pending = True
-        if "endorsements" in signals:
-            self.store.endorsements_pending = True
-        outcomes = ["duplicate" if d else next(stored) for d in duplicate]
-        self.metrics.received(peer, via, outcomes)
-        for kind in events:
-            self.metrics.security_event(kind)
-        return outcomes
+        result = receipt.outcomes
+
+        def committed(fut: concurrent.futures.Future) -> None:
+            # On the writer's thread, right after the commit (or at once if it is done already).
+            try:
+                stored = iter(fut.result())
+                if "validation" in signals:
+                    self.store.validation_pending = True
+                if "endorsements" in signals:
+                    self.store.endorsements_pending = True
+                outcomes = ["duplicate" if d else next(stored) for d in duplicate]
+                self.metrics.received(peer, via, outcomes)
+                for kind in events:
+                    self.metrics.security_event(kind)
+            except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on the receipt
+                result.set_exception(exc)
+            else:
+                result.set_result(outcomes)
+
+        # Queued after any call's own write (Store.submit, background).
+        self.store.submit(txn, background=True).add_done_callback(committed)
+        return receipt
 
     def _store_new_txn(self, conn, bulk: list[Incoming], peer: str, now: str,
                        signals: set[str]) -> None:
@@ -594,8 +656,8 @@ class PeerNetwork:
 
     The pulls are coroutines on one event loop of the node (grpc.aio), one long call to each peer: an idle
     network of many peers costs no thread per peer, and no thread waking to poll (a blocking grpc iterator
-    wakes every 0.1 s). What a pull receives is verified and stored on RECEIVERS threads, one message of a
-    pull at a time, in order."""
+    wakes every 0.1 s). What a pull receives is verified on RECEIVERS threads and stored by the store's writer,
+    in order: the next message is verified while the writer stores the previous one."""
 
     def __init__(self, replicator: Replicator, *, links: Links | None = None, clock: Clock | None = None,
                  channels: Channels):
@@ -721,6 +783,8 @@ class PeerNetwork:
         peer = link.peer
         loop = asyncio.get_running_loop()
         receivers = self._receivers
+        pending: asyncio.Task | None = None  # the previous message's outcome, while the writer stores it
+        receipt: Receipt | None = None
         try:
             if self.on_link_up is not None and not self._closed and not link.stop.is_set():
                 # On the loop's default executor, not the receivers: a comparison waits on the peer (up to
@@ -744,10 +808,16 @@ class PeerNetwork:
                     # it in a crash only means scanning again records that are then dropped as duplicates.
                     now = time.monotonic()
                     lazy = now - link.checkpoint_saved < CHECKPOINT_EVERY
-                    outcomes = await loop.run_in_executor(receivers, self._receive, resp, peer, lazy)
-                    if not lazy or any(o != "duplicate" for o in outcomes):
-                        link.checkpoint_saved = now
-                    link.checkpoint = max(link.checkpoint, resp.scanned_seq)
+                    # Verified here while the writer may still store the previous message (pipelined):
+                    # its transaction queues behind that one's, and its outcome is awaited after it.
+                    receipt = await loop.run_in_executor(receivers, self._receive, resp, peer, lazy, receipt)
+                    if pending is not None:
+                        await pending
+                    pending = loop.create_task(self._settle(link, receipt, now, lazy, resp.scanned_seq))
+                    if receipt.barrier:
+                        await pending
+            if pending is not None:
+                await pending
         except asyncio.CancelledError:
             link.last_error = "cancelled"  # the link was cut or the node is stopping
         except grpc.RpcError as exc:
@@ -757,15 +827,26 @@ class PeerNetwork:
             if not isinstance(exc, ConnectionError):
                 logger.warning("[peer=%s] pull failed: %s", peer, link.last_error)
         finally:
+            if pending is not None and not pending.done():
+                # The pull ended with a message still being stored (its transaction commits all the same);
+                # its outcome, or failure, is of no use to anyone now.
+                pending.add_done_callback(lambda t: t.cancelled() or t.exception())
             link.call = None
             if not self._closed:
                 link.failures += 1
                 link.next_attempt = self.clock.monotonic() + backoff(link.failures)
                 link.state = "cut" if self.links.is_cut(self.me, peer) else "backoff"
 
-    def _receive(self, resp: peer_pb2.PullResponse, peer: str, lazy: bool) -> list[str]:
-        return self.r.receive([i.record for i in resp.items], peer=peer, via="pull", checkpoint=resp.scanned_seq,
-                              lazy_checkpoint=lazy)
+    def _receive(self, resp: peer_pb2.PullResponse, peer: str, lazy: bool, after: Receipt | None) -> Receipt:
+        return self.r.start_receive([i.record for i in resp.items], peer=peer, via="pull",
+                                    checkpoint=resp.scanned_seq, lazy_checkpoint=lazy, after=after)
+
+    @staticmethod
+    async def _settle(link: PeerLink, receipt: Receipt, at: float, lazy: bool, scanned_seq: int) -> None:
+        outcomes = await asyncio.wrap_future(receipt.outcomes)
+        if not lazy or any(o != "duplicate" for o in outcomes):
+            link.checkpoint_saved = at
+        link.checkpoint = max(link.checkpoint, scanned_seq)
 
     def states(self) -> list[node_pb2.PeerState]:
         out = []
