@@ -40,7 +40,7 @@ TWO = ("rilo-we", "de")
 SENDER, RECEIVER = "de", "rilo-we"
 CATCH_UP = 1_000
 PER_MESSAGE, PER_CALL = 100, 10_000  # like benchmarks/ingest_client.py
-FEED_BATCH = 500
+FEED_BATCH = 2000  # records per PullResponse, as a node pulls them (node/peers.py FEED_BATCH_MAX; run())
 POLL = 0.05
 AREA_POLICY = {"share": {"scope": "AREA"}}
 GLOBAL_POLICY = {"tlp": "CLEAR"}
@@ -740,6 +740,11 @@ class Contention:
 
 
 def run(n: int = 100_000, records: int = 50) -> list[dict]:
+    from rilo_node.node import peers
+
+    if peers.FEED_BATCH_MAX != FEED_BATCH:
+        raise RuntimeError(f"FEED_BATCH {FEED_BATCH} here, {peers.FEED_BATCH_MAX} in node/peers.py: the baselines "
+                           "would not cut the records as the node's feed does")
     busy = Contention()
     with tempfile.TemporaryDirectory(prefix="rilo-bench-replication-") as tmp:
         work = Path(tmp)
@@ -764,8 +769,8 @@ def run(n: int = 100_000, records: int = 50) -> list[dict]:
                                "(anchors/limits/bench_pipeline.py, PyNaCl)", "value": limits["receive"],
                        "unit": "records/s"} if limits else {"what": "the receive limit: not measured here", **absent})},
         {"what": "the same replication run", "value": two["rate"], "unit": "records/s",
-         "baseline": {"what": "the node's own code: the same signed records through Replicator.receive in a loop "
-                              f"({FEED_BATCH} per batch: verify + judge + insert, no gRPC)",
+         "baseline": {"what": "the node's own code: the same signed records through Replicator.start_receive in a "
+                              f"loop, pipelined as a pull is ({FEED_BATCH} per batch: verify + judge + insert, no gRPC)",
                       "value": two["ceiling"], "unit": "records/s"}},
         {"what": "the same replication run", "value": two["rate"], "unit": "records/s",
          "baseline": {"what": f"raw gRPC streaming of the same bytes ({FEED_BATCH} records per PullResponse, "

@@ -9,7 +9,7 @@ import grpc
 from rilo_node.api.errors import grpc_errors
 from rilo_node.api.services import caller_identity
 from rilo_node.core.errors import PermissionDeniedError, UnavailableError, ValidationError
-from rilo_node.node.peers import Links, Replicator
+from rilo_node.node.peers import FEED_BATCH, FEED_BATCH_MAX, Links, Replicator
 from rilo_node.pb.rilo.v1 import peer_pb2, peer_pb2_grpc, record_pb2
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class PeerService(peer_pb2_grpc.PeerServiceServicer):
         def active() -> bool:
             return context.is_active() and not self.links.is_cut(peer, self.r.me)
 
-        max_batch = min(request.max_batch or 500, 2000)
+        max_batch = min(request.max_batch or FEED_BATCH, FEED_BATCH_MAX)
         yield from self.r.feed(peer, request.after_seq, live=request.live, active=active, max_batch=max_batch)
 
     @grpc_errors

@@ -52,7 +52,11 @@ logger = logging.getLogger(__name__)
 SEIZURE = record_pb2.RECORD_KIND_SEIZURE
 WITHDRAWAL = record_pb2.RECORD_KIND_WITHDRAWAL
 HIT_FILTER = record_pb2.RECORD_KIND_HIT_FILTER
-FEED_BATCH = 500
+# Records per feed message (PullRequest.max_batch): the sender's default, and the most it sends. A node's
+# pulls ask for the most: the receiver commits a message's records in one transaction, and 2,000 instead of
+# 500 took the receive path from about 7,500 to 8,850 records/s (fresh store, 20,000 records, alternated
+# runs, 2026-12-07), the commit and its fsync shared by four times as many records.
+FEED_BATCH, FEED_BATCH_MAX = 500, 2000
 FEED_BATCH_BYTES = 4 * 1024 * 1024  # a feed message ends once its records pass this many bytes
 HEARTBEAT_SECONDS = 15.0
 COALESCE_SECONDS = 0.005
@@ -793,7 +797,8 @@ class PeerNetwork:
             link.checkpoint = await loop.run_in_executor(receivers, st.checkpoint_of, self.r.store, peer)
             if link.stop.is_set():
                 return
-            call = self._aio_stub(peer).Pull(peer_pb2.PullRequest(after_seq=link.checkpoint, live=True))
+            call = self._aio_stub(peer).Pull(peer_pb2.PullRequest(after_seq=link.checkpoint, live=True,
+                                                                  max_batch=FEED_BATCH_MAX))
             link.call = call
             link.state = "connecting"
             async for resp in call:
