@@ -59,7 +59,9 @@ HIT_FILTER = record_pb2.RECORD_KIND_HIT_FILTER
 FEED_BATCH, FEED_BATCH_MAX = 500, 2000
 FEED_BATCH_BYTES = 4 * 1024 * 1024  # a feed message ends once its records pass this many bytes
 HEARTBEAT_SECONDS = 15.0
-COALESCE_SECONDS = 0.005
+# A live feed that sent the peer a message less than COALESCE_AFTER ago pauses COALESCE_SECONDS when woken, to
+# gather what else is being stored into the same message; the first record after a quiet spell goes at once.
+COALESCE_SECONDS, COALESCE_AFTER = 0.005, 0.1
 CHECKPOINT_EVERY = 2.0
 BACKOFF_FIRST, BACKOFF_MAX = 0.2, 30.0
 # Threads that verify what the pulls receive and queue it for the store's writer (each pull hands them one
@@ -493,8 +495,15 @@ class Replicator:
 
     def feed(self, peer: str, after_seq: int, *, live: bool, active: Callable[[], bool],
              max_batch: int = FEED_BATCH) -> Iterator[peer_pb2.PullResponse]:
-        """Records after `after_seq` that `peer` may hold: the backlog, then (live) new ones."""
-        pos = after_seq
+        """Records after `after_seq` that `peer` may hold: the backlog, then (live) new ones.
+
+        How far the feed scanned (`scanned_seq`) goes out with the peer's next records; with nothing
+        for the peer, a live feed tells it only when that adds up: once at the start, after a page of
+        `max_batch` records, and at the latest HEARTBEAT_SECONDS after its last message (the heartbeat).
+        A record stored here that is not for the peer thus costs no message to it: a RILO relaying one
+        record sent an empty message to each of its dozen or so peers, and each of them one to theirs."""
+        pos = told = after_seq
+        last_sent: float | None = None  # time.monotonic() of the last message; None before the first
         while active() and not self._closing:
             items: list[peer_pb2.FeedItem] = []
             scanned = pos
@@ -509,24 +518,35 @@ class Replicator:
                     # it stays far below the 16 MiB a node sends at most.
                     if len(items) >= max_batch or size >= FEED_BATCH_BYTES:
                         break
-            if scanned > pos or items:
-                pos = scanned
+            now = time.monotonic()
+            if items or (scanned > pos and (
+                    not live or last_sent is None or scanned - told >= max_batch
+                    or now - last_sent >= HEARTBEAT_SECONDS)):
+                pos = told = scanned
+                last_sent = now
                 self.metrics.sent(peer, "pull", len(items))
                 yield peer_pb2.PullResponse(items=items, scanned_seq=scanned, head_seq=max(self._head, scanned))
                 continue
+            pos = scanned  # nothing for the peer in it: said with its next message
             if not live:
                 return
             with self._cond:
                 if self._head <= pos and not self._closing:
-                    self._cond.wait(timeout=HEARTBEAT_SECONDS)
+                    # The heartbeat comes HEARTBEAT_SECONDS after the last message, whatever woke us meanwhile.
+                    due = HEARTBEAT_SECONDS if last_sent is None else last_sent + HEARTBEAT_SECONDS - now
+                    if due > 0:
+                        self._cond.wait(timeout=due)
                 if self._closing:
                     return
                 woke_with_news = self._head > pos
             if woke_with_news:
-                # A short pause gathers what else is being stored into the same message: fewer
-                # messages, fewer commits (each an fsync) at the receiver, little added latency.
-                time.sleep(COALESCE_SECONDS)
+                # While records flow, a short pause gathers what else is being stored into the same message:
+                # fewer messages, fewer commits at the receiver. A record after a quiet spell goes at once
+                # (a record crossing the network waits at every hop).
+                if last_sent is not None and time.monotonic() - last_sent < COALESCE_AFTER:
+                    time.sleep(COALESCE_SECONDS)
             elif active():
+                told, last_sent = pos, time.monotonic()
                 yield peer_pb2.PullResponse(scanned_seq=pos, head_seq=self._head)
 
     def wake_all(self) -> None:
@@ -682,11 +702,12 @@ class PeerNetwork:
         self._receivers: concurrent.futures.ThreadPoolExecutor | None = None
 
     def start_delivery(self, every: float = 0.5) -> None:
-        """Deliver owed records as soon as a commit may have owed some (and every `every` s for retries),
+        """Deliver owed records as soon as a commit owed some (and every `every` s for retries),
         on a thread of its own: a record for a node no entitled chain reaches leaves at once."""
         if self._deliverer is not None:
             return
-        self.r.store.on_commit(lambda _last: self._deliver_wake.set())
+        store = self.r.store
+        self.r.store.on_commit(lambda _last: self._deliver_wake.set() if store.outbox_pending else None)
 
         def loop() -> None:
             while not self._closed:
