@@ -145,7 +145,8 @@ class HitCheck:
         # Following the own seizures (start()): read by the thread at each wake-up, so tests may set them.
         self.settle = settle
         self.max_delay = max_delay
-        self._wake = threading.Event()  # set by each commit of the store (and by close)
+        self._wake = threading.Event()  # set by a commit of an own record (_committed) and by close
+        self._heard_seq = 0  # the store's last seq when _committed last looked
         self._stop = threading.Event()
         self._listening = False
         self._follower: threading.Thread | None = None
@@ -343,16 +344,30 @@ class HitCheck:
     def start(self) -> None:
         """Follow the own seizures from now on (node.py: when the node's jobs start): a thread that sleeps
         until a commit of the store, looks whether an own seizure changed, and refreshes the filter once
-        the changes settle (class docstring). The store's writer only sets an event; never more."""
+        the changes settle (class docstring). The store's writer only reads one index entry and sets an
+        event (_committed); never more."""
         if self._follower is not None and self._follower.is_alive():
             return
         self._stop.clear()
         self.followed.clear()
         if not self._listening:
-            self.store.on_commit(lambda _last_seq: self._wake.set())
+            self.store.on_commit(self._committed)
             self._listening = True
         self._follower = threading.Thread(target=self._follow, name=f"hitcheck:{self.me}", daemon=True)
         self._follower.start()
+
+    def _committed(self, last_seq: int) -> None:
+        """On the store's writer, after a commit that stored records: wake the follower only if one of them
+        is this node's own (one read of the (origin, seq) index). A copy received from a peer, most
+        commits of a node, costs no wake-up of the follower and no look of its own."""
+        heard = self._heard_seq
+        if last_seq <= heard:
+            return
+        own = self.store.reader.execute("SELECT MAX(seq) FROM records WHERE origin = ? AND seq > ?",
+                                        (self.me, heard)).fetchone()[0]
+        self._heard_seq = last_seq
+        if own is not None:
+            self._wake.set()
 
     @property
     def pending_since(self) -> float | None:

@@ -113,9 +113,10 @@ class Store:
         self._audit_sources: list[Callable[[], Any]] = []  # before_audit_read()
         self._last_notified = -1
         self._closed = False
-        # Hints for the periodic jobs, so that an idle node does no work: set when a write may have
-        # left something for them (deliveries owed); each job clears its own.
+        # Hints for the periodic jobs, so that an idle node does no work: set when a write left something
+        # for them (deliveries owed: a new outbox row); each job clears its own.
         self.outbox_pending = True
+        self._outbox_seq: int | None = None  # the outbox's last id seen by the writer (_commit)
         # An endorsement of an own seizure arrived (publish what it validates); a member's seizure
         # arrived at its RILO (its endorsement may have to follow a new policy).
         self.validation_pending = True
@@ -234,7 +235,13 @@ class Store:
             self._checkpoint_due.set()
             if not quiet:
                 self.commits += 1
-                self.outbox_pending = True
+                # Deliveries owed: the outbox's AUTOINCREMENT counter moved (ids are never reused; an INSERT
+                # OR IGNORE of a row owed already moves it too, a harmless extra look), so a commit that owes
+                # nobody anything wakes no deliverer (PeerNetwork.start_delivery).
+                owed = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
+                if owed is not None and owed[0] != self._outbox_seq:
+                    self._outbox_seq = owed[0]
+                    self.outbox_pending = True
         except BaseException as exc:  # noqa: BLE001
             logger.exception("[store=%s] batch of %d failed", self.path.name, len(batch))
             try:

@@ -126,7 +126,13 @@ def test_a_quiet_write_wakes_nothing_and_skips_only_its_own_fsync(store):
     release.set()
     first.result(10), loud.result(10)
     assert quiet.result(10) == full
-    assert store.outbox_pending and store.commits == commits + 2 and woken == [store.last_seq()]
+    # The hint of owed deliveries comes from a new outbox row only (PeerNetwork.start_delivery wakes on it).
+    assert not store.outbox_pending and store.commits == commits + 2 and woken == [store.last_seq()]
+    store.write(lambda c: st.enqueue_delivery_txn(c, ["fr"], "de", "r2", 1))
+    assert store.outbox_pending
+    store.outbox_pending = False
+    store.write(lambda c: st.upsert_record_txn(c, row(1, "r3"), None, "now"))
+    assert not store.outbox_pending
 
 
 def test_a_committed_write_is_visible_to_a_fresh_connection(store, tmp_path):
