@@ -52,10 +52,16 @@ class SyncContext:
     """What a synchronous handler sees of its call, on a worker thread (grpc.ServicerContext's methods that
     the node uses)."""
 
-    __slots__ = ("_active", "_code", "_ctx", "_loop", "_task", "idle_cancelled", "trailing")
+    __slots__ = ("_active", "_auth", "_code", "_ctx", "_loop", "_peer", "_task", "idle_cancelled", "trailing")
 
     def __init__(self, ctx, loop: asyncio.AbstractEventLoop, task: asyncio.Task):
+        """Made on the loop, where the call is handled. What the handler asks of the call's transport (who
+        the peer is, its TLS identity) is read here: grpc.aio reads it from the C call, which a worker
+        must not touch once the loop may have ended the call (a client gone mid-call): a node crashed
+        with a segmentation fault in auth_context() on a worker while the call was being closed."""
         self._ctx, self._loop, self._task = ctx, loop, task
+        self._auth = ctx.auth_context()
+        self._peer = ctx.peer()
         self._code: grpc.StatusCode | None = None
         self._active = True
         self.idle_cancelled = False
@@ -87,10 +93,10 @@ class SyncContext:
         return self._ctx.invocation_metadata()
 
     def peer(self) -> str:
-        return self._ctx.peer()
+        return self._peer
 
     def auth_context(self):
-        return self._ctx.auth_context()
+        return self._auth
 
     def time_remaining(self) -> float | None:
         return self._ctx.time_remaining()

@@ -3,11 +3,15 @@ stream closed under its handler (api/aio_server.py)."""
 
 from __future__ import annotations
 
+import concurrent.futures
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import grpc
 
-from rilo_node.api.aio_server import _END, Aborted, _Steps
+from rilo_node.api.aio_server import _END, Aborted, Bridge, LoopThread, _Steps
 from rilo_node.api.callers import CallerShares
 
 
@@ -161,3 +165,56 @@ def test_a_call_that_ended_under_a_read_ahead_breaks_the_workers_stream():
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+
+
+def test_a_worker_asks_who_called_after_the_client_went_away():
+    """What a handler asks of its caller (peer, TLS identity) was read on the loop when the call began: a worker
+    asking once the client is gone must not reach into grpc's C call, which the loop may have ended (a node
+    crashed with a segmentation fault in auth_context() so; reading it there crashed this scenario 3 times
+    in 3). In a child process, so that such a crash fails this test and not the whole run."""
+    proc = subprocess.run([sys.executable, "-c", "from tests.unit.test_aio_server import client_went_away; "
+                                                 "client_went_away()"],
+                          cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == "asked"
+
+
+def client_went_away() -> None:
+    """A real aio server on 127.0.0.1 with the Bridge; a client that reads one message and cancels; the
+    handler then asks for the peer and the TLS identity on its worker."""
+    ended, asked = threading.Event(), threading.Event()
+    seen: dict = {}
+
+    def stream(_request, context):
+        context.add_callback(ended.set)
+        yield b"first"
+        assert ended.wait(30), "the call never ended"
+        seen["peer"], seen["auth"] = context.peer(), context.auth_context()
+        asked.set()
+        yield b"second"
+
+    handler = grpc.unary_stream_rpc_method_handler(stream)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+    loop = LoopThread("test-aio")
+
+    async def start():
+        server = grpc.aio.server(interceptors=[Bridge([], pool)])
+        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("t.T", {"S": handler}),))
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        return server, port
+
+    server, port = loop.run(start(), 30)
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            call = channel.unary_stream("/t.T/S")(b"x", timeout=30)
+            assert next(call) == b"first"
+            call.cancel()
+        assert asked.wait(30), "the handler never asked"
+        assert seen["peer"].startswith("ipv4:127.0.0.1:")
+        assert seen["auth"] is not None
+        print("asked")
+    finally:
+        loop.run(server.stop(None), 30)
+        loop.stop()
+        pool.shutdown(wait=True)
