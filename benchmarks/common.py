@@ -65,6 +65,7 @@ def render(data: dict) -> None:
         "Made by `scripts/bench` (all) or `scripts/bench NAME`; each section says the command, the machine and",
         "the date of its run. Machines here are shared and noisy, so every figure is shown next to a baseline",
         "measured in the same run. Figures are rewritten by the benchmark itself; do not edit them by hand.",
+        "What the profiler showed behind them is in [profiles.md](profiles.md).",
         "",
     ]
     for name in sorted(data):

@@ -617,6 +617,15 @@ class DbPoller:
             c.close()
 
 
+def nodes_cpu(pids: list[int]) -> float:
+    """utime + stime of the node processes, in seconds."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def propagation(ctl: Controller, work: Path, records: int) -> dict:
     from rilo_node.node.directory import default_topology_path, load_topology
     from rilo_node.pb.rilo.v1 import node_pb2
@@ -667,8 +676,14 @@ def propagation(ctl: Controller, work: Path, records: int) -> dict:
 
         poller = DbPoller(cl, ids, on_record)
         watchers.append(poller)
+        pids = [n["pid"] for n in json.loads((cl / "cluster.json").read_text())["nodes"]]
+        cpu0, t_idle = nodes_cpu(pids), time.monotonic()
+        time.sleep(3)
+        idle_rate = (nodes_cpu(pids) - cpu0) / (time.monotonic() - t_idle)  # CPU-seconds per second
         say(f"  {records} GLOBAL records, one at a time, rotating over {len(members)} members")
         lat, submit_ms, missing = [], [], []
+        hops: dict[str, list[float]] = {"home": [], "rilos": [], "members": []}  # arrival after the submit, ms
+        cpu0, t_run = nodes_cpu(pids), time.monotonic()
         for k, (member, sub) in enumerate(plan):
             rid = (member, sub.record_id)
             with lock:
@@ -689,12 +704,23 @@ def propagation(ctl: Controller, work: Path, records: int) -> dict:
                 continue
             with lock:
                 last = max(arrivals[rid].values())
+                seen = dict(arrivals[rid])
             lat.append((last - t_sub) * 1000)
+            home = directory.get(member).area
+            for node_id, at in seen.items():
+                if node_id != member:
+                    kind = "home" if node_id == home else ("members" if node_id in members else "rilos")
+                    hops[kind].append((at - t_sub) * 1000)
             if (k + 1) % 10 == 0:
                 say(f"  {k + 1}/{records}: last node after {lat[-1]:.0f} ms (p50 so far {percentile(lat, 50):.0f} ms)")
+        cpu_per_record = (nodes_cpu(pids) - cpu0 - idle_rate * (time.monotonic() - t_run)) / records * 1000
         if missing:
             raise RuntimeError(f"{len(missing)} of {records} records did not reach every node in 10 s: {missing[:3]}")
+        say(f"  arrival p50: the origin's RILO {percentile(hops['home'], 50):.0f} ms, the other RILOs and the "
+            f"Secretariat {percentile(hops['rilos'], 50):.0f} ms, the members {percentile(hops['members'], 50):.0f} ms; "
+            f"CPU of all nodes per record {cpu_per_record:.0f} ms (idle rate subtracted)")
         return {"p50": percentile(lat, 50), "p99": percentile(lat, 99), "max": max(lat),
+                "hop_p50": {k: percentile(v, 50) for k, v in hops.items()}, "cpu_ms": cpu_per_record,
                 "submit_p50": percentile(submit_ms, 50), "status_all_p50": baseline, "nodes": len(ids),
                 "holders": len(holders),
                 "records": records}
@@ -816,7 +842,11 @@ def run(n: int = 100_000, records: int = 50) -> list[dict]:
         f"Propagation: policy {json.dumps(GLOBAL_POLICY)}, one SubmitSeizure at a time rotating over the "
         "members; arrival is seen by reading every node's SQLite file read-only every 3 ms, timed from the "
         f"SubmitSeizure call to the last node's arrival (SubmitSeizure itself: p50 {prop['submit_p50']:.0f} ms; worst propagation "
-        f"{prop['max']:.0f} ms). Machine during the run: {busy.describe()}."
+        f"{prop['max']:.0f} ms). Arrival p50 by hop: the origin's RILO {prop['hop_p50']['home']:.0f} ms, the other "
+        f"RILOs and the Secretariat {prop['hop_p50']['rilos']:.0f} ms, the members {prop['hop_p50']['members']:.0f} ms. "
+        f"CPU of all node processes per propagated record: {prop['cpu_ms']:.0f} ms (utime + stime, the idle "
+        f"rate measured just before subtracted): on 2 cores no propagation is faster than half of it. "
+        f"Machine during the run: {busy.describe()}."
     )
     save("replication", f"scripts/bench replication  (N={n:,}, {records} propagated records)", figures, notes=notes)
     return figures
