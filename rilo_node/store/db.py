@@ -342,9 +342,7 @@ class Store:
     @property
     def db(self):
         """A read-only sqlite_utils.Database over this thread's reader."""
-        import sqlite_utils
-
-        return sqlite_utils.Database(self.reader)
+        return migrations.sqlite_utils_module().Database(self.reader)
 
     def get_record(self, origin: str, record_id: str) -> StoredRecord | None:
         row = self.reader.execute(

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -201,3 +204,15 @@ def test_a_background_write_waits_for_every_other_write_queued_and_nothing_is_lo
     store.close()
     assert all(f.done() and f.exception() is None for f in queued)
     assert order == [1, 3, 5, 0, 2, 4]
+
+
+def test_opening_a_new_store_loads_neither_numpy_nor_pandas(tmp_path):
+    """The migrations use sqlite-utils, which imports numpy and pandas when they are installed: about 13 MiB
+    and 145 ms for a node's whole life (and every node `cluster up` forks). They stay out, and importable.
+    In a child process: this one may have loaded numpy for another test."""
+    code = ("import sys; from rilo_node.store.db import Store; s = Store(sys.argv[1]); s.db.table_names(); "
+            "s.close(); print(sorted(m for m in ('numpy', 'pandas') if m in sys.modules)); import numpy")
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "new.db")], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2], timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "[]"
