@@ -40,7 +40,7 @@ TWO = ("rilo-we", "de")
 SENDER, RECEIVER = "de", "rilo-we"
 CATCH_UP = 1_000
 PER_MESSAGE, PER_CALL = 100, 10_000  # like benchmarks/ingest_client.py
-FEED_BATCH = 2000  # records per PullResponse, as a node pulls them (node/peers.py FEED_BATCH_MAX; run())
+FEED_BATCH = 500  # records per PullResponse, as a node pulls them (node/peers.py PULL_BATCH; run())
 POLL = 0.05
 AREA_POLICY = {"share": {"scope": "AREA"}}
 GLOBAL_POLICY = {"tlp": "CLEAR"}
@@ -768,8 +768,8 @@ class Contention:
 def run(n: int = 100_000, records: int = 50) -> list[dict]:
     from rilo_node.node import peers
 
-    if peers.FEED_BATCH_MAX != FEED_BATCH:
-        raise RuntimeError(f"FEED_BATCH {FEED_BATCH} here, {peers.FEED_BATCH_MAX} in node/peers.py: the baselines "
+    if peers.PULL_BATCH != FEED_BATCH:
+        raise RuntimeError(f"FEED_BATCH {FEED_BATCH} here, {peers.PULL_BATCH} in node/peers.py: the baselines "
                            "would not cut the records as the node's feed does")
     busy = Contention()
     with tempfile.TemporaryDirectory(prefix="rilo-bench-replication-") as tmp:

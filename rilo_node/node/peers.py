@@ -53,10 +53,12 @@ SEIZURE = record_pb2.RECORD_KIND_SEIZURE
 WITHDRAWAL = record_pb2.RECORD_KIND_WITHDRAWAL
 HIT_FILTER = record_pb2.RECORD_KIND_HIT_FILTER
 # Records per feed message (PullRequest.max_batch): the sender's default, and the most it sends. A node's
-# pulls ask for the most: the receiver commits a message's records in one transaction, and 2,000 instead of
-# 500 took the receive path from about 7,500 to 8,850 records/s (fresh store, 20,000 records, alternated
-# runs, 2026-12-07), the commit and its fsync shared by four times as many records.
+# pulls ask for PULL_BATCH. 2,000 took Replicator.start_receive in a loop from about 7,500 to 8,850
+# records/s (fresh store, 20,000 records), but the node benchmark not at all (4,631 against 4,656 records/s,
+# 100,000 records), and a message is one transaction of the store's writer: a write a call waits for (a
+# search's audit entry, a submission) waits behind it, 4 times longer at 2,000 (about 0.4 s) than at 500.
 FEED_BATCH, FEED_BATCH_MAX = 500, 2000
+PULL_BATCH = FEED_BATCH
 FEED_BATCH_BYTES = 4 * 1024 * 1024  # a feed message ends once its records pass this many bytes
 HEARTBEAT_SECONDS = 15.0
 # A live feed that sent the peer a message less than COALESCE_AFTER ago pauses COALESCE_SECONDS when woken, to
@@ -819,7 +821,7 @@ class PeerNetwork:
             if link.stop.is_set():
                 return
             call = self._aio_stub(peer).Pull(peer_pb2.PullRequest(after_seq=link.checkpoint, live=True,
-                                                                  max_batch=FEED_BATCH_MAX))
+                                                                  max_batch=PULL_BATCH))
             link.call = call
             link.state = "connecting"
             async for resp in call:
