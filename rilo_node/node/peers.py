@@ -53,10 +53,8 @@ SEIZURE = record_pb2.RECORD_KIND_SEIZURE
 WITHDRAWAL = record_pb2.RECORD_KIND_WITHDRAWAL
 HIT_FILTER = record_pb2.RECORD_KIND_HIT_FILTER
 # Records per feed message (PullRequest.max_batch): the sender's default, and the most it sends. A node's
-# pulls ask for PULL_BATCH. 2,000 took Replicator.start_receive in a loop from about 7,500 to 8,850
-# records/s (fresh store, 20,000 records), but the node benchmark not at all (4,631 against 4,656 records/s,
-# 100,000 records), and a message is one transaction of the store's writer: a write a call waits for (a
-# search's audit entry, a submission) waits behind it, 4 times longer at 2,000 (about 0.4 s) than at 500.
+# pulls ask for PULL_BATCH: a message is one transaction of the store's writer, and a write a call waits
+# for (a search's audit entry) waits behind it, about 0.4 s at 2,000 records against 0.1 s at 500.
 FEED_BATCH, FEED_BATCH_MAX = 500, 2000
 PULL_BATCH = FEED_BATCH
 FEED_BATCH_BYTES = 4 * 1024 * 1024  # a feed message ends once its records pass this many bytes
@@ -499,9 +497,10 @@ class Replicator:
              max_batch: int = FEED_BATCH) -> Iterator[peer_pb2.PullResponse]:
         """Records after `after_seq` that `peer` may hold: the backlog, then (live) new ones.
 
-        How far the feed scanned (`scanned_seq`) goes out with the peer's next records; with nothing
-        for the peer, a live feed tells it only when that adds up: once at the start, after a page of
-        `max_batch` records, and at the latest HEARTBEAT_SECONDS after its last message (the heartbeat).
+        A live feed answers its start at once, with records or without (the caller's link is up, and it
+        knows how far the feed scanned). Then how far it scanned (`scanned_seq`) goes out with the peer's
+        next records; with nothing for the peer, only when that adds up: after a page of `max_batch`
+        records, and at the latest HEARTBEAT_SECONDS after its last message (the heartbeat).
         A record stored here that is not for the peer thus costs no message to it: a RILO relaying one
         record sent an empty message to each of its dozen or so peers, and each of them one to theirs."""
         pos = told = after_seq
@@ -521,9 +520,9 @@ class Replicator:
                     if len(items) >= max_batch or size >= FEED_BATCH_BYTES:
                         break
             now = time.monotonic()
-            if items or (scanned > pos and (
-                    not live or last_sent is None or scanned - told >= max_batch
-                    or now - last_sent >= HEARTBEAT_SECONDS)):
+            first = last_sent is None
+            if items or (live and first) or (scanned > pos and (
+                    not live or first or scanned - told >= max_batch or now - last_sent >= HEARTBEAT_SECONDS)):
                 pos = told = scanned
                 last_sent = now
                 self.metrics.sent(peer, "pull", len(items))
