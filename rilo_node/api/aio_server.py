@@ -27,6 +27,7 @@ import asyncio
 import collections
 import concurrent.futures
 import threading
+import time
 from collections.abc import Callable
 
 import grpc
@@ -52,13 +53,18 @@ class SyncContext:
     """What a synchronous handler sees of its call, on a worker thread (grpc.ServicerContext's methods that
     the node uses)."""
 
-    __slots__ = ("_active", "_auth", "_code", "_ctx", "_loop", "_peer", "_task", "idle_cancelled", "trailing")
+    __slots__ = ("_active", "_arrived", "_auth", "_code", "_ctx", "_loop", "_peer", "_remaining", "_task",
+                 "idle_cancelled", "trailing")
 
     def __init__(self, ctx, loop: asyncio.AbstractEventLoop, task: asyncio.Task):
         """Made on the loop, where the call is handled. What the handler asks of the call's transport (who
         the peer is, its TLS identity) is read here: grpc.aio reads it from the C call, which a worker
         must not touch once the loop may have ended the call (a client gone mid-call): a node crashed
-        with a segmentation fault in auth_context() on a worker while the call was being closed."""
+        with a segmentation fault in auth_context() on a worker while the call was being closed. So is
+        the call's deadline, with the moment the call reached the loop: a handler's time counts from
+        there, not from when a worker got to it (elapsed, time_remaining)."""
+        self._arrived = time.monotonic()
+        self._remaining = ctx.time_remaining()
         self._ctx, self._loop, self._task = ctx, loop, task
         self._auth = ctx.auth_context()
         self._peer = ctx.peer()
@@ -99,7 +105,15 @@ class SyncContext:
         return self._auth
 
     def time_remaining(self) -> float | None:
-        return self._ctx.time_remaining()
+        """Seconds left before the call's deadline (None: the client set none)."""
+        if self._remaining is None:
+            return None
+        return max(0.0, self._remaining - (time.monotonic() - self._arrived))
+
+    def elapsed(self) -> float:
+        """Seconds since the call reached the server's loop: what waiting for a worker took comes out of a
+        query's own deadline (api/services.py SearchService)."""
+        return time.monotonic() - self._arrived
 
     def is_active(self) -> bool:
         return self._active

@@ -71,8 +71,7 @@ class _ClientServiceBase:
     def _audit(self, actor: Identity, action: str, keys: list, detail: dict | None = None, query_id: str = ""):
         # Durable before the answer leaves: nothing is shown that the audit does not know of.
         now = rfc3339(self.book.clock.now())
-        self.store.write(lambda conn: st.audit_txn(conn, at=now, actor=str(actor), action=action,
-                                                    query_id=query_id, detail=detail, keys=keys))
+        self.store.audit_durably(at=now, actor=str(actor), action=action, query_id=query_id, detail=detail, keys=keys)
 
 
 class RecordService(_ClientServiceBase, node_pb2_grpc.RecordServiceServicer):
@@ -231,7 +230,10 @@ class SearchService(_ClientServiceBase, node_pb2_grpc.SearchServiceServicer):
     def _turn(self, request, context, actor):
         """The client's turn (a context manager giving the seconds waited), waited for within the query's
         deadline; and that deadline, in seconds from now."""
-        budget = budget_of(request.deadline_ms, context.time_remaining())
+        # The query's time counts from when the call reached the node (SyncContext.elapsed), not from when a
+        # worker got to it: on a busy machine that wait was most of a late answer's lateness.
+        waited = getattr(context, "elapsed", None)
+        budget = max(0.0, budget_of(request.deadline_ms, context.time_remaining()) - (waited() if waited else 0.0))
         return self.per_client.turn(str(actor), budget), budget
 
     @grpc_errors

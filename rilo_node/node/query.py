@@ -72,6 +72,16 @@ OK, TIMEOUT, UNREACHABLE, REFUSED, ERROR, NOT_ASKED = (
 HEDGE_AT = 0.5
 # The share of a search's time the asker's own part may take before the others are asked (QueryEngine._round).
 LOCAL_FIRST = 0.25
+# An answer this much past its deadline is logged with where its time went.
+LATE_AFTER = 0.05
+# What a query's calls leave of its time for the asker to finish (open, verify, merge, audit): FINISH_MARGIN
+# times the longest such finish of late (each query's estimate decays by FINISH_DECAY), at least FINISH_MIN,
+# at most FINISH_SHARE of its time. On a machine with 50 runnable threads per core, checking 100 hits took
+# 250 ms where it takes 6 ms alone: answers came back later than their deadline.
+FINISH_MIN = 0.02
+FINISH_MARGIN = 1.25
+FINISH_DECAY = 0.9
+FINISH_SHARE = 0.5
 SEARCH, STATS = peer_pb2.QUERY_KIND_SEARCH, peer_pb2.QUERY_KIND_STATS
 SCOPES = {
     node_pb2.QUERY_SCOPE_UNSPECIFIED: "local", node_pb2.QUERY_SCOPE_LOCAL: "local", node_pb2.QUERY_SCOPE_AREA: "area",
@@ -123,6 +133,7 @@ class QueryEngine:
         self._plans: dict[tuple, tuple] = {}
         self._plans_lock = threading.Lock()
         self.answer_delay = 0.0  # tests: a slow node
+        self._finish_estimate = 0.0  # s: what finishing a query after its calls takes of late (ask)
         self.min_cell = 0  # stats.min_cell (node.py sets it): docs/protocol.md#small-cell-protection
 
     @property
@@ -393,7 +404,7 @@ class QueryEngine:
                              answer_here=self.me in targets)
 
     def _fan_out(self, query: peer_pb2.Query, signed: peer_pb2.SignedQuery, hops: int, reach: set[str],
-                 deadline: float, *, answer_here) -> peer_pb2.QueryResponse:
+                 deadline: float, *, answer_here, marks: dict[str, float] | None = None) -> peer_pb2.QueryResponse:
         """Answer here (if in scope) and have every node of `reach` asked along the planned tree, within
         the deadline (docs/protocol.md#routing). The nodes behind a hop that cannot be reached, or that
         is still silent at HEDGE_AT of the time, are asked again by another path; each node of `reach`
@@ -402,7 +413,7 @@ class QueryEngine:
             plan_routes(self.me, reach, self.ent.peers) if hops > 1 else {t: [t] for t in sorted(reach)},
             answer_here if callable(answer_here)
             else (lambda: self.seal(self.answer(query, deadline), query.asker)) if answer_here else None,
-            query.query_id)
+            query.query_id, marks)
 
     # -- asking (SearchService) ---------------------------------------------------------------------
 
@@ -413,24 +424,31 @@ class QueryEngine:
         first, and `next_page_token` when more follow (docs/protocol.md#pages-of-hits)."""
         started = time.monotonic()
         targets = scope_targets(scope, nodes, self.me, self.directory)
-        deadline = time.monotonic() + budget_of(deadline_ms, call_remaining)
+        budget = budget_of(deadline_ms, call_remaining)
+        deadline = started + budget
+        # The calls end early enough to leave what opening, checking, merging and auditing their answers took
+        # of late (the node's own part and the other nodes' too: the query expires then).
+        calls_deadline = deadline - min(FINISH_SHARE * budget, max(FINISH_MIN, self._finish_estimate))
         digest = search_digest(flt, scope, nodes)
         after = parse_page_token(page_token, digest) if page_token and kind != STATS else None
         rounds = []
+        marks: dict[str, float] = {}  # when each step of the last round ended (a late answer's log line)
         hits: list[dict] = []
         more = False
         while True:
             # Each node sends one hit more than the page: whether more follow is then known exactly.
             page = min(limit - len(hits), MAX_NODE_LIMIT - 1)
-            query, answers, status = self._round(kind, flt, targets, page + 1, group_by, after, deadline)
+            query, answers, status = self._round(kind, flt, targets, page + 1, group_by, after, calls_deadline,
+                                                 marks)
             rounds.append(status)
             if kind == STATS:
                 break
             got, more = self._verified_hits(answers, page)
             hits += got
-            if not more or not got or len(hits) >= limit or time.monotonic() >= deadline:
+            if not more or not got or len(hits) >= limit or time.monotonic() >= calls_deadline:
                 break
             after = search_sql.Cursor(got[-1]["date"], got[-1]["origin"], got[-1]["record_id"])
+        marks["rounds"] = time.monotonic()
         status = rounds[0] if len(rounds) == 1 else _merge_statuses(rounds, targets)
         complete = all(s["status"] == OK for s in status.values())
         result = {"query_id": query.query_id, "complete": complete, "targets": targets,
@@ -446,18 +464,27 @@ class QueryEngine:
             result["hits"] = hits
             result["next_page_token"] = page_token_of(hits[-1], digest) if more and hits else ""
             keys = [[h["origin"], h["record_id"], h["version"], "record" if h["held"] else "notice"] for h in hits]
+            marks["merged"] = time.monotonic()
             now = rfc3339(self.clock.now())
             # What a national system is shown is audited durably before it is shown
             # (docs/protocol.md#what-is-durable-when-a-call-returns, item 4).
-            self.store.write(lambda conn: st.audit_txn(
-                conn, at=now, actor=actor, action="search", query_id=query.query_id,
-                detail={"filter": flt, "scope": scope, "targets": len(targets), "complete": complete}, keys=keys))
+            self.store.audit_durably(at=now, actor=actor, action="search", query_id=query.query_id,
+                                     detail={"filter": flt, "scope": scope, "targets": len(targets),
+                                             "complete": complete}, keys=keys)
+        finished = time.monotonic()
+        # Quick to rise, slow to fall: a busy spell's slow finishes keep the next calls shorter for a while.
+        self._finish_estimate = max(FINISH_MARGIN * (finished - marks["calls"]), FINISH_DECAY * self._finish_estimate)
+        if finished > deadline + LATE_AFTER:
+            steps = ", ".join(f"{name} {(at - deadline) * 1000:+.0f}" for name, at in
+                              [*marks.items(), ("done", finished)])
+            logger.warning("[query=%s] answered %d ms after its deadline (%d round(s); each step's end, in ms from the "
+                           "deadline: %s)", query.query_id, (finished - deadline) * 1000, len(rounds), steps)
         self.metrics.query("stats" if kind == STATS else "search", scope, time.monotonic() - started,
                            complete=complete)
         return result
 
     def _round(self, kind: int, flt: dict, targets: list[str], limit: int, group_by: list[str],
-               after: search_sql.Cursor | None, deadline: float
+               after: search_sql.Cursor | None, deadline: float, marks: dict[str, float]
                ) -> tuple[peer_pb2.Query, list[peer_pb2.Answer], dict[str, dict]]:
         """One signed query to every node in scope (this node answering while the calls are out): the
         answers that verify, and each target's status."""
@@ -484,6 +511,7 @@ class QueryEngine:
                 local.append(self.answer(query, time.monotonic() + LOCAL_FIRST * max(0.0, deadline - time.monotonic())))
             except QueryTimeout as exc:
                 logger.info("[query=%s] own part first: %s; asking the others meanwhile", query.query_id, exc)
+            marks["own part"] = time.monotonic()
             if local:
                 here = False
                 if len(local[0].hits) >= limit and local[0].hits[-1].summary.seizure_date:
@@ -493,7 +521,8 @@ class QueryEngine:
         signed = self.sign_query(query)
 
         resp = self._fan_out(query, signed, MAX_HOPS, set(targets) - {self.me}, deadline,
-                             answer_here=answer_here if here else False)
+                             answer_here=answer_here if here else False, marks=marks)
+        marks["calls"] = time.monotonic()
         status: dict[str, dict] = {}
         answers: list[peer_pb2.Answer] = []
         for answer in local:
@@ -513,6 +542,7 @@ class QueryEngine:
                 continue
             answers.append(answer)
             status[answer.node] = {"node": answer.node, "status": OK, "hits": len(answer.hits), "ms": answer.ms}
+        marks["answers opened"] = time.monotonic()
         for f in resp.failures:
             if f.node in targets and status.get(f.node, {}).get("status") != OK:
                 status[f.node] = {"node": f.node, "status": f.status, "hits": 0, "ms": 0}
@@ -641,10 +671,13 @@ class _FanOut:
         self.called: set[str] = set()     # hops sent the query: a new path goes around them too
         self._ids = 0
 
-    def run(self, routes: dict[str, list[str]], answer_here, query_id: str) -> peer_pb2.QueryResponse:
+    def run(self, routes: dict[str, list[str]], answer_here, query_id: str,
+            marks: dict[str, float] | None = None) -> peer_pb2.QueryResponse:
         started = time.monotonic()
         hedge_at = started + HEDGE_AT * max(0.0, self.deadline - started)
         self.launch(routes)
+        if marks is not None:
+            marks["calls sent"] = time.monotonic()
         if answer_here is not None:
             # This node's own part runs while the calls are out; it returns a sealed answer to pass on,
             # or None (the asker keeps its own answer).
@@ -658,6 +691,8 @@ class _FanOut:
             except Exception as exc:  # noqa: BLE001 - one node's failure is a status, not a crash
                 logger.warning("[query=%s] answering failed: %s", query_id, exc)
                 self.fail(self.engine.me, ERROR)
+            if marks is not None:
+                marks["own part"] = time.monotonic()
         hedged = False
         while self.pending and not self.reach <= self.answered:
             now = time.monotonic()

@@ -23,6 +23,7 @@ from typing import Any
 from rilo_node.core.replication import bucket_of, key_hash
 from rilo_node.pb.rilo.v1 import policy_pb2, record_pb2
 from rilo_node.store import migrations
+from rilo_node.store.audit_journal import AuditJournal
 from rilo_node.store.priority import lower_this_thread
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,9 @@ class Store:
         self._readers_lock = threading.Lock()
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._later: collections.deque = collections.deque()  # background tasks (submit(background=True))
+        # A task that is not background and not quiet was queued since the writer last emptied its queue: a
+        # batch of background tasks ends after the task it is running (_commit), and the waiting one goes next.
+        self._urgent_waiting = False
         self._listeners: list[Callable[[int], None]] = []
         self._audit_sources: list[Callable[[], Any]] = []  # before_audit_read()
         self._last_notified = -1
@@ -135,6 +139,8 @@ class Store:
             self._checkpointer = threading.Thread(target=self._checkpoint_loop, daemon=True,
                                                   name=f"store-checkpoint:{self.path.name}")
             self._checkpointer.start()
+        # Audit lines that must be durable before a reply (audit_durably): synced to a journal of their own.
+        self._journal = AuditJournal(self) if str(path) != ":memory:" else None
 
     # -- writing -----------------------------------------------------------------
 
@@ -161,11 +167,25 @@ class Store:
             self._queue.put(_LATER)  # wakes the writer
         else:
             self._queue.put((fn, fut, quiet))
+            if not quiet:
+                # Set after the put: a writer that clears it and then empties the queue takes this task.
+                self._urgent_waiting = True
         return fut
 
     def write(self, fn: Callable[[sqlite3.Connection], Any], *, quiet: bool = False,
               background: bool = False) -> Any:
         return self.submit(fn, quiet=quiet, background=background).result()
+
+    def audit_durably(self, *, at: str, actor: Any, action: str, query_id: str = "", detail: dict | None = None,
+                      keys: list | None = None, user: str = "") -> None:
+        """An audit line that is durable when this returns (what a national system is about to be shown),
+        without waiting for the writer: store/audit_journal.py."""
+        entry = {"at": at, "actor": str(actor), "action": action, "query_id": query_id, "detail": detail or {},
+                 "keys": keys or [], "user": user or getattr(actor, "user", "")}
+        if self._journal is None:
+            self.write(lambda conn: audit_txn(conn, **entry))
+        else:
+            self._journal.append(entry)
 
     def before_audit_read(self, flush: Callable[[], Any]) -> None:
         """Call flush() before each read of the audit: audit lines kept elsewhere for a moment (the hit
@@ -183,6 +203,7 @@ class Store:
             # Every task queued now first (a background task's wake-up token is dropped: it waits in
             # _later); the writer blocks only when no background task waits either.
             urgent = []
+            self._urgent_waiting = False  # cleared before the queue is emptied (submit sets it after its put)
             try:
                 item = self._queue.get(block=not self._later and not stopping)
             except queue.Empty:
@@ -205,12 +226,17 @@ class Store:
             while self._later and len(later) < self._batch_max:
                 later.append(self._later.popleft())
             if later:
-                self._commit(later)
+                self._commit(later, background=True)
             elif stopping:
                 return
 
-    def _commit(self, batch: list[tuple[Callable[[sqlite3.Connection], Any], Future, bool]]) -> None:
-        """Run one batch in one transaction and resolve its futures (the writer thread)."""
+    def _commit(self, batch: list[tuple[Callable[[sqlite3.Connection], Any], Future, bool]], *,
+                background: bool = False) -> None:
+        """Run one batch in one transaction and resolve its futures (the writer thread). A batch of background
+        tasks ends early when a task that someone waits for is queued meanwhile (submit): what it ran is
+        committed, the rest goes back to the front of the background queue, and the waiting task is next. A
+        submission or a search's audit line so waits for at most one background task (a pulled message of
+        up to PULL_BATCH records), not for a merged batch of hundreds."""
         conn = self._wconn
         results: list[tuple[Future, bool, Any]] = []
         quiet = all(q for _fn, _fut, q in batch)
@@ -219,7 +245,11 @@ class Store:
             conn.execute("PRAGMA synchronous=NORMAL")  # this commit only: no fsync (submit())
         try:
             conn.execute("BEGIN IMMEDIATE")
-            for fn, fut, _q in batch:
+            for done, (fn, fut, _q) in enumerate(batch):
+                if background and done and self._urgent_waiting:
+                    rest, batch = batch[done:], batch[:done]
+                    self._later.extendleft(reversed(rest))  # first again, in their order
+                    break
                 # A savepoint per task: one bad task never takes its neighbours down.
                 conn.execute("SAVEPOINT task")
                 try:
@@ -311,6 +341,8 @@ class Store:
         self._closed = True
         self._queue.put(_STOP)
         self._writer.join(timeout=30)
+        if self._journal is not None:
+            self._journal.close()
         if self._checkpointer is not None:
             self._stop_checkpoints.set()
             self._checkpoint_due.set()
@@ -389,6 +421,8 @@ class Store:
     def audit_entries(self, after_id: int = 0, limit: int = 100) -> list[dict]:
         for flush in self._audit_sources:
             flush()
+        if self._journal is not None:
+            self.write(lambda conn: None, quiet=True)  # the journal's lines queued before now are in the table
         rows = self.reader.execute(
             'SELECT id, at, actor, action, query_id, detail, keys, "user" FROM audit WHERE id > ? ORDER BY id LIMIT ?',
             (after_id, limit),

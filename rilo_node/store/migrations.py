@@ -484,6 +484,13 @@ def m0015_drop_seizures_date(db: "sqlite_utils.Database") -> None:
     db.execute("DROP INDEX IF EXISTS seizures_date")
 
 
+@migration
+def m0016_audit_journal(db: "sqlite_utils.Database") -> None:
+    # The journal of audit lines made durable before a reply (store/audit_journal.py): how far into which
+    # of its files the `audit` table holds the lines. One row.
+    db.execute("CREATE TABLE audit_journal (gen INTEGER NOT NULL, upto INTEGER NOT NULL)")
+
+
 def applied(conn: sqlite3.Connection) -> list[str]:
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_migrations'").fetchone():
         return []

@@ -206,6 +206,40 @@ def test_a_background_write_waits_for_every_other_write_queued_and_nothing_is_lo
     assert order == [1, 3, 5, 0, 2, 4]
 
 
+def test_a_write_someone_waits_for_ends_a_batch_of_background_writes_after_the_task_it_is_running(tmp_path):
+    """The writer merges queued background tasks (pulled messages) into one transaction; a submission or a
+    search's audit line queued meanwhile waits for the task being run, not for the rest: they commit after it,
+    in their order. A quiet task (an audit line nobody waits for) ends no batch."""
+    store = st.Store(tmp_path / "node.db")
+    try:
+        store.write(lambda conn: conn.execute("CREATE TABLE t (x)"))
+        entered, release, order = threading.Event(), threading.Event(), []
+
+        def hold(conn):
+            order.append("b0")
+            entered.set()
+            assert release.wait(30)
+
+        def background(i):
+            def task(conn):
+                order.append(f"b{i}")
+                conn.execute("INSERT INTO t VALUES (?)", (i,))
+            return task
+
+        first = store.submit(hold, background=True)
+        rest = [store.submit(background(i), background=True) for i in range(1, 4)]
+        assert entered.wait(30)  # the writer runs b0; b1..b3 wait in the same batch
+        quiet = store.submit(lambda conn: order.append("q"), quiet=True)
+        urgent = store.submit(lambda conn: order.append("u"))
+        release.set()
+        for f in (first, *rest, quiet, urgent):
+            f.result(timeout=30)
+        assert order == ["b0", "q", "u", "b1", "b2", "b3"]
+        assert [row[0] for row in store.reader.execute("SELECT x FROM t ORDER BY rowid")] == [1, 2, 3]
+    finally:
+        store.close()
+
+
 def test_opening_a_new_store_loads_neither_numpy_nor_pandas(tmp_path):
     """The migrations use sqlite-utils, which imports numpy and pandas when they are installed: about 13 MiB
     and 145 ms for a node's whole life (and every node `cluster up` forks). They stay out, and importable.
