@@ -134,6 +134,7 @@ class QueryEngine:
         self._plans_lock = threading.Lock()
         self.answer_delay = 0.0  # tests: a slow node
         self._finish_estimate = 0.0  # s: what finishing a query after its calls takes of late (ask)
+        self.list_counts = search_sql.ListCounts()  # how long the store's index lists are, for choosing a plan
         self.min_cell = 0  # stats.min_cell (node.py sets it): docs/protocol.md#small-cell-protection
 
     @property
@@ -229,9 +230,9 @@ class QueryEngine:
                          if query.HasField("after") else None)
                 before = (search_sql.Cursor(query.before.seizure_date, query.before.origin, query.before.record_id)
                           if query.HasField("before") and query.before.seizure_date else None)
-                for hit in self.local_hits(flt, limit, query.asker, targets, after, before):
-                    answer.hits.append(hit)
-                    disclosed.append([hit.origin, hit.record_id, hit.version, "record" if hit.held else "notice"])
+                hits = self.local_hits(flt, limit, query.asker, targets, after, before, into=answer.hits)
+                if query.asker != self.me:  # what this node disclosed to another (audited below)
+                    disclosed = [[h.origin, h.record_id, h.version, "record" if h.held else "notice"] for h in hits]
         answer.ms = int((time.monotonic() - started) * 1000)
         if query.asker != self.me:
             now = rfc3339(self.clock.now())
@@ -327,28 +328,28 @@ class QueryEngine:
             return plan
 
     def local_hits(self, flt: dict, limit: int, asker: str, targets: frozenset[str] | None = None,
-                   after: search_sql.Cursor | None = None, before: search_sql.Cursor | None = None
-                   ) -> list[node_pb2.SearchHit]:
+                   after: search_sql.Cursor | None = None, before: search_sql.Cursor | None = None, *,
+                   into=None) -> list[node_pb2.SearchHit]:
         """The first `limit` matching records (after `after`, before `before`) this node answers for, as the
         asker may see them. Which records is decided once per (origin, policy) pair; the SQL returns exactly
-        those rows."""
+        those rows. `into`: a repeated SearchHit field to add them to (no copy of each record's bytes)."""
         plan = self.search_plan(asker, targets)
         policies = self.policies()
         out = []
+        make = into.add if into is not None else node_pb2.SearchHit
         for origin, record_id, version, kind, header, body, annex, signature, key_id, date, country, sections, \
-                categories, pid in search_sql.matching_seizures(self.store.reader, flt, plan, limit, after, before):
+                categories, pid in search_sql.matching_seizures(self.store.reader, flt, plan, limit, after, before,
+                                                             self.list_counts):
             held, annex_ok = plan[pid]
             _origin, _policy, tlp, handling = policies[pid]
-            summary = node_pb2.HitSummary(
-                seizure_date=date or "", country=country or "",
-                sections=[_SECTION[x] for x in (sections or "").split()],
-                categories=[_CATEGORY[x] for x in (categories or "").split()])
-            hit = node_pb2.SearchHit(origin=origin, record_id=record_id, version=version, kind=kind,
-                                     held=held, summary=summary, tlp=tlp, handling=handling)
-            if held:
-                hit.record.CopyFrom(record_pb2.SignedRecord(
-                    header=header, body=body, annex=(annex or b"") if annex_ok else b"",
-                    signature=signature, key_id=key_id))
+            hit = make(origin=origin, record_id=record_id, version=version, kind=kind, held=held, tlp=tlp,
+                       handling=handling, summary=node_pb2.HitSummary(
+                           seizure_date=date or "", country=country or "",
+                           sections=[_SECTION[x] for x in (sections or "").split()],
+                           categories=[_CATEGORY[x] for x in (categories or "").split()]),
+                       record=record_pb2.SignedRecord(
+                           header=header, body=body, annex=(annex or b"") if annex_ok else b"",
+                           signature=signature, key_id=key_id) if held else None)
             out.append(hit)
         return out
 
@@ -361,7 +362,7 @@ class QueryEngine:
                            ) -> tuple[list[tuple[tuple, int, int]], list[tuple]]:
         """local_stats, and the keys of the groups hidden from the asker for holding fewer than
         `min_cell` cases (smallcell.answer_for)."""
-        rows = search_sql.counts(self.store.reader, flt, group_by, self.stats_plan(asker))
+        rows = search_sql.counts(self.store.reader, flt, group_by, self.stats_plan(asker), self.list_counts)
         region = {n.id: n.region or "" for n in self.directory}
         parts = []
         for *key, cases, items in rows:
@@ -582,15 +583,16 @@ class QueryEngine:
         if not hit.held:
             return entry
         if node == self.me:
-            # This node's own answer, read from its own store: every record there was verified when it came
-            # in (or signed here). Its labels and its place are still read from the header as signed.
-            h = record_pb2.RecordHeader.FromString(hit.record.header)
-        else:
-            try:
-                h = verify_record(hit.record, self.keyring).header
-            except SignatureError as exc:
-                logger.warning("[peer=%s] hit %s/%s refused: %s", node, hit.origin, hit.record_id, exc)
-                return None
+            # This node's own answer (local_hits): read from its own store, where every record was verified when
+            # it came in (or signed here), with what the asker may see of it decided by the record's (origin,
+            # policy) pair as signed, and its labels taken from that policy: nothing to check again.
+            entry.update(held=True, record=hit.record)
+            return entry
+        try:
+            h = verify_record(hit.record, self.keyring).header
+        except SignatureError as exc:
+            logger.warning("[peer=%s] hit %s/%s refused: %s", node, hit.origin, hit.record_id, exc)
+            return None
         if (h.origin, h.record_id, h.version) != (hit.origin, hit.record_id, hit.version):
             return None
         ent = self.ent.of(h)

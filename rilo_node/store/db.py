@@ -421,8 +421,9 @@ class Store:
     def audit_entries(self, after_id: int = 0, limit: int = 100) -> list[dict]:
         for flush in self._audit_sources:
             flush()
-        if self._journal is not None:
-            self.write(lambda conn: None, quiet=True)  # the journal's lines queued before now are in the table
+        # What was queued before now is in the table: the journal's lines (store/audit_journal.py), the
+        # `disclose` lines submitted without waiting.
+        self.write(lambda conn: None, quiet=True)
         rows = self.reader.execute(
             'SELECT id, at, actor, action, query_id, detail, keys, "user" FROM audit WHERE id > ? ORDER BY id LIMIT ?',
             (after_id, limit),
@@ -434,6 +435,8 @@ class Store:
         ]
 
     def security_events(self, limit: int = 100) -> list[dict]:
+        """The newest events; those queued for the writer before this call (Store.submit) among them."""
+        self.write(lambda conn: None, quiet=True)
         rows = self.reader.execute(
             "SELECT id, at, kind, peer, origin, record_id, detail FROM security_events ORDER BY id DESC LIMIT ?",
             (limit,),
