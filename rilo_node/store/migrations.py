@@ -491,6 +491,15 @@ def m0016_audit_journal(db: "sqlite_utils.Database") -> None:
     db.execute("CREATE TABLE audit_journal (gen INTEGER NOT NULL, upto INTEGER NOT NULL)")
 
 
+@migration
+def m0017_seizures_order_pid(db: "sqlite_utils.Database") -> None:
+    # A search read newest first (store/search.py) checks each row's (origin, policy) pair: with the pair in
+    # the index, it reads the table only for the page it returns. At 1,000,000 rows a route country's search
+    # took 60 ms read so, 17.5 ms with the pair in the index (3.3 s to build the index at that size).
+    db.execute("DROP INDEX IF EXISTS seizures_order")
+    db.execute("CREATE INDEX seizures_order ON seizures (seizure_date DESC, origin, record_id, pid)")
+
+
 def applied(conn: sqlite3.Connection) -> list[str]:
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_migrations'").fetchone():
         return []
