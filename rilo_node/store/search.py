@@ -22,8 +22,9 @@ from rilo_node.core.federation import WORD
 # reading newest first is estimated to cost (choose_driver).
 DRIVER_CAP = 5000
 LIST_ALWAYS = 10_000
-# A list that accounts for every filter of the query (its share of the rows is then exact, not an estimate
-# from independent filters) is read whole only up to LIST_EXACT rows when reading newest first costs less.
+# A list that accounts for every filter of the query, the pairs answered for among them (its share of the rows is
+# then exact, not an estimate from independent filters) is read whole only up to LIST_EXACT rows when reading
+# newest first costs less.
 LIST_EXACT = 1000
 # What a row of a list costs against a row read newest first: the list's rows are looked up in the table
 # one by one (a page each, in no order); reading newest first reads `seizures_order`, which holds the
@@ -245,7 +246,8 @@ def choose_driver(conn: sqlite3.Connection, flt: dict, pids, cap: int | None = N
         # read whatever the estimate says: rows that match one filter may match another far less often than
         # their shares say, and a scan newest first could then read every row. A list that accounts for every
         # filter knows its share: only LIST_EXACT rows or fewer are read regardless.
-        always = LIST_EXACT if not set(flt) - best[4] else LIST_ALWAYS
+        # (The pairs are a filter too, unless the node answers for all it holds.)
+        always = LIST_EXACT if not (set(flt) | (set() if every_pair else {"pid"})) - best[4] else LIST_ALWAYS
         if best[0] > always and LIST_COST * best[0] >= limit * (along / held) / share:
             return None
     return best[1], best[2]
