@@ -180,26 +180,28 @@ def test_a_worker_asks_who_called_after_the_client_went_away():
 
 
 def client_went_away() -> None:
-    """A real aio server on 127.0.0.1 with the Bridge; a client that reads one message and cancels; the
-    handler then asks for the peer and the TLS identity on its worker."""
-    ended, asked = threading.Event(), threading.Event()
+    """A real aio server on 127.0.0.1 with the Bridge; a client that cancels its call while the handler runs
+    on its worker; the handler then asks for the peer and the TLS identity, once the loop has ended the call.
+    (A unary call: its worker runs on after the cancel. A response stream's next step may never be started
+    once the client has gone, and the handler would then never ask: that raced.)"""
+    started, ended, asked = threading.Event(), threading.Event(), threading.Event()
     seen: dict = {}
 
-    def stream(_request, context):
+    def unary(_request, context):
         context.add_callback(ended.set)
-        yield b"first"
+        started.set()
         assert ended.wait(30), "the call never ended"
         seen["peer"], seen["auth"] = context.peer(), context.auth_context()
         asked.set()
-        yield b"second"
+        return b"too late"
 
-    handler = grpc.unary_stream_rpc_method_handler(stream)
+    handler = grpc.unary_unary_rpc_method_handler(unary)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
     loop = LoopThread("test-aio")
 
     async def start():
         server = grpc.aio.server(interceptors=[Bridge([], pool)])
-        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("t.T", {"S": handler}),))
+        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("t.T", {"U": handler}),))
         port = server.add_insecure_port("127.0.0.1:0")
         await server.start()
         return server, port
@@ -207,8 +209,8 @@ def client_went_away() -> None:
     server, port = loop.run(start(), 30)
     try:
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            call = channel.unary_stream("/t.T/S")(b"x", timeout=30)
-            assert next(call) == b"first"
+            call = channel.unary_unary("/t.T/U").future(b"x", timeout=30)
+            assert started.wait(30), "the handler never started"
             call.cancel()
         assert asked.wait(30), "the handler never asked"
         assert seen["peer"].startswith("ipv4:127.0.0.1:")
