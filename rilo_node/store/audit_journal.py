@@ -88,8 +88,8 @@ class AuditJournal:
                 except ValueError:  # a line an OS crash cut short before its sync: it was never shown
                     logger.warning("[store=%s] an unreadable audit journal line skipped", self.store.path.name)
         self._gen = max([gen, *(g for g, _ in files)]) + 1
-        self.store.write(lambda conn: _insert(conn, entries, self._gen, 0))
-        if entries:
+        if entries:  # a store that opens with nothing to import writes nothing (every start, every CLI command)
+            self.store.write(lambda conn: _insert(conn, entries, self._gen, 0))
             logger.info("[store=%s] %d audit lines imported from the journal", self.store.path.name, len(entries))
         for _g, path in files:
             path.unlink(missing_ok=True)
