@@ -531,3 +531,11 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+@migration
+def m0018_deferred_indexes(db: "sqlite_utils.Database") -> None:
+    # A bulk load into a stopped node's store (store.db.deferred_indexes) drops the secondary indexes of the
+    # record and search tables and makes them again at its end; their definitions wait here meanwhile, in
+    # the drop's transaction, so that a store opened after a load that died makes them again (Store opens).
+    db.execute("CREATE TABLE deferred_indexes (name TEXT PRIMARY KEY, sql TEXT NOT NULL)")
