@@ -112,15 +112,28 @@ class HeapTrim:
         self.trims += 1
 
 
+IDLE_SLACK = 0.05  # past a stream's moment, so that its idle time is over when it is looked at
+
+
 class IdleStreams:
     """Cancels streams that made no progress for `idle` seconds; one watchdog thread, started on demand."""
 
     def __init__(self, idle: float):
-        self.idle = idle
+        self._idle = idle
+        self._changed = threading.Event()  # the watchdog looks again at once when `idle` is set
         self._lock = threading.Lock()
         self._streams: dict[int, list] = {}  # id -> [last progress (monotonic), context, method]
         self._ids = itertools.count()
         self._thread: threading.Thread | None = None
+
+    @property
+    def idle(self) -> float:
+        return self._idle
+
+    @idle.setter
+    def idle(self, seconds: float) -> None:
+        self._idle = seconds
+        self._changed.set()
 
     def open(self, context, method: str) -> int:
         with self._lock:
@@ -146,8 +159,13 @@ class IdleStreams:
             self._streams.pop(sid, None)
 
     def _watch(self) -> None:
+        # It sleeps until the first moment a stream could become stale: progress only moves a stream's moment
+        # later, and a stream opened meanwhile has its moment after every one seen here. (A wake-up every
+        # second at each node of an idle network cost more than the streams.)
+        wait = self.idle
         while True:
-            time.sleep(min(1.0, self.idle / 4))
+            if self._changed.wait(wait + IDLE_SLACK):
+                self._changed.clear()
             now = time.monotonic()
             with self._lock:
                 stale = [(sid, e) for sid, e in self._streams.items() if now - e[0] > self.idle]
@@ -158,6 +176,7 @@ class IdleStreams:
                     done = True
                 else:
                     done = False
+                    wait = max(0.0, min(e[0] for e in self._streams.values()) + self.idle - now)
             for _, (_, context, method) in stale:
                 logger.warning("[caller=%s] %s made no progress for %.0f s: cancelled", caller_key(context), method,
                                self.idle)

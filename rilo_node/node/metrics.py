@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import collections
 import logging
+import socket
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from prometheus_client import (
     CollectorRegistry,
@@ -26,13 +28,22 @@ from prometheus_client import (
     disable_created_metrics,
 )
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.exposition import start_http_server
+from prometheus_client.exposition import ThreadingWSGIServer, make_wsgi_app
 from prometheus_client.registry import Collector
 
 from rilo_node.core.errors import ConfigError
 from rilo_node.store import db as st
 
 logger = logging.getLogger(__name__)
+
+METRICS_POLL_S = 60.0  # the metrics endpoint's wait for connections; close() does not wait for it
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No line on stderr per scrape."""
+
+    def log_message(self, format, *args):  # noqa: A002 - the signature of BaseHTTPRequestHandler
+        pass
 
 # No `<name>_created` series beside every counter and histogram: they double the series and say only
 # when the process started (process_start_time_seconds says that once).
@@ -152,11 +163,21 @@ class NodeMetrics:
     def serve(self, listen: str) -> str:
         """Serve the registry over plain HTTP on host:port (port 0: a free one); returns the address bound."""
         host, port = listen.rsplit(":", 1)
+        host = host.strip("[]")
+
+        class Server(ThreadingWSGIServer):
+            address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
         try:
-            self._server, self._thread = start_http_server(int(port), addr=host, registry=self.registry)
+            self._server = make_server(host, int(port), make_wsgi_app(self.registry), Server,
+                                       handler_class=_QuietHandler)
         except OSError as exc:
             raise ConfigError(f"metrics.listen {listen}: cannot listen there ({exc.strerror or exc})") from None
-        self._thread.name = f"metrics:{host}:{self._server.server_port}"
+        # prometheus_client's start_http_server polls every 0.5 s for a shutdown: two wake-ups a second at
+        # every node of an idle network. This one waits for connections; close() wakes it with one.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": METRICS_POLL_S},
+                                        name=f"metrics:{host}:{self._server.server_port}", daemon=True)
+        self._thread.start()
         self.address = f"{host}:{self._server.server_port}"
         return self.address
 
@@ -164,7 +185,14 @@ class NodeMetrics:
         """Stop the endpoint (if serving) and close the scrape's own database connection."""
         server, self._server = self._server, None
         if server is not None:
-            server.shutdown()
+            stopping = threading.Thread(target=server.shutdown, name="metrics-stop", daemon=True)
+            stopping.start()
+            while stopping.is_alive():  # a connection wakes its wait for connections, which then sees the stop
+                try:
+                    socket.create_connection(server.server_address[:2], timeout=1).close()
+                except OSError:
+                    pass
+                stopping.join(0.05)
             server.server_close()
             if self._thread is not None:
                 self._thread.join(timeout=5)

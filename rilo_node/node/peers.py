@@ -102,6 +102,13 @@ class Links:
             self._reload()
         return frozenset((a, b)) in self._cut
 
+    def cut_from(self, a: str) -> set[str]:
+        """The nodes whose link with `a` is cut (the file read once, for a pass over every peer)."""
+        if self.path is not None:
+            self._reload()
+        with self._lock:
+            return {b for pair in self._cut if a in pair for b in pair if b != a}
+
     def _reload(self) -> None:
         try:
             st_ = self.path.stat()
@@ -712,7 +719,8 @@ class PeerNetwork:
 
         def loop() -> None:
             while not self._closed:
-                self._deliver_wake.wait(every)
+                # With nothing owed (no outbox row), it sleeps until a commit owes something or the node closes.
+                self._deliver_wake.wait(every if store.outbox_pending else None)
                 self._deliver_wake.clear()
                 if self._closed:
                     return
@@ -770,11 +778,12 @@ class PeerNetwork:
         if self._closed:
             return
         now = self.clock.monotonic()
+        cut = self.links.cut_from(self.me)
         for peer in self.peers():
             link = self._links.get(peer)
             if link is None:  # (not setdefault: the checkpoint is read once, not every second for every peer)
                 link = self._links[peer] = PeerLink(peer, checkpoint=st.checkpoint_of(self.r.store, peer))
-            if self.links.is_cut(self.me, peer):
+            if peer in cut:
                 if link.running:
                     self._cancel(link)
                 link.state = "cut"
