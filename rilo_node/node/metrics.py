@@ -178,7 +178,7 @@ class NodeMetrics:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": METRICS_POLL_S},
                                         name=f"metrics:{host}:{self._server.server_port}", daemon=True)
         self._thread.start()
-        self.address = f"{host}:{self._server.server_port}"
+        self.address = f"[{host}]:{self._server.server_port}" if ":" in host else f"{host}:{self._server.server_port}"
         return self.address
 
     def close(self) -> None:

@@ -610,8 +610,13 @@ def remake_deferred_indexes(conn: sqlite3.Connection) -> None:
         started = not conn.in_transaction
         if started:
             conn.execute("BEGIN IMMEDIATE")
-        conn.execute(sql)
-        conn.execute("DELETE FROM deferred_indexes WHERE name = ?", (name,))
+        try:
+            conn.execute(sql)
+            conn.execute("DELETE FROM deferred_indexes WHERE name = ?", (name,))
+        except BaseException:
+            if started:
+                conn.execute("ROLLBACK")
+            raise
         if started:
             conn.execute("COMMIT")
 
