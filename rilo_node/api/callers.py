@@ -9,7 +9,8 @@ sends it, holding no worker meanwhile (`CallerShares.hold_back`). Health checks 
 
 A stream that makes no progress for `limits.idle_stream_seconds` (IDLE_STREAM_SECONDS) is cancelled: no
 message from a client that streams requests (until it has sent its last one), no message taken by a client
-that reads a stream (a feed sends a heartbeat every 15 s, so a live one is never idle that long).
+that reads a stream. A response the node has not yet made is not the caller's delay: while a feed waits for
+records, or a watch for a change, its stream is not idle, however long that takes.
 
 The peer service has workers of its own (`CallPools`): every PeerService call (replication feeds,
 deliveries, relayed queries) runs on a pool that client calls never reach, so that no number of client
@@ -30,6 +31,7 @@ import ctypes
 import ctypes.util
 import itertools
 import logging
+import math
 import threading
 import time
 from concurrent import futures
@@ -145,9 +147,16 @@ class IdleStreams:
         return sid
 
     def touch(self, sid: int) -> None:
+        """Progress: the stream's idle time starts again from now (and a paused stream is watched again)."""
         entry = self._streams.get(sid)
         if entry is not None:
             entry[0] = time.monotonic()
+
+    def pause(self, sid: int) -> None:
+        """The node itself is at work on the stream (making its next response): not idle until `touch`."""
+        entry = self._streams.get(sid)
+        if entry is not None:
+            entry[0] = math.inf
 
     def watching(self) -> int:
         """How many streams are watched now."""
@@ -160,8 +169,9 @@ class IdleStreams:
 
     def _watch(self) -> None:
         # It sleeps until the first moment a stream could become stale: progress only moves a stream's moment
-        # later, and a stream opened meanwhile has its moment after every one seen here. (A wake-up every
-        # second at each node of an idle network cost more than the streams.)
+        # later, and a stream opened or watched again (after a pause) meanwhile has its moment after every one
+        # seen here; with every stream paused, for `idle` seconds. (A wake-up every second at each node of an
+        # idle network cost more than the streams.)
         wait = self.idle
         while True:
             if self._changed.wait(wait + IDLE_SLACK):
@@ -176,7 +186,8 @@ class IdleStreams:
                     done = True
                 else:
                     done = False
-                    wait = max(0.0, min(e[0] for e in self._streams.values()) + self.idle - now)
+                    first = min(e[0] for e in self._streams.values())
+                    wait = self.idle if first == math.inf else max(0.0, first + self.idle - now)
             for _, (_, context, method) in stale:
                 logger.warning("[caller=%s] %s made no progress for %.0f s: cancelled", caller_key(context), method,
                                self.idle)
@@ -412,8 +423,20 @@ class CallerShares(grpc.ServerInterceptor):
                 try:
                     sid = idle.open(context, method) if method not in NEVER_IDLE else None
                     # The next response is asked for once the last one went out: a reader that stops
-                    # reading stops the progress.
-                    for response in inner(requests_of(request, sid) if streamed_in else request, context):
+                    # reading stops the progress. While the node makes the next one (a feed waiting for
+                    # records, a watch for a change), the stream is not idle: that time is the node's, not
+                    # the caller's. (A stream that also reads requests counts it: its handler may be waiting
+                    # for the caller's next one.)
+                    responses = iter(inner(requests_of(request, sid) if streamed_in else request, context))
+                    while True:
+                        if sid is not None and not streamed_in:
+                            idle.pause(sid)
+                        try:
+                            response = next(responses)
+                        except StopIteration:
+                            break
+                        if sid is not None and not streamed_in:
+                            idle.touch(sid)
                         yield response
                         if sid is not None:
                             idle.touch(sid)

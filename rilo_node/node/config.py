@@ -231,7 +231,7 @@ def parse_config(data: dict, path: Path) -> NodeConfig:
         retention_days=number("retention", "days", 0, minimum=0, maximum=36_500),
         retention_check_every=float(number("retention", "check_every", 3600, minimum=1, integer=False)),
         metrics_listen=metrics,
-        # A feed sends a heartbeat every 15 s: a live one is never idle for 20.
+        # At least 20: an asking node keeps its hit-check evaluation stream open 10 s unused (evaluate_streams.py).
         idle_stream_seconds=float(number("limits", "idle_stream_seconds", 120, minimum=20, maximum=86_400,
                                          integer=False)),
         stats_min_cell=number("stats", "min_cell", 0, minimum=0, maximum=1000),

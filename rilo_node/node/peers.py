@@ -58,7 +58,11 @@ HIT_FILTER = record_pb2.RECORD_KIND_HIT_FILTER
 FEED_BATCH, FEED_BATCH_MAX = 500, 2000
 PULL_BATCH = FEED_BATCH
 FEED_BATCH_BYTES = 4 * 1024 * 1024  # a feed message ends once its records pass this many bytes
-HEARTBEAT_SECONDS = 15.0
+# A live feed with nothing to send sends an empty message (the heartbeat) this long after its last one: the
+# caller hears from a live link at least that often (rilo_peer_last_contact_seconds); a dead connection is
+# found sooner by the channels' keepalive pings. Each heartbeat wakes a thread and both event loops at each
+# end of each of a network's hundreds of feeds: at 15 s, most of what an idle network cost.
+HEARTBEAT_SECONDS = 60.0
 # A live feed that sent the peer a message less than COALESCE_AFTER ago pauses COALESCE_SECONDS when woken, to
 # gather what else is being stored into the same message; the first record after a quiet spell goes at once.
 COALESCE_SECONDS, COALESCE_AFTER = 0.005, 0.1

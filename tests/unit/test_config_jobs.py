@@ -202,7 +202,7 @@ def test_every_accepted_retention_days_works_for_the_retention_job(tmp_path, dir
 
 
 @pytest.mark.parametrize("value", ["19", "0", "-1", "nan", "1e9", '"120"', "true"])
-def test_an_idle_stream_time_a_live_feed_could_reach_or_no_number_is_refused(tmp_path, value):
+def test_an_idle_stream_time_under_twenty_seconds_or_no_number_is_refused(tmp_path, value):
     assert "limits.idle_stream_seconds" in refused(tmp_path, f"[limits]\nidle_stream_seconds = {value}\n")
 
 
