@@ -140,6 +140,7 @@ class Keyring:
     def __init__(self):
         self._keys: dict[str, KeyEntry] = {}
         self._added = 0
+        self.version = 0  # grows with every change to the keys trusted, their windows or revocations
 
     def add(self, node_id: str, public_raw: bytes, *, source: str = "directory", valid_from: str | None = None,
             previous: str | None = None) -> str:
@@ -152,8 +153,10 @@ class Keyring:
         if entry is None:
             self._keys[key_id] = KeyEntry(key_id, node_id, bytes(public_raw), nacl.signing.VerifyKey(public_raw),
                                           source=source, valid_from=valid_from, previous=previous, order=self._added)
+            self.version += 1
         elif source == "rotation" and entry.source == "directory":
             entry.source, entry.valid_from, entry.previous = source, valid_from, previous
+            self.version += 1
         return key_id
 
     def add_b64(self, node_id: str, public_b64: str, **kwargs) -> str:
@@ -168,19 +171,24 @@ class Keyring:
         entry = self._keys[key_id]
         if entry.not_after is None or instant(not_after) < instant(entry.not_after):
             entry.not_after = not_after
+            self.version += 1
 
     def revoke(self, key_id: str, since: str) -> bool:
         """Revoke from `since`; an earlier revocation stands. True when this changed the key."""
         entry = self._keys[key_id]
         if entry.revoked_since is None or instant(since) < instant(entry.revoked_since):
             entry.revoked_since = since
+            self.version += 1
             return True
         return False
 
     def retain_nodes(self, node_ids) -> None:
         """Forget the keys of nodes that are no longer in the directory."""
         keep = set(node_ids)
-        self._keys = {k: e for k, e in self._keys.items() if e.node in keep}
+        kept = {k: e for k, e in self._keys.items() if e.node in keep}
+        if len(kept) != len(self._keys):
+            self.version += 1
+        self._keys = kept
 
     def entry(self, key_id: str) -> KeyEntry | None:
         return self._keys.get(key_id)

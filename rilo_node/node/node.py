@@ -104,12 +104,14 @@ class NodeCore:
         self._max_workers = max_workers or (16 + 2 * len(directory.peers(config.node_id)))
         self.jobs = Jobs(config.node_id)
         if self.replicate:
-            self.jobs.tick(self.network.supervise, "reconnect")
-            self.jobs.every(60.0, self.network.anti_entropy_all, "anti-entropy", jitter=15.0)
+            self.jobs.tick(self.network.supervise, "reconnect", soon=self.network.reconnect_soon)
+            self.network.on_link_down = self.jobs.wake
+            self.jobs.every(60.0, self.network.anti_entropy_due, "anti-entropy", jitter=15.0)
             self.jobs.every(SYNC_EVERY, self.keys.sync_all, "keys-sync", jitter=15.0)
             self.network.on_link_up = self.keys.sync_with
         self.jobs.every(config.deadline_check_every, self.run_deadlines, "request-deadlines")
         self.jobs.tick(self.run_validation, "validation")
+        self.replicator.on_signal = self.jobs.wake
         # The hit-check filter follows the store's commits on a thread of its own, no polling job
         # (node/hitcheck.py HitCheck.start): started with the jobs, stopped by hitcheck.close().
         from apscheduler.events import EVENT_SCHEDULER_STARTED
@@ -197,6 +199,8 @@ class NodeCore:
         self.book.directory = directory
         self.replicator.set_directory(directory)
         self.book.entitlements = self.replicator.ent if self.replicate else None
+        if getattr(self, "jobs", None) is not None:
+            self.jobs.wake()  # pulls to the peers it adds start now
 
     def use_key(self, key: SigningKey) -> None:
         """Sign with `key` from now on (after `keys rotate`)."""

@@ -67,6 +67,12 @@ HEARTBEAT_SECONDS = 60.0
 # gather what else is being stored into the same message; the first record after a quiet spell goes at once.
 COALESCE_SECONDS, COALESCE_AFTER = 0.005, 0.1
 CHECKPOINT_EVERY = 2.0
+# The periodic anti-entropy pass (anti_entropy_due) compares with a peer only when something either side could
+# offer the other may have changed since they last compared equal: this node's digest for the pair, the peer's
+# head (each feed message carries it: at least every HEARTBEAT_SECONDS on a connected link), the keys this
+# node trusts (a record refused for a key it lacked), or who may hold what (the directory, operations). With
+# every peer, whatever changed, at least this often.
+ANTI_ENTROPY_AT_LEAST = 600.0
 BACKOFF_FIRST, BACKOFF_MAX = 0.2, 30.0
 # Threads that verify what the pulls receive and queue it for the store's writer (each pull hands them one
 # message at a time, the next while the writer stores the previous one); more would only wait for the writer.
@@ -176,6 +182,8 @@ class Replicator:
         self.learn_keys: Callable[[str, list], None] | None = None
         # Set by node/operations.py: judges received operation and group records, learns of those stored.
         self.operations = None
+        # Set by node.py: a stored record asks for a validation or an endorsement (the ticker looks at once).
+        self.on_signal: Callable[[], object] | None = None
         self._pairs_lock = threading.Lock()
         self._policy_rows: list[tuple] = []  # every (pid, origin, policy) of the store, read as they appear
         self._policies_top = 0
@@ -408,6 +416,8 @@ class Replicator:
                     self.store.validation_pending = True
                 if "endorsements" in signals:
                     self.store.endorsements_pending = True
+                if signals and self.on_signal is not None:
+                    self.on_signal()
                 outcomes = ["duplicate" if d else next(stored) for d in duplicate]
                 self.metrics.received(peer, via, outcomes)
                 for kind in events:
@@ -711,6 +721,9 @@ class PeerNetwork:
         self._deliver_wake = threading.Event()
         self._deliverer: threading.Thread | None = None
         self.on_link_up: Callable[[str], object] | None = None  # node.py: the keys compared with the peer
+        self.on_link_down: Callable[[], object] | None = None  # node.py: the ticker looks at once (supervise)
+        # peer -> (what was compared, clock.monotonic()) of the last pass that found both sides equal
+        self._compared_equal: dict[str, tuple[tuple, float]] = {}
         self._receivers: concurrent.futures.ThreadPoolExecutor | None = None
 
     def start_delivery(self, every: float = 0.5) -> None:
@@ -776,6 +789,16 @@ class PeerNetwork:
 
     def peers(self) -> tuple[str, ...]:
         return tuple(p for p in self.r.ent.peers(self.me))
+
+    def reconnect_soon(self) -> bool:
+        """Whether a pull waits to be started (a link down, not cut, or never started): the reconnect job
+        then looks again within a second rather than at the ticker's idle pace (node/jobs.py)."""
+        for peer in self.peers():
+            link = self._links.get(peer)
+            # (A pull that just ended is in backoff while its task finishes.)
+            if link is None or link.state == "backoff" or (not link.running and link.state != "cut"):
+                return True
+        return False
 
     def supervise(self) -> None:
         """Start pulls that are due, stop pulls over cut links (the reconnect job)."""
@@ -876,6 +899,8 @@ class PeerNetwork:
                 link.failures += 1
                 link.next_attempt = self.clock.monotonic() + backoff(link.failures)
                 link.state = "cut" if self.links.is_cut(self.me, peer) else "backoff"
+                if self.on_link_down is not None:
+                    self.on_link_down()
 
     def _receive(self, resp: peer_pb2.PullResponse, peer: str, lazy: bool, after: Receipt | None) -> Receipt:
         return self.r.start_receive([i.record for i in resp.items], peer=peer, via="pull",
@@ -977,14 +1002,26 @@ class PeerNetwork:
 
     # -- anti-entropy --------------------------------------------------------------------
 
+    def _comparison(self, peer: str) -> tuple | None:
+        """What a comparison with `peer` depends on (anti_entropy_due), or None while its link is not connected
+        (the peer's head as known here may be old then)."""
+        link = self._links.get(peer)
+        if link is None or link.state != "connected":
+            return None
+        ent = self.r.ent  # a new directory or operation membership: who may hold what
+        return link.head_seq, self.r.keyring.version, ent, ent.generation, self.r.pair_digest(peer)
+
     def anti_entropy(self, peer: str) -> int:
         """Compare digests with `peer` and fetch what it has that this node lacks; returns records fetched."""
+        compared = self._comparison(peer)  # before the peer answers: a change meanwhile shows next time
         stub = self.stub(peer)
         theirs = stub.Digest(peer_pb2.DigestRequest(), timeout=30)
         self._heard_from(peer)
         mine = self.r.pair_digest(peer)
         diff = differing_buckets(mine, {b.bucket: (b.count, b.xor) for b in theirs.buckets})
         if not diff:
+            if compared is not None:
+                self._compared_equal[peer] = (compared, self.clock.monotonic())
             self.r.metrics.anti_entropy(peer)
             return 0
         detail = stub.Digest(peer_pb2.DigestRequest(detail_buckets=diff), timeout=30)
@@ -1002,11 +1039,21 @@ class PeerNetwork:
             logger.info("[peer=%s] anti-entropy fetched %d records", peer, fetched)
         return fetched
 
-    def anti_entropy_all(self) -> int:
+    def anti_entropy_due(self) -> int:
+        """The periodic pass (the anti-entropy job): anti_entropy_all but for the peers with which nothing has
+        changed since both sides last compared equal, less than ANTI_ENTROPY_AT_LEAST ago. On an idle network
+        a pass then costs no call."""
+        return self.anti_entropy_all(only_changed=True)
+
+    def anti_entropy_all(self, *, only_changed: bool = False) -> int:
         total = 0
         for peer in self.peers():
             if self._closed:
                 break
+            last = self._compared_equal.get(peer) if only_changed else None
+            if (last is not None and self.clock.monotonic() - last[1] < ANTI_ENTROPY_AT_LEAST
+                    and self._comparison(peer) == last[0]):
+                continue
             try:
                 total += self.anti_entropy(peer)
             except (grpc.RpcError, ConnectionError) as exc:

@@ -375,3 +375,41 @@ def test_status_shows_each_peer_and_how_far_behind(make_cluster):
     with cluster.client("rilo-we") as c:
         status = c.admin.GetStatus(node_pb2.GetStatusRequest())
     assert {p.peer: p.state for p in status.peers} == {"wco": "connected", "de": "connected"}
+
+
+def test_the_periodic_anti_entropy_pass_asks_only_peers_where_something_may_have_changed(make_cluster):
+    """anti_entropy_due (the minutely job) compares with a peer only when its digest for the pair, the peer's
+    head, the trusted keys or the entitlements moved since they last compared equal; anti_entropy_all, with
+    every peer (docs/protocol.md#anti-entropy). The node's own job may run meanwhile: its comparisons are
+    seen too (the same method), and it skips what the test's calls skip."""
+    cluster = make_cluster(["rilo-we", "de", "fr"])
+    fr = cluster.nodes["fr"]
+    cluster.wait_for(lambda: [p for p in fr.network.peers() if fr.network.link(p) is None
+                              or fr.network.link(p).state != "connected"], what="fr's links up")
+    asked: list[str] = []
+    compare = fr.network.anti_entropy
+    fr.network.anti_entropy = lambda peer: (asked.append(peer), compare(peer))[1]
+
+    def settled() -> str | None:
+        """None once a pass asks no one: nothing moved since the last equal comparison."""
+        before = len(asked)
+        fr.network.anti_entropy_due()
+        return None if len(asked) == before else "asked again"
+
+    fr.network.anti_entropy_due()
+    assert set(asked) == {"rilo-we"}  # fr's one peer, never compared before
+    cluster.wait_for(settled, what="a pass with no call")
+    asked.clear()
+    key = cluster.submit("de", member_seizure("de", cluster.directory, policy={"share": {"scope": "AREA"}}))
+    cluster.wait_for(lambda: None if ("de", key.record_id) in cluster.holdings("fr") else "fr", what="fr")
+    fr.network.anti_entropy_due()
+    assert set(asked) == {"rilo-we"}  # fr's digest for the pair moved: it holds one more record
+    cluster.wait_for(settled, what="a pass with no call")
+    asked.clear()
+    fr.network.r.keyring.add("de", bytes(range(1, 33)))  # a key fr lacked: a refused record may now pass
+    fr.network.anti_entropy_due()
+    assert set(asked) == {"rilo-we"}
+    cluster.wait_for(settled, what="a pass with no call")
+    asked.clear()
+    fr.network.anti_entropy_all()
+    assert set(asked) == {"rilo-we"}
