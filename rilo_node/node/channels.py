@@ -1,14 +1,17 @@
 """One gRPC channel from this node to each other node, shared by every part that calls it.
 
-Replication (deliveries, anti-entropy, relayed queries), the key book (key sync and pushes) and the hit
-check each called a peer over a channel of their own: up to three TLS connections per pair of nodes, each
-with its handshake, keepalive pings and its share of grpc's polling. Here there is one synchronous channel
-per node, made on first use and kept while the node's address stays the same.
+Replication (pulls, deliveries, anti-entropy), federated queries, the key book (key sync and pushes),
+disclosures and the hit check call other nodes. Each part once had a channel of its own: up to three TLS
+connections per pair of nodes, each with its handshake, keepalive pings and its share of grpc's polling;
+then one synchronous channel beside one aio channel: two connections from each node to each peer, each
+pinged by both ends every 30 s, most of what an idle network's grpc threads still woke for. Now one:
 
-Beside them, one event loop of the node (grpc.aio, thread `grpc-aio:<node>`) and its own channel to each
-node, for the calls that are many or long: the pulls (node/peers.py) and the hit check's fan-out to every
-node (node/hitcheck.py). An aio call needs no thread; a synchronous `.future()` on a channel with no call
-under way starts one (grpc's channel spin thread), which made a check of 195 nodes start 195 threads.
+one event loop of the node (grpc.aio, thread `grpc-aio:<node>`) holds one channel to each node, made on first
+use and kept while the node's address stays the same. Calls that are many or long run on it as coroutines (the
+pulls, node/peers.py; the hit check's fan-out, node/hitcheck.py; the hops of a query): an aio call needs no
+thread, where a synchronous `.future()` on a channel with no call under way starts one (grpc's channel spin
+thread), which made a check of 195 nodes start 195 threads. A thread that needs one answer (an anti-entropy
+comparison, a key sync, a delivery) hands its call to the loop (`call`, `call_blocking`) and waits.
 
 A simulated partition (`Links`) is checked on every use: a cut link raises ConnectionError before any call
 is made, and a call that is already out is not this cache's business (the pulls cancel their own).
@@ -17,6 +20,7 @@ is made, and a call that is already out is not this cache's business (the pulls 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import threading
 from collections.abc import Callable
@@ -27,6 +31,7 @@ from rilo_node.core.identity import node_dns
 
 # Keepalive on every channel: a peer that vanished is noticed within 40 s, also between calls. Up to 64 MiB
 # received: a feed message or anti-entropy answer stays far below it (node/peers.py FEED_BATCH_BYTES).
+CALL_MARGIN_SECONDS = 5.0  # past a call's own deadline, before its waiter gives up on the loop (Channels.wait)
 CHANNEL_OPTIONS = (
     ("grpc.keepalive_time_ms", 30_000),
     ("grpc.keepalive_timeout_ms", 10_000),
@@ -48,14 +53,13 @@ def open_channel(module, node: str, address: str, tls: tuple[bytes, bytes, bytes
 
 
 class Channels:
-    """This node's synchronous channels to the other nodes, one each, by address. Thread-safe."""
+    """This node's channels to the other nodes, one each, by address, on its event loop. Thread-safe."""
 
     def __init__(self, me: str, *, tls: tuple[bytes, bytes, bytes] | None, links, address: Callable[[str], str | None]):
         self.me = me
         self.tls = tls
         self.links = links  # node/peers.py Links, or None
         self.address = address  # node id -> its address in the directory in use (None: not listed)
-        self._channels: dict[str, tuple[str, grpc.Channel]] = {}
         self._lock = threading.Lock()
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -71,31 +75,31 @@ class Channels:
             raise ConnectionError(f"no address for {node} in the directory")
         return address
 
-    def get(self, node: str) -> grpc.Channel:
-        """The channel to `node`; ConnectionError when the link is cut, the node has no address, or this
-        node is stopping."""
-        address = self.usable(node)
-        stale = None
-        with self._lock:
-            if self._closed:
-                raise ConnectionError(f"{self.me} is stopping")
-            cached = self._channels.get(node)
-            if cached and cached[0] == address:
-                return cached[1]
-            if cached:
-                stale = cached[1]  # the node moved: a channel to its new address
-            channel = open_channel(grpc, node, address, self.tls)
-            self._channels[node] = (address, channel)
-        if stale is not None:
-            stale.close()
-        return channel
+    def call(self, node: str, stub: Callable, method: str, request, *, timeout: float) -> concurrent.futures.Future:
+        """One unary call to `node` on the loop, from any thread: a Future of its response or its grpc.RpcError.
+        ConnectionError at once when the link is cut, the node has no address or this node is stopping."""
+        self.usable(node)
 
-    def forget(self, node: str) -> None:
-        """Close the channel to `node` (a node the directory no longer lists)."""
-        with self._lock:
-            cached = self._channels.pop(node, None)
-        if cached:
-            cached[1].close()
+        async def call():
+            return await getattr(stub(self.aio(node)), method)(request, timeout=timeout)
+
+        return self.run(call())
+
+    def call_blocking(self, node: str, stub: Callable, method: str, request, *, timeout: float):
+        """`call`, waited for: its response, or its grpc.RpcError; ConnectionError when this node stops
+        meanwhile (the loop ends with the call unmade). Not on the loop's own thread, which it would block."""
+        if self._loop_thread is threading.current_thread():
+            raise RuntimeError("a call waited for on the event loop's own thread would never be made")
+        return self.wait(self.call(node, stub, method, request, timeout=timeout), node, timeout)
+
+    @staticmethod
+    def wait(future: concurrent.futures.Future, node: str, timeout: float):
+        """The outcome of a `call` (allowed `timeout` s, with a margin for the loop to hand it over)."""
+        try:
+            return future.result(timeout=timeout + CALL_MARGIN_SECONDS)
+        except (concurrent.futures.CancelledError, concurrent.futures.TimeoutError):
+            future.cancel()
+            raise ConnectionError(f"the call to {node} ended unanswered (this node stopping?)") from None
 
     # -- the event loop and its channels ---------------------------------------------------------
 
@@ -150,11 +154,8 @@ class Channels:
         """Close every channel and stop the loop (after the pulls have ended: node/peers.py close)."""
         with self._lock:
             self._closed = True
-            channels, self._channels = list(self._channels.values()), {}
             loop, thread = self._loop, self._loop_thread
             self._loop = self._loop_thread = None  # closing twice closes once
-        for _address, channel in channels:
-            channel.close()
         if loop is None or loop.is_closed():
             return
 

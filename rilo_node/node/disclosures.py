@@ -34,7 +34,7 @@ def record_disclosures(*, store, replicator, network, me: str, record_id: str, t
     silent = []
 
     def ask(peer: str) -> list[dict]:
-        resp = network.stub(peer).Disclosures(peer_pb2.DisclosuresRequest(limit=LIMIT), timeout=timeout)
+        resp = network.call(peer, "Disclosures", peer_pb2.DisclosuresRequest(limit=LIMIT), timeout=timeout)
         return [{"node": peer, "asker": d.asker, "action": d.action, "at": d.at} for d in resp.disclosures
                 if any(k.origin == me and k.record_id == record_id for k in d.keys)]
 

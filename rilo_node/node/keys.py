@@ -82,6 +82,10 @@ class KeyBook:
         self._lock = threading.RLock()  # one change of the keyring or the directory at a time
         self.channels = channels  # the node's one channel to each other node (node/channels.py), node.py's
         self._last_on_demand: dict[str, float] = {}
+        # One on-demand sync per peer at a time: a batch from another path (a pull, anti-entropy) that names the
+        # same unknown key waits for the sync under way, rather than being verified before it has brought the key.
+        self._on_demand_locks: dict[str, threading.Lock] = {}
+        self._on_demand_guard = threading.Lock()
         self._pusher = ThreadPoolExecutor(max_workers=4, thread_name_prefix=f"keys-push:{me}")
         self._closed = False
 
@@ -411,14 +415,14 @@ class KeyBook:
         directory = self.directory()
         return list(directory.peers(self.me)) if self.me in directory else []
 
-    def _stub(self, peer: str) -> keys_pb2_grpc.KeyServiceStub:
-        return keys_pb2_grpc.KeyServiceStub(self.channels.get(peer))
+    def _call(self, peer: str, method: str, request):
+        """One KeyService call to `peer`, waited for (node/channels.py: the node's one channel to it)."""
+        return self.channels.call_blocking(peer, keys_pb2_grpc.KeyServiceStub, method, request, timeout=CALL_TIMEOUT)
 
     def sync_with(self, peer: str) -> int:
         """Ask `peer` for what it holds and this node lacks; returns how many items were new."""
-        resp = self._stub(peer).SyncKeys(
-            keys_pb2.SyncKeysRequest(digest=self.digest(), directory_version=self.directory_version),
-            timeout=CALL_TIMEOUT)
+        resp = self._call(peer, "SyncKeys",
+                          keys_pb2.SyncKeysRequest(digest=self.digest(), directory_version=self.directory_version))
         return self.accept(resp.bundle, peer=peer, via="sync")
 
     def sync_all(self) -> int:
@@ -446,14 +450,19 @@ class KeyBook:
         (which verified it) for its statements first, so a rotation never makes a record refused."""
         if self._closed or all(r.key_id in self.keyring for r in records):
             return
-        now = self.clock.monotonic()
-        if now - self._last_on_demand.get(peer, -1e9) < UNKNOWN_KEY_RETRY:
-            return
-        self._last_on_demand[peer] = now
-        try:
-            self.sync_with(peer)
-        except (grpc.RpcError, ConnectionError) as exc:
-            logger.info("[peer=%s] could not fetch keys for its records: %s", peer, exc)
+        with self._on_demand_guard:
+            lock = self._on_demand_locks.setdefault(peer, threading.Lock())
+        with lock:
+            if all(r.key_id in self.keyring for r in records):
+                return  # the sync this batch waited for brought the keys
+            now = self.clock.monotonic()
+            if now - self._last_on_demand.get(peer, -1e9) < UNKNOWN_KEY_RETRY:
+                return
+            self._last_on_demand[peer] = now
+            try:
+                self.sync_with(peer)
+            except (grpc.RpcError, ConnectionError) as exc:
+                logger.info("[peer=%s] could not fetch keys for its records: %s", peer, exc)
 
     def push(self, bundle: keys_pb2.KeyBundle, exclude: str | None = None) -> None:
         """Send what this node just learned to its peers, in the background (the sync job repairs a miss)."""
@@ -465,7 +474,7 @@ class KeyBook:
 
             def send(peer=peer):
                 try:
-                    self._stub(peer).PushKeys(keys_pb2.PushKeysRequest(bundle=bundle), timeout=CALL_TIMEOUT)
+                    self._call(peer, "PushKeys", keys_pb2.PushKeysRequest(bundle=bundle))
                 except (grpc.RpcError, ConnectionError) as exc:
                     logger.debug("[peer=%s] keys push failed: %s", peer, exc)
 

@@ -751,20 +751,16 @@ class PeerNetwork:
 
     # -- channels ----------------------------------------------------------------------
 
-    def stub(self, peer: str) -> peer_pb2_grpc.PeerServiceStub:
-        return peer_pb2_grpc.PeerServiceStub(self.channels.get(peer))
+    def call(self, peer: str, method: str, request, *, timeout: float):
+        """One PeerService call, waited for (on the node's event loop and its one channel to the peer): the
+        response, grpc.RpcError, or ConnectionError (a cut link, no address, this node stopping)."""
+        return self.channels.call_blocking(peer, peer_pb2_grpc.PeerServiceStub, method, request, timeout=timeout)
 
     def call_async(self, peer: str, method: str, request, *, timeout: float) -> concurrent.futures.Future:
         """Start one PeerService call on the node's event loop (no thread for it, node/channels.py): a
         Future of its response or its grpc.RpcError. ConnectionError at once when the link is cut, the peer
         has no address or this node is stopping."""
-        self.channels.usable(peer)
-
-        async def call():
-            return await getattr(peer_pb2_grpc.PeerServiceStub(self.channels.aio(peer)), method)(request,
-                                                                                                timeout=timeout)
-
-        return self.channels.run(call())
+        return self.channels.call(peer, peer_pb2_grpc.PeerServiceStub, method, request, timeout=timeout)
 
     def _aio_stub(self, peer: str) -> peer_pb2_grpc.PeerServiceStub:
         """A stub on the node's event loop (called there only)."""
@@ -967,7 +963,7 @@ class PeerNetwork:
                 call: object = None
                 if records:
                     try:
-                        call = self.stub(target).Deliver.future(peer_pb2.DeliverRequest(records=records), timeout=10)
+                        call = self.call_async(target, "Deliver", peer_pb2.DeliverRequest(records=records), timeout=10)
                     except ConnectionError as exc:
                         call = exc
                 sends.append((target, entries, done_ids, records, call))
@@ -977,7 +973,7 @@ class PeerNetwork:
                     if isinstance(call, ConnectionError):
                         raise call
                     if call is not None:
-                        call.result()
+                        self.channels.wait(call, target, 10)
                 except (grpc.RpcError, ConnectionError) as exc:
                     err = exc.code().name if isinstance(exc, grpc.RpcError) else str(exc)
                     attempts = max(a for *_, a in entries) + 1
@@ -1014,8 +1010,7 @@ class PeerNetwork:
     def anti_entropy(self, peer: str) -> int:
         """Compare digests with `peer` and fetch what it has that this node lacks; returns records fetched."""
         compared = self._comparison(peer)  # before the peer answers: a change meanwhile shows next time
-        stub = self.stub(peer)
-        theirs = stub.Digest(peer_pb2.DigestRequest(), timeout=30)
+        theirs = self.call(peer, "Digest", peer_pb2.DigestRequest(), timeout=30)
         self._heard_from(peer)
         mine = self.r.pair_digest(peer)
         diff = differing_buckets(mine, {b.bucket: (b.count, b.xor) for b in theirs.buckets})
@@ -1024,13 +1019,13 @@ class PeerNetwork:
                 self._compared_equal[peer] = (compared, self.clock.monotonic())
             self.r.metrics.anti_entropy(peer)
             return 0
-        detail = stub.Digest(peer_pb2.DigestRequest(detail_buckets=diff), timeout=30)
+        detail = self.call(peer, "Digest", peer_pb2.DigestRequest(detail_buckets=diff), timeout=30)
         theirs_keys = [(k.origin, k.record_id, k.version) for k in detail.keys]
         want = wanted(self.r.held_versions(theirs_keys), theirs_keys)
         fetched = repaired = 0
         for i in range(0, len(want), 1000):
             keys = [record_pb2.RecordKey(origin=o, record_id=r, version=v) for o, r, v in want[i:i + 1000]]
-            resp = stub.Fetch(peer_pb2.FetchRequest(keys=keys), timeout=60)
+            resp = self.call(peer, "Fetch", peer_pb2.FetchRequest(keys=keys), timeout=60)
             outcomes = self.r.receive(list(resp.records), peer=peer, via="anti-entropy")
             fetched += len(resp.records)
             repaired += sum(o in ("stored", "annex added") for o in outcomes)
