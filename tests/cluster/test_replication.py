@@ -413,3 +413,31 @@ def test_the_periodic_anti_entropy_pass_asks_only_peers_where_something_may_have
     asked.clear()
     fr.network.anti_entropy_all()
     assert set(asked) == {"rilo-we"}
+
+
+def test_a_live_feed_with_nothing_to_send_outlasts_the_idle_stream_time(make_cluster):
+    """A feed waiting for records is the serving node's time, not its reader's (api/callers.py IdleStreams):
+    it stays open past limits.idle_stream_seconds with no message, while a client stream at the same node
+    that sends nothing is cancelled, the witness that the watch has looked past that time."""
+    import threading
+
+    from tests.cluster.test_caller_shares import idle_stream
+
+    cluster = make_cluster(["rilo-we", "de"])
+    we = cluster.nodes["rilo-we"].network
+    cluster.wait_for(lambda: None if we.link("de") is not None and we.link("de").state == "connected" else "not yet",
+                     what="rilo-we's pull from de")
+    link = we.link("de")
+    call, failures = link.call, link.failures
+    cluster.nodes["de"].callers.idle.idle = 1.0  # limits.idle_stream_seconds is at least 20 in a config
+    release, opened = threading.Event(), threading.Semaphore(0)
+    try:
+        with cluster.client("de") as c:
+            witness = c.records.SubmitSeizures.future(idle_stream(release, opened), timeout=120)
+            with pytest.raises(grpc.RpcError) as err:
+                witness.result(timeout=60)
+            assert err.value.code() == grpc.StatusCode.CANCELLED
+    finally:
+        release.set()
+    # The feed's last message (its start's answer) came before the witness opened; it is open still.
+    assert (link.call, link.failures, link.state) == (call, failures, "connected")
