@@ -65,6 +65,7 @@ class Channels:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: threading.Thread | None = None
         self._aio: dict[str, tuple[str, grpc.aio.Channel]] = {}  # touched on the loop only
+        self._stubs: dict[tuple[str, Callable], tuple[grpc.aio.Channel, object]] = {}  # the same
 
     def usable(self, node: str) -> str:
         """The address of `node`, or ConnectionError (a cut link, no address)."""
@@ -81,7 +82,7 @@ class Channels:
         self.usable(node)
 
         async def call():
-            return await getattr(stub(self.aio(node)), method)(request, timeout=timeout)
+            return await getattr(self.stub(node, stub), method)(request, timeout=timeout)
 
         return self.run(call())
 
@@ -133,6 +134,16 @@ class Channels:
             cached = self._aio[node] = (address, open_channel(grpc.aio, node, address, self.tls))
         return cached[1]
 
+    def stub(self, node: str, stub_cls: Callable):
+        """A `stub_cls` on the aio channel to `node` (on the loop only; ConnectionError as aio()), made once
+        per channel: making a stub registers every method of its service with the channel, which a
+        query's fan-out paid for each of its calls."""
+        channel = self.aio(node)
+        cached = self._stubs.get((node, stub_cls))
+        if cached is None or cached[0] is not channel:
+            cached = self._stubs[(node, stub_cls)] = (channel, stub_cls(channel))
+        return cached[1]
+
     def call_soon(self, fn, *args) -> None:
         """fn(*args) on the loop, from any thread; nothing when the loop is not running."""
         with self._lock:
@@ -147,6 +158,8 @@ class Channels:
 
     def _forget_aio(self, node: str) -> None:
         cached = self._aio.pop(node, None)
+        for key in [k for k in self._stubs if k[0] == node]:
+            del self._stubs[key]
         if cached:
             asyncio.get_running_loop().create_task(cached[1].close())
 
@@ -162,6 +175,7 @@ class Channels:
         async def close_aio():
             await asyncio.gather(*(ch.close() for _a, ch in self._aio.values()), return_exceptions=True)
             self._aio.clear()
+            self._stubs.clear()
 
         with contextlib.suppress(Exception):
             asyncio.run_coroutine_threadsafe(close_aio(), loop).result(timeout=5)

@@ -89,7 +89,7 @@ class EvaluateStreams:
                 return await self._on_stream(node, request, timeout)
             except _RefusedAtStart:
                 self._unary_until[node] = time.monotonic() + self.unary_for
-        stub = hit_pb2_grpc.HitEvaluationServiceStub(self.channels.aio(node))
+        stub = self.channels.stub(node, hit_pb2_grpc.HitEvaluationServiceStub)
         return await stub.Evaluate(request, timeout=max(0.0, deadline - time.monotonic()))
 
     async def _on_stream(self, node: str, request: hit_pb2.EvaluateRequest, timeout: float) -> hit_pb2.EvaluateResponse:

@@ -764,7 +764,7 @@ class PeerNetwork:
 
     def _aio_stub(self, peer: str) -> peer_pb2_grpc.PeerServiceStub:
         """A stub on the node's event loop (called there only)."""
-        return peer_pb2_grpc.PeerServiceStub(self.channels.aio(peer))
+        return self.channels.stub(peer, peer_pb2_grpc.PeerServiceStub)
 
     def forget_channel(self, peer: str) -> None:
         """Close the event loop's channel to `peer` (its link was cut or dropped): its calls end with it."""
